@@ -1,0 +1,230 @@
+"""The validated settings of a training session.
+
+`SessionConfig` is a frozen dataclass; building one with a bad value raises
+`ConfigError` naming the field and the allowed range, so the GUI, the command
+line and session files all share one set of rules.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+# Limits shared by the controls, the command line and files.
+MAX_HIDDEN_LAYERS = 8
+MAX_NEURONS = 32
+MIN_POINTS = 1
+MAX_POINTS = 2000
+MAX_BATCH_SIZE = MAX_POINTS
+MAX_CLASSES = 5
+MIN_LEARNING_RATE = 0.0
+MAX_LEARNING_RATE = 100.0
+
+PROBLEMS = ("classification", "regression")
+CLASSIFICATION_DATASETS = (
+    "moons", "xor", "xor_cloud", "circles", "gaussians", "spiral", "checkerboard",
+)
+REGRESSION_DATASETS = ("plane", "multi_gaussian")
+DATASETS = CLASSIFICATION_DATASETS + REGRESSION_DATASETS
+# Drawn or imported points: the points themselves live in the session, not a generator.
+CUSTOM_DATASET = "custom"
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear", "leaky_relu", "sin", "gaussian")
+OUTPUT_ACTIVATIONS = ("auto", "linear", "relu", "sigmoid", "tanh")
+LOSSES = ("auto", "mse", "bce", "hinge", "softmax_ce")
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
+REGULARIZATIONS = ("none", "l1", "l2")
+SCHEDULES = ("constant", "linear", "step", "cosine")
+INITS = ("uniform", "xavier", "he")
+FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin x1", "sin x2")
+
+# Fields that change how training proceeds but keep the weights.
+LIVE_FIELDS = frozenset({
+    "learning_rate", "optimizer", "momentum", "regularization", "regularization_rate",
+    "batch_size", "schedule", "schedule_steps", "loss",
+})
+
+
+class ConfigError(ValueError):
+    """A setting is out of range; `field` names it."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    problem: str = "classification"
+    dataset: str = "moons"
+    n_points: int = 200
+    noise: float = 0.1  # 0..1, a fraction of the data's spread
+    train_fraction: float = 0.8
+    data_seed: int = 1
+    classes: int = 2  # spiral arms / Gaussian blobs; 2 means binary
+    features: tuple[str, ...] = ("x1", "x2")
+    hidden: tuple[int, ...] = (8, 4)
+    activations: tuple[str, ...] = ("relu", "relu")  # one per hidden layer
+    output_activation: str = "auto"  # auto: linear logits for the chosen loss
+    loss: str = "auto"  # auto: bce (binary), softmax_ce (classes > 2), mse (regression)
+    learning_rate: float = 0.03
+    optimizer: str = "sgd"
+    momentum: float = 0.9  # momentum, nesterov; rmsprop's decay; adam's beta1
+    batch_size: int = 10  # 0 means the whole training set
+    regularization: str = "none"
+    regularization_rate: float = 0.0
+    schedule: str = "constant"
+    schedule_steps: int = 10000  # horizon of linear/cosine decay, period of step decay
+    init: str = "xavier"
+    init_seed: int = 1
+    seed_exact: bool = False  # the seed article's MLP: ReLU on every neuron, output too
+
+    def __post_init__(self):
+        _validate(self)
+
+    def replace(self, **changes) -> SessionConfig:
+        """A copy with `changes`; validated like any other."""
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def n_classes(self) -> int:
+        """1 output for regression and binary classification, else one per class."""
+        if self.problem == "regression":
+            return 1
+        return self.classes
+
+    @property
+    def layer_sizes(self) -> tuple[int, ...]:
+        out = 1 if self.n_classes <= 2 else self.n_classes
+        return (len(self.features), *self.hidden, out)
+
+    @property
+    def resolved_loss(self) -> str:
+        if self.loss != "auto":
+            return self.loss
+        if self.problem == "regression":
+            return "mse"
+        return "softmax_ce" if self.classes > 2 else "bce"
+
+    @property
+    def resolved_output_activation(self) -> str:
+        if self.seed_exact:
+            return "relu"
+        if self.output_activation != "auto":
+            return self.output_activation
+        return "linear"
+
+    def to_dict(self) -> dict:
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SessionConfig:
+        """Build from a parsed file; unknown keys and wrong types raise ConfigError."""
+        if not isinstance(data, dict):
+            raise ConfigError("config", "must be an object")
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        kwargs = {}
+        for key, value in data.items():
+            if key not in known:
+                raise ConfigError(str(key)[:40], "is not a known setting")
+            default = getattr(cls(), key)
+            kwargs[key] = _coerce(key, value, default)
+        return cls(**kwargs)
+
+
+def _plain(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _coerce(name: str, value, default):
+    """Turn a JSON value into the type of the field's default, strictly."""
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(name, "must be true or false")
+        return value
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(name, "must be a whole number")
+        return value
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(name, "must be a number")
+        return float(value)
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise ConfigError(name, "must be text")
+        return value
+    if isinstance(default, tuple):
+        if not isinstance(value, list) or len(value) > 64:
+            raise ConfigError(name, "must be a short list")
+        item_default = default[0] if default else ""
+        return tuple(_coerce(name, v, item_default) for v in value)
+    raise ConfigError(name, "has an unsupported type")
+
+
+def _choice(name: str, value, allowed) -> None:
+    if value not in allowed:
+        raise ConfigError(name, f"{value!r} is not one of {', '.join(allowed)}")
+
+
+def _number(name: str, value, low, high, integer=False) -> None:
+    kind = "a whole number" if integer else "a number"
+    if integer and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ConfigError(name, f"must be {kind} from {low} to {high}, not {value!r}")
+    if not integer and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise ConfigError(name, f"must be {kind} from {low} to {high}, not {value!r}")
+    if not math.isfinite(value) or not low <= value <= high:
+        raise ConfigError(name, f"must be from {low} to {high}, not {value!r}")
+
+
+def _validate(c: SessionConfig) -> None:
+    _choice("problem", c.problem, PROBLEMS)
+    allowed = REGRESSION_DATASETS if c.problem == "regression" else CLASSIFICATION_DATASETS
+    _choice("dataset", c.dataset, (*allowed, CUSTOM_DATASET))
+    _number("n_points", c.n_points, MIN_POINTS, MAX_POINTS, integer=True)
+    _number("noise", c.noise, 0.0, 1.0)
+    _number("train_fraction", c.train_fraction, 0.1, 1.0)
+    _number("data_seed", c.data_seed, 0, 2**31 - 1, integer=True)
+    _number("classes", c.classes, 2, MAX_CLASSES, integer=True)
+    if not c.features:
+        raise ConfigError("features", "choose at least one input feature")
+    for name in c.features:
+        _choice("features", name, FEATURES)
+    if len(set(c.features)) != len(c.features):
+        raise ConfigError("features", "a feature is listed twice")
+    if len(c.hidden) > MAX_HIDDEN_LAYERS:
+        raise ConfigError("hidden", f"at most {MAX_HIDDEN_LAYERS} hidden layers, not {len(c.hidden)}")
+    for n in c.hidden:
+        _number("hidden", n, 1, MAX_NEURONS, integer=True)
+    if len(c.activations) != len(c.hidden):
+        raise ConfigError("activations", f"need one per hidden layer ({len(c.hidden)}), "
+                          f"not {len(c.activations)}")
+    for name in c.activations:
+        _choice("activations", name, ACTIVATIONS)
+    _choice("output_activation", c.output_activation, OUTPUT_ACTIVATIONS)
+    _choice("loss", c.loss, LOSSES)
+    loss = c.resolved_loss
+    if c.problem == "regression" and loss != "mse":
+        raise ConfigError("loss", f"regression uses mse, not {loss}")
+    if c.problem == "classification" and c.classes > 2 and loss not in ("softmax_ce", "mse"):
+        raise ConfigError("loss", f"{c.classes} classes need softmax_ce or mse, not {loss}")
+    if c.problem == "classification" and c.classes == 2 and loss == "softmax_ce":
+        raise ConfigError("loss", "two classes use bce, mse or hinge, not softmax_ce")
+    _number("learning_rate", c.learning_rate, MIN_LEARNING_RATE, MAX_LEARNING_RATE)
+    _choice("optimizer", c.optimizer, OPTIMIZERS)
+    _number("momentum", c.momentum, 0.0, 0.9999)
+    _number("batch_size", c.batch_size, 0, MAX_BATCH_SIZE, integer=True)
+    _choice("regularization", c.regularization, REGULARIZATIONS)
+    _number("regularization_rate", c.regularization_rate, 0.0, 10.0)
+    _choice("schedule", c.schedule, SCHEDULES)
+    _number("schedule_steps", c.schedule_steps, 1, 10**9, integer=True)
+    _choice("init", c.init, INITS)
+    _number("init_seed", c.init_seed, 0, 2**31 - 1, integer=True)
+    if not isinstance(c.seed_exact, bool):
+        raise ConfigError("seed_exact", "must be true or false")
+
+
+def default_config() -> SessionConfig:
+    """What `make run` opens with: two moons and a small network."""
+    return SessionConfig()
+
