@@ -1,0 +1,395 @@
+"""The decision boundary: a heatmap of the network's output with the data points on top.
+
+Items are created once; each snapshot only calls setImage / setData, so a frame costs
+a few milliseconds even at a 200 x 200 grid.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+
+from app.theme import Palette, get_palette
+from engine.snapshot import Snapshot
+
+# A right click removes the nearest training point within this many pixels.
+REMOVE_RADIUS_PX = 14.0
+POINT_SIZE = 9
+# The heatmap is washed toward the neutral colour so the points stand out on it.
+BOUNDARY_STRENGTH = 0.75
+
+
+def washed(lut: np.ndarray, neutral: str, strength: float = BOUNDARY_STRENGTH) -> np.ndarray:
+    """(256, 4) uint8: `lut` blended toward `neutral` (strength 1 keeps it as is)."""
+    mid = np.array([*QColor(neutral).getRgb()[:3], 255], dtype=np.float64)
+    out = mid + (lut.astype(np.float64) - mid) * strength
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+class ColorLegend(QWidget):
+    """A horizontal strip of a (256, 4) lookup table, or of k class swatches, with labels."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._lut = np.zeros((256, 4), np.uint8)
+        self._labels: list[str] = []
+        self._swatches: list[str] = []  # class colours when showing classes
+        self._foreground = QColor("#2b2b2b")
+        self.setMinimumHeight(34)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+
+    def show_gradient(self, lut: np.ndarray, labels: list[str]) -> None:
+        """A continuous bar of `lut` (256, 4) with `labels` spread evenly under it."""
+        self._lut = np.ascontiguousarray(lut, dtype=np.uint8)
+        self._labels = list(labels)
+        self._swatches = []
+        self.update()
+
+    def show_classes(self, colors: list[str], labels: list[str]) -> None:
+        """One swatch per class, each with its label."""
+        self._swatches = list(colors)
+        self._labels = list(labels)
+        self.update()
+
+    def set_foreground(self, color: str) -> None:
+        self._foreground = QColor(color)
+        self.update()
+
+    def labels(self) -> list[str]:
+        return list(self._labels)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.Antialiasing)
+        font = QFont(self.font())
+        font.setPointSizeF(max(9.0, font.pointSizeF()))
+        painter.setFont(font)
+        painter.setPen(QPen(self._foreground))
+        width = self.width() - 16
+        if self._swatches:
+            self._paint_swatches(painter, width)
+        else:
+            self._paint_bar(painter, width)
+        painter.end()
+
+    def _paint_bar(self, painter: QPainter, width: int) -> None:
+        bar = QRectF(8, 3, width, 12)
+        rgba = np.ascontiguousarray(self._lut[None, :, :])
+        image = QImage(rgba.data, 256, 1, 256 * 4, QImage.Format_RGBA8888)
+        painter.drawImage(bar, image)
+        painter.drawRect(bar)
+        n = len(self._labels)
+        for k, text in enumerate(self._labels):
+            x = 8 + (width * k / (n - 1) if n > 1 else width / 2)
+            align = Qt.AlignLeft if k == 0 else Qt.AlignRight if k == n - 1 else Qt.AlignHCenter
+            box = QRect(int(x) - 80 if align != Qt.AlignLeft else int(x), 17, 160, 16)
+            if align == Qt.AlignRight:
+                box = QRect(int(x) - 160, 17, 160, 16)
+            painter.drawText(box, int(align | Qt.AlignVCenter), text)
+
+    def _paint_swatches(self, painter: QPainter, width: int) -> None:
+        k = max(1, len(self._swatches))
+        cell = width / k
+        for c, color in enumerate(self._swatches):
+            x = 8 + c * cell
+            painter.fillRect(QRectF(x + 2, 6, 14, 14), QColor(color))
+            painter.drawRect(QRectF(x + 2, 6, 14, 14))
+            text = self._labels[c] if c < len(self._labels) else ""
+            painter.drawText(QRect(int(x) + 20, 4, int(cell) - 20, 18),
+                             int(Qt.AlignLeft | Qt.AlignVCenter), text)
+
+
+class BoundaryView(QWidget):
+    """Decision boundary heatmap, training points and (optionally) test points.
+
+    Signals, emitted only while drawing is enabled:
+    point_added(x1, x2, label): a left click at (x1, x2) in data coordinates.
+    point_removed(index): a right click near training point `index` (row of train.points).
+    """
+
+    point_added = Signal(float, float, int)
+    point_removed = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None, palette: Palette | None = None):
+        super().__init__(parent)
+        self.palette_ = palette or get_palette()
+        self._train = None
+        self._test = None
+        self._snapshot: Snapshot | None = None
+        self._discretize = False
+        self._show_test = False
+        self._drawing = False
+        self._draw_label = 0
+        self._extent = (-6.0, 6.0, -6.0, 6.0)
+        self.display_lut = np.zeros((256, 4), np.uint8)  # the heatmap's colours, washed
+
+        self.plot_widget = pg.PlotWidget()
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.setAspectLocked(True)
+        self.plot.layout.setContentsMargins(2, 10, 14, 2)  # room for the edge tick labels
+        self.plot.setLabel("bottom", "x₁")
+        self.plot.setLabel("left", "x₂")
+        self.view_box = self.plot.getViewBox()
+
+        # Row i of the boundary is x2 = y_i: row-major puts rows along the y axis.
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setZValue(-10)
+        self.plot.addItem(self.image)
+        self.train_scatter = pg.ScatterPlotItem(size=POINT_SIZE, symbol="o")
+        self.train_scatter.setZValue(10)
+        self.plot.addItem(self.train_scatter)
+        self.test_scatter = pg.ScatterPlotItem(size=POINT_SIZE, symbol="o")
+        self.test_scatter.setZValue(11)
+        self.test_scatter.setVisible(False)
+        self.plot.addItem(self.test_scatter)
+
+        self.legend = ColorLegend()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.plot_widget, 1)
+        layout.addWidget(self.legend)
+
+        self.plot_widget.scene().sigMouseClicked.connect(self._on_click)
+        self._set_range(self._extent)
+        self.set_palette(self.palette_)
+
+    # --- public API -------------------------------------------------------------------
+
+    def set_data(self, train, test) -> None:
+        """Show `train` and `test` DataSets (points (n, 2), labels (n,)); test may be None."""
+        self._train, self._test = train, test
+        if train is not None:
+            self._extent = tuple(float(v) for v in train.extent)
+            self._set_range(self._extent)
+        self._update_points()
+        self._update_legend()
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        """Draw snap.boundary (G, G) over snap.extent."""
+        self._snapshot = snap
+        if tuple(snap.extent) != self._extent:
+            self._extent = tuple(float(v) for v in snap.extent)
+            self._set_range(self._extent)
+        self._update_image()
+
+    def set_show_test(self, show: bool) -> None:
+        self._show_test = bool(show)
+        self.test_scatter.setVisible(self._show_test)
+
+    def set_discretize(self, discretize: bool) -> None:
+        """Hard class regions instead of a smooth confidence map."""
+        self._discretize = bool(discretize)
+        self._update_image()
+
+    def set_palette(self, palette: Palette) -> None:
+        self.palette_ = palette
+        self.plot_widget.setBackground(palette.background)
+        for name in ("bottom", "left"):
+            axis = self.plot.getAxis(name)
+            axis.setPen(pg.mkPen(palette.foreground))
+            axis.setTextPen(pg.mkPen(palette.foreground))
+            font = QFont()
+            font.setPointSize(10)
+            axis.setStyle(tickFont=font)
+            axis.label.setFont(QFont(font.family(), 12))
+        self.legend.set_foreground(palette.foreground)
+        self._update_points()
+        self._update_image()
+        self._update_legend()
+
+    def set_drawing(self, enabled: bool, label: int = 0) -> None:
+        """While enabled, left click adds a point of class `label`, right click removes one."""
+        self._drawing = bool(enabled)
+        self._draw_label = int(label)
+        cursor = Qt.CrossCursor if self._drawing else Qt.ArrowCursor
+        self.plot_widget.viewport().setCursor(cursor)
+
+    def clear(self) -> None:
+        """Forget data and snapshot; show an empty plot."""
+        self._train = self._test = self._snapshot = None
+        self.image.clear()
+        self.train_scatter.setData([], [])
+        self.test_scatter.setData([], [])
+        self._update_legend()
+
+    # --- helpers (public for tests and the window) ------------------------------------
+
+    @property
+    def problem(self) -> str:
+        if self._train is not None:
+            return self._train.problem
+        if self._snapshot is not None and self._snapshot.boundary_confidence is not None:
+            return "classification"
+        return "classification"
+
+    @property
+    def n_classes(self) -> int:
+        if self._train is not None:
+            return int(self._train.n_classes)
+        snap = self._snapshot
+        if snap is not None and snap.boundary_confidence is not None:
+            return max(3, int(np.nanmax(snap.boundary)) + 1)
+        return 2
+
+    def regression_range(self) -> float:
+        """Half-width of the symmetric colour range for regression: max |label|."""
+        labels = [d.labels for d in (self._train, self._test) if d is not None and len(d.labels)]
+        if not labels:
+            return 1.0
+        r = float(np.max(np.abs(np.concatenate(labels))))
+        return r if np.isfinite(r) and r > 0 else 1.0
+
+    def image_values(self) -> np.ndarray | None:
+        """The array last given to the heatmap (what the colours come from)."""
+        return self.image.image
+
+    def scene_pos(self, x1: float, x2: float):
+        """Data coordinates -> viewport pixel position (a QPoint), for clicks in tests."""
+        scene = self.view_box.mapViewToScene(pg.Point(x1, x2))
+        return self.plot_widget.mapFromScene(scene)
+
+    # --- internals -------------------------------------------------------------------
+
+    def _set_range(self, extent) -> None:
+        x1min, x1max, x2min, x2max = extent
+        self.view_box.setRange(xRange=(x1min, x1max), yRange=(x2min, x2max), padding=0)
+
+    def _update_image(self) -> None:
+        snap = self._snapshot
+        if snap is None:
+            return
+        values, lut, levels = self._colour_values(snap)
+        self.display_lut = washed(lut, self.palette_.neutral)
+        self.image.setLookupTable(self.display_lut, update=False)
+        self.image.setImage(values, levels=levels, autoLevels=False)
+        g_rows, g_cols = values.shape[:2]
+        x1min, x1max, x2min, x2max = snap.extent
+        # Grid values sit on cell centres: widen by half a cell so each lands on its point.
+        dx = (x1max - x1min) / max(g_cols - 1, 1)
+        dy = (x2max - x2min) / max(g_rows - 1, 1)
+        self.image.setRect(QRectF(x1min - dx / 2, x2min - dy / 2, dx * g_cols, dy * g_rows))
+
+    def _colour_values(self, snap: Snapshot):
+        """(values (G, G), lut (256, 4), levels) for the current problem and mode."""
+        b = np.asarray(snap.boundary, dtype=np.float32)
+        pal = self.palette_
+        if snap.boundary_confidence is not None or self.n_classes > 2:
+            k = self.n_classes
+            band = 256 // k
+            conf = snap.boundary_confidence
+            if self._discretize or conf is None:
+                fade = np.ones_like(b)
+            else:  # confidence runs from 1/k (a toss-up) to 1 (certain)
+                fade = np.clip((conf - 1.0 / k) / (1.0 - 1.0 / k), 0.0, 1.0)
+            cls = np.clip(np.rint(b), 0, k - 1)
+            values = (cls * band + np.rint(fade * (band - 1))).astype(np.uint8)
+            return values, pal.lut_for_classes(k), (0, 255)
+        if self.problem == "regression":
+            r = self.regression_range()
+            if self._discretize:
+                b = np.where(b >= 0, r, -r).astype(np.float32)
+            return b, pal.lut, (-r, r)
+        if self._discretize:
+            b = (b >= 0.5).astype(np.float32)
+        return b, pal.lut, (0.0, 1.0)
+
+    def _point_brushes(self, labels: np.ndarray) -> list:
+        pal = self.palette_
+        if self.problem == "regression":
+            r = self.regression_range()
+            idx = np.clip(np.rint((labels / r + 1) * 127.5), 0, 255).astype(int)
+            return [pg.mkBrush(*pal.lut[i]) for i in idx]
+        brushes = [pg.mkBrush(pal.class_color(c)) for c in range(max(self.n_classes, 2))]
+        return [brushes[int(c) % len(brushes)] for c in labels]
+
+    def _update_points(self) -> None:
+        pal = self.palette_
+        for data, scatter, outline, width in (
+            (self._train, self.train_scatter, pal.point_outline, 1.2),
+            (self._test, self.test_scatter, pal.test_outline, 2.0),
+        ):
+            if data is None or len(data.points) == 0:
+                scatter.setData([], [])
+                continue
+            pts = np.asarray(data.points, dtype=np.float64)
+            scatter.setData(pos=pts, brush=self._point_brushes(np.asarray(data.labels)),
+                            pen=pg.mkPen(outline, width=width), size=POINT_SIZE)
+
+    def _update_legend(self) -> None:
+        pal = self.palette_
+        if self.problem == "regression":
+            r = self.regression_range()
+            self.legend.show_gradient(washed(pal.lut, pal.neutral), [f"{-r:.3g}", "0", f"{r:.3g}"])
+        elif self.n_classes > 2:
+            k = self.n_classes
+            self.legend.show_classes([pal.class_color(c) for c in range(k)],
+                                     [f"class {c}" for c in range(k)])
+        else:
+            self.legend.show_gradient(washed(pal.lut, pal.neutral),
+                                      ["class 0", "undecided", "class 1"])
+
+    def _on_click(self, event) -> None:
+        if not self._drawing:
+            return
+        pos = self.view_box.mapSceneToView(event.scenePos())
+        x1, x2 = float(pos.x()), float(pos.y())
+        x1min, x1max, x2min, x2max = self._extent
+        if event.button() == Qt.LeftButton:
+            if x1min <= x1 <= x1max and x2min <= x2 <= x2max:
+                self.point_added.emit(x1, x2, self._draw_label)
+            event.accept()
+        elif event.button() == Qt.RightButton:
+            index = self.nearest_train_point(x1, x2)
+            if index is not None:
+                self.point_removed.emit(index)
+            event.accept()
+
+    def nearest_train_point(self, x1: float, x2: float) -> int | None:
+        """Index of the training point within REMOVE_RADIUS_PX pixels of (x1, x2), else None."""
+        if self._train is None or len(self._train.points) == 0:
+            return None
+        px, py = self.view_box.viewPixelSize()  # data units per pixel
+        d = (self._train.points - np.array([x1, x2])) / np.array([px, py])
+        dist = np.hypot(d[:, 0], d[:, 1])
+        index = int(np.argmin(dist))
+        return index if dist[index] <= REMOVE_RADIUS_PX else None
+
+
+def main() -> None:  # pragma: no cover - a demo window
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.views.fake import fake_dataset, fake_snapshot
+
+    app = QApplication.instance() or QApplication([])
+    view = BoundaryView()
+    data = fake_dataset(300)
+    view.set_data(data, fake_dataset(60, seed=3))
+    view.set_show_test(True)
+    view.set_drawing(True, 1)
+    view.point_added.connect(lambda x, y, c: print(f"add ({x:.2f}, {y:.2f}) class {c}"))
+    view.point_removed.connect(lambda i: print(f"remove point {i}"))
+    step = [0]
+
+    def tick() -> None:
+        step[0] += 2
+        view.show_snapshot(fake_snapshot(step[0], grid=120))
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    timer.start(16)
+    view.resize(600, 640)
+    view.setWindowTitle("Neuroplay: decision boundary")
+    view.show()
+    app.exec()
+
+
+if __name__ == "__main__":
+    main()
