@@ -210,6 +210,9 @@ def _validate(c: SessionConfig) -> None:
         raise ConfigError("loss", f"{c.classes} classes need softmax_ce or mse, not {loss}")
     if c.problem == "classification" and c.classes == 2 and loss == "softmax_ce":
         raise ConfigError("loss", "two classes use bce, mse or hinge, not softmax_ce")
+    if loss in ("bce", "hinge", "softmax_ce") and c.resolved_output_activation != "linear":
+        raise ConfigError("output_activation", f"{loss} works on raw scores: use a linear "
+                          f"output, not {c.resolved_output_activation}")
     _number("learning_rate", c.learning_rate, MIN_LEARNING_RATE, MAX_LEARNING_RATE)
     _choice("optimizer", c.optimizer, OPTIMIZERS)
     _number("momentum", c.momentum, 0.0, 0.9999)

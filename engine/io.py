@@ -1,0 +1,232 @@
+"""Session files: versioned JSON, written atomically, read defensively. Never pickle.
+
+A file holds the config, the points when they were drawn or imported (a generated data
+set is rebuilt from its seed), the weights, the counters and the loss history.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from engine.config import MAX_POINTS, ConfigError, SessionConfig
+from engine.datasets import DataSet
+from engine.snapshot import HISTORY_COLUMNS
+
+FORMAT = "neuroplay-session"
+VERSION = 1
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_HISTORY_ROWS = 5_000_000
+
+
+class SessionFileError(ValueError):
+    """A session file cannot be read; the message says why, for the user."""
+
+
+def session_to_dict(session) -> dict:
+    """Everything needed to show the session again exactly as it is."""
+    weights, biases = session.parameters_as_lists()
+    doc = {
+        "format": FORMAT,
+        "version": VERSION,
+        "config": session.config.to_dict(),
+        "step": session.step_count,
+        "epoch": session.epoch,
+        "weights": weights,
+        "biases": biases,
+        "history": [[_json_number(v) for v in row] for row in session.history],
+        "diverged": session.diverged,
+    }
+    if session.config.dataset == "custom":
+        doc["data"] = {
+            "problem": session.data.problem,
+            "points": session.data.points.tolist(),
+            "labels": session.data.labels.tolist(),
+        }
+    return doc
+
+
+def _json_number(v: float):
+    return v if math.isfinite(v) else None  # JSON has no NaN; null reads back as NaN
+
+
+def session_from_dict(doc, backend: str = "numpy"):
+    """Build a TrainingSession from a parsed file; SessionFileError on anything wrong."""
+    from engine.session import TrainingSession
+
+    if not isinstance(doc, dict):
+        raise SessionFileError("This is not a Neuroplay session: the file is not a JSON object.")
+    if doc.get("format") != FORMAT:
+        raise SessionFileError("This is not a Neuroplay session file (no 'format' marker).")
+    version = doc.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise SessionFileError("The session file has no version number.")
+    if version > VERSION:
+        raise SessionFileError(f"The session file is version {version}, newer than this "
+                               f"Neuroplay reads ({VERSION}). Update Neuroplay to open it.")
+    if version < 1:
+        raise SessionFileError(f"Unknown session file version {version}.")
+    try:
+        config = SessionConfig.from_dict(doc.get("config"))
+    except ConfigError as e:
+        raise SessionFileError(f"The session's settings are invalid: {e}") from None
+    data = _read_data(doc.get("data"), config)
+    try:
+        session = TrainingSession(config, backend=backend, data=data)
+    except (ValueError, TypeError) as e:
+        raise SessionFileError(f"The session's data cannot be rebuilt: {e}") from None
+    try:
+        session.set_parameters(_list(doc, "weights"), _list(doc, "biases"))
+    except (ValueError, TypeError) as e:
+        raise SessionFileError(f"The session's weights do not fit its network: {e}") from None
+    session.step_count = _count(doc, "step")
+    session.epoch = _count(doc, "epoch")
+    session.history = _read_history(doc.get("history", []))
+    if not session.history:
+        session._record_history()
+    session.diverged = doc.get("diverged") is True
+    if session.diverged:
+        session.message = ("This session had diverged when it was saved. Lower the learning "
+                           "rate and press Reset.")
+    return session
+
+
+def _list(doc: dict, key: str) -> list:
+    value = doc.get(key)
+    if not isinstance(value, list):
+        raise SessionFileError(f"The session file's '{key}' is missing or not a list.")
+    return value
+
+
+def _count(doc: dict, key: str) -> int:
+    value = doc.get(key, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**53:
+        raise SessionFileError(f"The session file's '{key}' must be a whole number >= 0.")
+    return value
+
+
+def _read_data(raw, config: SessionConfig) -> DataSet | None:
+    if config.dataset != "custom":
+        return None
+    if not isinstance(raw, dict):
+        raise SessionFileError("The session uses its own points, but the file holds none.")
+    points, labels = raw.get("points"), raw.get("labels")
+    if not isinstance(points, list) or not isinstance(labels, list):
+        raise SessionFileError("The session's points and labels must be lists.")
+    if len(points) != len(labels) or not 1 <= len(points) <= MAX_POINTS:
+        raise SessionFileError(f"The session needs 1 to {MAX_POINTS} points with one label "
+                               f"each; it has {len(points)} points and {len(labels)} labels.")
+    try:
+        p = np.array(points, dtype=np.float64)
+        y = np.array(labels, dtype=np.float64)
+    except (ValueError, TypeError):
+        raise SessionFileError("The session's points must be pairs of numbers.") from None
+    if p.shape != (len(points), 2) or y.shape != (len(labels),):
+        raise SessionFileError("The session's points must be pairs of numbers.")
+    if not (np.all(np.isfinite(p)) and np.all(np.isfinite(y))):
+        raise SessionFileError("The session's points hold NaN or infinite values.")
+    return make_custom_dataset(p, y, config.problem)
+
+
+def make_custom_dataset(points: np.ndarray, labels: np.ndarray, problem: str) -> DataSet:
+    """A DataSet of given points, with a plot range that fits them."""
+    if problem == "classification":
+        if np.any(labels < 0) or np.any(labels != np.round(labels)) or np.any(labels > 4):
+            raise SessionFileError("Class labels must be whole numbers from 0 to 4.")
+        labels = labels.astype(np.int64)
+        n_classes = max(int(labels.max()) + 1, 2)
+    else:
+        n_classes = 1
+    return DataSet(points=points, labels=labels, problem=problem, n_classes=n_classes,
+                   extent=fitting_extent(points))
+
+
+def fitting_extent(points: np.ndarray) -> tuple[float, float, float, float]:
+    """A square plot range around the points with a margin, at least [-1, 1]."""
+    if len(points) == 0:
+        return (-1.0, 1.0, -1.0, 1.0)
+    half = max(1.0, float(np.max(np.abs(points))) * 1.15)
+    half = math.ceil(half * 2) / 2  # round numbers keep the axes calm
+    return (-half, half, -half, half)
+
+
+def _read_history(raw) -> list[tuple[float, ...]]:
+    if not isinstance(raw, list) or len(raw) > MAX_HISTORY_ROWS:
+        raise SessionFileError("The session's loss history is not a list of rows.")
+    rows = []
+    width = len(HISTORY_COLUMNS)
+    for row in raw:
+        if not isinstance(row, list) or len(row) != width:
+            raise SessionFileError(f"Each loss history row must hold {width} numbers.")
+        values = []
+        for v in row:
+            if v is None:
+                values.append(float("nan"))
+            elif isinstance(v, int | float) and not isinstance(v, bool):
+                values.append(float(v))
+            else:
+                raise SessionFileError("The session's loss history holds something not a number.")
+        rows.append(tuple(values))
+    return rows
+
+
+def write_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write text to a temporary file beside `path`, flush it to disk, then rename.
+
+    A crash or kill at any moment leaves either the old file or the new one, whole.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def save_session(session, path: str | os.PathLike) -> None:
+    write_atomic(path, json.dumps(session_to_dict(session), separators=(",", ":")))
+
+
+def read_json(path: str | os.PathLike, limit: int = MAX_FILE_BYTES, what: str = "file"):
+    """Parse a JSON file, refusing huge ones and reporting bad ones plainly."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise SessionFileError(f"The {what} is {size / 1e6:.1f} MB; the limit is "
+                                   f"{limit / 1e6:.0f} MB.")
+        raw = path.read_bytes()
+    except OSError as e:
+        raise SessionFileError(f"Cannot read {path.name}: {e.strerror or e}") from None
+    try:
+        text = raw.decode("utf-8")
+        return json.loads(text, parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise SessionFileError(f"{path.name} is not a text file.") from None
+    except json.JSONDecodeError as e:
+        raise SessionFileError(f"{path.name} is damaged or truncated: {e.msg} at line "
+                               f"{e.lineno}, column {e.colno}.") from None
+    except RecursionError:
+        raise SessionFileError(f"{path.name} is nested too deeply to be a session.") from None
+
+
+def _reject_constant(name: str):
+    raise SessionFileError(f"The file holds {name}, which is not valid JSON here.")
+
+
+def load_session(path: str | os.PathLike, backend: str = "numpy"):
+    """Open a session file; SessionFileError (a clear message) if anything is wrong."""
+    return session_from_dict(read_json(path, what="session file"), backend=backend)

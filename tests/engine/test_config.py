@@ -1,0 +1,54 @@
+import pytest
+
+from engine.config import MAX_HIDDEN_LAYERS, MAX_NEURONS, ConfigError, SessionConfig
+
+
+def test_default_is_two_moons_small_network():
+    c = SessionConfig()
+    assert c.dataset == "moons"
+    assert c.layer_sizes == (2, 8, 4, 1)
+    assert c.resolved_loss == "bce"
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"hidden": (0,), "activations": ("relu",)}, "hidden"),
+    ({"hidden": (MAX_NEURONS + 1,), "activations": ("relu",)}, "hidden"),
+    ({"hidden": (2,) * (MAX_HIDDEN_LAYERS + 1), "activations": ("relu",) * 9}, "hidden"),
+    ({"learning_rate": -0.1}, "learning_rate"),
+    ({"learning_rate": float("nan")}, "learning_rate"),
+    ({"activations": ("relu", "swish")}, "activations"),
+    ({"activations": ("relu",)}, "activations"),
+    ({"dataset": "plane"}, "dataset"),
+    ({"n_points": 0}, "n_points"),
+    ({"noise": 2.0}, "noise"),
+    ({"features": ()}, "features"),
+    ({"features": ("x1", "x3")}, "features"),
+    ({"optimizer": "lbfgs"}, "optimizer"),
+    ({"batch_size": -1}, "batch_size"),
+    ({"loss": "softmax_ce"}, "loss"),
+    ({"problem": "regression", "dataset": "plane", "loss": "bce"}, "loss"),
+    ({"seed_exact": True}, "output_activation"),
+])
+def test_bad_values_name_the_field(changes, field):
+    with pytest.raises(ConfigError) as err:
+        SessionConfig(**changes)
+    assert err.value.field == field
+    assert str(err.value).startswith(field)
+
+
+def test_dict_round_trip_and_strict_types():
+    c = SessionConfig(hidden=(3, 5, 7), activations=("tanh", "relu", "sin"), learning_rate=0.3)
+    assert SessionConfig.from_dict(c.to_dict()) == c
+    bad = c.to_dict() | {"n_points": "200"}
+    with pytest.raises(ConfigError, match="n_points"):
+        SessionConfig.from_dict(bad)
+    with pytest.raises(ConfigError, match="not a known setting"):
+        SessionConfig.from_dict(c.to_dict() | {"evil": 1})
+    with pytest.raises(ConfigError):
+        SessionConfig.from_dict([1, 2])
+
+
+def test_multiclass_has_one_output_per_class():
+    c = SessionConfig(dataset="spiral", classes=3)
+    assert c.layer_sizes[-1] == 3
+    assert c.resolved_loss == "softmax_ce"

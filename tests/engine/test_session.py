@@ -1,0 +1,138 @@
+import numpy as np
+import pytest
+
+from engine.config import SessionConfig
+from engine.session import TrainingSession
+from engine.snapshot import HISTORY_COLUMNS
+
+
+def make(**changes):
+    return TrainingSession(SessionConfig().replace(**changes))
+
+
+def test_snapshot_shapes_and_copies():
+    s = make()
+    snap = s.snapshot(grid=50, neuron_grid=10)
+    assert [w.shape for w in snap.weights] == [(2, 8), (8, 4), (4, 1)]
+    assert [b.shape for b in snap.biases] == [(8,), (4,), (1,)]
+    assert snap.boundary.shape == (50, 50)
+    assert [o.shape for o in snap.neuron_outputs] == [(8, 10, 10), (4, 10, 10), (1, 10, 10)]
+    assert snap.history.shape == (1, len(HISTORY_COLUMNS))
+    assert 0.0 <= snap.boundary.min() <= snap.boundary.max() <= 1.0
+    before = snap.weights[0].copy()
+    snap.weights[0][:] = 123.0  # the GUI scribbling on its copy changes nothing
+    s.step(20)
+    assert not np.allclose(s.snapshot().weights[0], 123.0)
+    assert not np.allclose(s.snapshot().weights[0], before)  # and training moved on
+
+
+def test_boundary_orientation_matches_predict():
+    s = make()
+    s.step(200)
+    snap = s.snapshot(grid=20)
+    x1min, x1max, x2min, x2max = snap.extent
+    # Row i is x2, column j is x1.
+    i, j = 3, 15
+    point = np.array([[np.linspace(x1min, x1max, 20)[j], np.linspace(x2min, x2max, 20)[i]]])
+    assert snap.boundary[i, j] == pytest.approx(s.predict(point)[0], abs=1e-5)
+
+
+def test_learns_two_moons():
+    s = make(learning_rate=0.03, optimizer="adam", hidden=(8, 8), activations=("tanh", "tanh"))
+    s.run_epochs(100)
+    train_loss, test_loss, train_acc, test_acc = s.evaluate()
+    assert train_acc > 0.95 and test_acc > 0.9
+    assert s.history[-1][2] < s.history[0][2] / 3
+
+
+def test_epochs_and_incremental_history():
+    s = make(batch_size=10)  # 160 training points -> 16 steps an epoch
+    assert s.steps_per_epoch == 16
+    s.run_epochs(3)
+    assert (s.epoch, s.step_count) == (3, 48)
+    snap = s.snapshot(history_start=2)
+    assert snap.history_start == 2
+    np.testing.assert_array_equal(snap.history[:, 1], [2, 3])
+
+
+def test_live_changes_keep_weights_and_shape_changes_reset():
+    s = make()
+    s.step(50)
+    w = s.snapshot().weights[0]
+    for change in ({"learning_rate": 0.3}, {"optimizer": "adam"},
+                   {"regularization": "l2", "regularization_rate": 0.01}, {"batch_size": 0},
+                   {"loss": "mse"}, {"schedule": "cosine"}):
+        assert s.apply(s.config.replace(**change)) is False
+        assert s.step_count == 50
+        np.testing.assert_array_equal(s.snapshot().weights[0], w)
+    assert s.apply(s.config.replace(hidden=(8, 4, 2), activations=("relu",) * 3)) is True
+    assert s.step_count == 0
+    assert s.apply(s.config.replace(noise=0.3)) is True
+    assert s.apply(s.config) is False
+
+
+def test_reset_restores_the_same_initial_weights():
+    s = make()
+    first = s.snapshot().weights
+    s.step(100)
+    s.reset()
+    for a, b in zip(first, s.snapshot().weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    s.reset(new_seed=True)
+    assert not np.array_equal(first[0], s.snapshot().weights[0])
+
+
+def test_same_config_same_curve():
+    a, b = make(), make()
+    a.run_epochs(5)
+    b.run_epochs(5)
+    assert a.history == b.history
+
+
+def test_divergence_stops_and_keeps_finite_weights():
+    s = make(problem="regression", dataset="plane", learning_rate=100.0, batch_size=0,
+             loss="auto")
+    ran = s.step(1000)
+    assert s.diverged and ran < 1000
+    snap = s.snapshot()
+    assert snap.diverged and "diverged" in snap.message and "learning rate" in snap.message
+    assert all(np.all(np.isfinite(w)) for w in snap.weights)
+    assert s.step(10) == 0  # stays stopped
+    s.apply(s.config.replace(learning_rate=0.01))  # gentler settings go on from there
+    assert not s.diverged and s.step(10) == 10
+
+
+def test_edit_weight_and_bias():
+    s = make()
+    s.set_weight(0, 1, 3, 0.75)
+    s.set_bias(2, 0, -2.5)
+    snap = s.snapshot()
+    assert snap.weights[0][1, 3] == pytest.approx(0.75)
+    assert snap.biases[2][0] == pytest.approx(-2.5)
+    with pytest.raises(ValueError, match="layer"):
+        s.set_weight(5, 0, 0, 1.0)
+    with pytest.raises(ValueError, match="finite"):
+        s.set_weight(0, 0, 0, float("inf"))
+
+
+def test_multiclass_spiral_boundary_is_class_index():
+    s = make(dataset="spiral", classes=3, n_points=300)
+    s.step(50)
+    snap = s.snapshot(grid=30)
+    assert set(np.unique(snap.boundary)) <= {0.0, 1.0, 2.0}
+    assert snap.boundary_confidence.shape == (30, 30)
+    assert np.all(snap.boundary_confidence >= 1 / 3 - 1e-6)
+
+
+def test_regression_reports_no_accuracy():
+    s = make(problem="regression", dataset="multi_gaussian", loss="auto")
+    s.step(10)
+    snap = s.snapshot()
+    assert np.isnan(snap.train_accuracy) and np.isfinite(snap.train_loss)
+
+
+def test_float64_precision_and_no_test_set():
+    s = TrainingSession(SessionConfig(train_fraction=1.0), precision="float64")
+    s.step(5)
+    train_loss, test_loss, _, test_acc = s.evaluate()
+    assert np.isfinite(train_loss) and np.isnan(test_loss) and np.isnan(test_acc)
