@@ -1,0 +1,98 @@
+"""The array namespace the engine computes with, and the dtype policy.
+
+Engine code calls `backend.xp` (NumPy, CuPy or the strict Array API namespace used in
+tests), never `numpy` directly, so the same code runs on a GPU. float32 is the default
+for speed; float64 is for gradient checks.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+
+import numpy as np
+
+BACKENDS = ("numpy", "cupy", "array_api_strict")
+PRECISIONS = ("float32", "float64")
+
+
+class BackendError(ValueError):
+    """The asked-for backend or precision is unknown or not installed."""
+
+
+@dataclass(frozen=True)
+class Backend:
+    """An array namespace and the float dtype every engine array uses."""
+
+    name: str  # "numpy", "cupy", "array_api_strict"
+    xp: ModuleType
+    dtype: object  # xp.float32 or xp.float64
+
+    @property
+    def precision(self) -> str:
+        return "float64" if self.dtype == self.xp.float64 else "float32"
+
+    def asarray(self, x):
+        """Host data (NumPy array, nested lists, numbers) -> a new backend array of `dtype`."""
+        if self.name == "numpy":
+            return np.array(x, dtype=self.dtype)
+        if self.name == "cupy":
+            return self.xp.array(x, dtype=self.dtype)
+        if not isinstance(x, np.ndarray) and hasattr(x, "__array_namespace__"):
+            return self.xp.astype(x, self.dtype, copy=True)
+        return self.xp.asarray(np.array(x, dtype=self.precision), dtype=self.dtype)
+
+    def zeros(self, shape: tuple[int, ...]):
+        return self.xp.zeros(shape, dtype=self.dtype)
+
+
+def get_backend(name: str = "numpy", precision: str = "float32") -> Backend:
+    """The backend called `name` ("numpy", "cupy", "array_api_strict") at `precision`."""
+    if isinstance(name, Backend):
+        return name
+    if name not in BACKENDS:
+        raise BackendError(f"unknown backend {name!r}: choose one of {', '.join(BACKENDS)}")
+    if precision not in PRECISIONS:
+        raise BackendError(f"unknown precision {precision!r}: choose float32 or float64")
+    try:
+        xp = importlib.import_module(name)
+    except ImportError as error:
+        if name == "cupy":
+            raise BackendError("CuPy is not installed; install neuroplay[gpu] or use the "
+                               "NumPy backend") from error
+        raise BackendError(f"{name} is not installed; install neuroplay[test] or use the "
+                           f"NumPy backend") from error
+    return Backend(name, xp, getattr(xp, precision))
+
+
+def namespace(x) -> ModuleType:
+    """The array namespace an array belongs to (NumPy for NumPy arrays and scalars)."""
+    if isinstance(x, np.ndarray | np.generic):
+        return np
+    module = type(x).__module__
+    if module.startswith("cupy"):
+        return importlib.import_module("cupy")
+    if hasattr(x, "__array_namespace__"):
+        return x.__array_namespace__()
+    raise TypeError(f"expected an array, not {type(x).__name__}")
+
+
+def astype(x, dtype):
+    """`x` as `dtype`; the standard's function where the array has no `.astype` method."""
+    if hasattr(x, "astype"):
+        return x.astype(dtype)
+    return namespace(x).astype(x, dtype)
+
+
+def to_host(x) -> np.ndarray:
+    """Any backend array (or Tensor) -> a NumPy copy that nothing else writes to."""
+    data = getattr(x, "data", x) if hasattr(x, "requires_grad") else x
+    if isinstance(data, np.ndarray | np.generic | int | float):
+        return np.array(data)
+    if type(data).__module__.startswith("cupy"):
+        return data.get()
+    try:
+        return np.array(np.from_dlpack(data))
+    except (TypeError, AttributeError, RuntimeError, BufferError):
+        return np.array(data)
