@@ -1,0 +1,181 @@
+"""Training and test loss over epochs, live, with earlier runs kept for comparison.
+
+History rows arrive a few at a time (Snapshot.history from Snapshot.history_start);
+they go into one growing NumPy buffer that doubles when full, and the two curves are
+re-pointed at views of it, so a frame costs the same after a million steps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from app.theme import Palette, get_palette
+from engine.snapshot import HISTORY_COLUMNS, Snapshot
+
+EPOCH, TRAIN_LOSS, TEST_LOSS = (HISTORY_COLUMNS.index(name)
+                                for name in ("epoch", "train_loss", "test_loss"))
+# Muted colours for the dashed curves of earlier runs.
+REFERENCE_COLORS = ("#8c8c8c", "#a89f91", "#8fa3b3", "#b39bb0", "#9fb39b")
+
+
+class LossChart(QWidget):
+    """Loss against epoch: a solid training curve, a test curve, dashed reference runs."""
+
+    def __init__(self, parent: QWidget | None = None, palette: Palette | None = None):
+        super().__init__(parent)
+        self.palette_ = palette or get_palette()
+        self._rows = np.empty((1024, len(HISTORY_COLUMNS)), dtype=np.float64)
+        self._count = 0
+        self._log = False
+        self.reference_curves: list[pg.PlotDataItem] = []
+
+        self.plot_widget = pg.PlotWidget()
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setLabel("bottom", "epoch")
+        self.plot.setLabel("left", "loss")
+        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        self.plot.setDownsampling(auto=True, mode="peak")
+        self.plot.setClipToView(True)
+        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.train_curve = self.plot.plot(name="training loss")
+        self.test_curve = self.plot.plot(name="test loss")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot_widget)
+        self.set_palette(self.palette_)
+
+    # --- public API -------------------------------------------------------------------
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        """Append snap.history (m, 6) rows, which start at row snap.history_start.
+
+        A start below what is held replaces from there; a start of 0 is a reset.
+        """
+        rows = np.asarray(snap.history, dtype=np.float64).reshape(-1, len(HISTORY_COLUMNS))
+        start = int(snap.history_start)
+        if start < self._count:
+            self._count = max(start, 0)
+        self._append(rows)
+        self._redraw(snap)
+
+    def clear(self) -> None:
+        """Forget the current run's history (reference runs stay)."""
+        self._count = 0
+        self._redraw(None)
+
+    def set_log_scale(self, log: bool) -> None:
+        """Loss on a logarithmic axis (useful once it is small)."""
+        self._log = bool(log)
+        self.plot.setLogMode(x=False, y=self._log)
+
+    def add_reference_run(self, label: str, epochs: np.ndarray, losses: np.ndarray) -> None:
+        """Keep an earlier run's loss (epochs (m,), losses (m,)) as a dashed, labelled curve."""
+        epochs = np.asarray(epochs, dtype=np.float64).ravel()
+        losses = np.asarray(losses, dtype=np.float64).ravel()
+        if epochs.shape != losses.shape:
+            raise ValueError(f"epochs and losses differ in length: {len(epochs)} vs {len(losses)}")
+        color = REFERENCE_COLORS[len(self.reference_curves) % len(REFERENCE_COLORS)]
+        pen = pg.mkPen(color, width=1.5, style=Qt.DashLine)
+        curve = self.plot.plot(epochs, losses, pen=pen, name=label, connect="finite")
+        curve.setZValue(-5)
+        self.reference_curves.append(curve)
+
+    def clear_reference_runs(self) -> None:
+        for curve in self.reference_curves:
+            self.plot.removeItem(curve)  # also drops it from the legend
+        self.reference_curves = []
+
+    def set_palette(self, palette: Palette) -> None:
+        self.palette_ = palette
+        self.plot_widget.setBackground(palette.background)
+        font = QFont()
+        font.setPointSize(10)
+        for name in ("bottom", "left"):
+            axis = self.plot.getAxis(name)
+            axis.setPen(pg.mkPen(palette.foreground))
+            axis.setTextPen(pg.mkPen(palette.foreground))
+            axis.setStyle(tickFont=font)
+        self.train_curve.setPen(pg.mkPen(palette.foreground, width=1))
+        self.test_curve.setPen(pg.mkPen(palette.class_color(1), width=1))
+        self.legend.setLabelTextColor(palette.foreground)
+        background = QColor(palette.background)
+        background.setAlpha(200)
+        self.legend.setBrush(pg.mkBrush(background))
+
+    # --- helpers (public for tests) ----------------------------------------------------
+
+    @property
+    def history(self) -> np.ndarray:
+        """(n, 6) every history row held, a view of the buffer."""
+        return self._rows[: self._count]
+
+    @property
+    def capacity(self) -> int:
+        return len(self._rows)
+
+    # --- internals -------------------------------------------------------------------
+
+    def _append(self, rows: np.ndarray) -> None:
+        need = self._count + len(rows)
+        if need > len(self._rows):
+            capacity = len(self._rows)
+            while capacity < need:
+                capacity *= 2
+            grown = np.empty((capacity, len(HISTORY_COLUMNS)), dtype=np.float64)
+            grown[: self._count] = self._rows[: self._count]
+            self._rows = grown
+        self._rows[self._count: need] = rows
+        self._count = need
+
+    def _redraw(self, snap: Snapshot | None) -> None:
+        held = self.history
+        epochs = held[:, EPOCH]
+        self.train_curve.setData(epochs, held[:, TRAIN_LOSS], connect="finite")
+        has_test = len(held) and np.isfinite(held[:, TEST_LOSS]).any()
+        self.test_curve.setData(epochs if has_test else [], held[:, TEST_LOSS] if has_test else [],
+                                connect="finite")
+        self._set_label(self.train_curve, "training loss", held[:, TRAIN_LOSS])
+        self._set_label(self.test_curve, "test loss", held[:, TEST_LOSS])
+
+    def _set_label(self, curve: pg.PlotDataItem, name: str, values: np.ndarray) -> None:
+        last = values[-1] if len(values) else np.nan
+        text = f"{name}  {last:.4f}" if np.isfinite(last) else name
+        for sample, label in self.legend.items:
+            if sample.item is curve and label.text != text:
+                label.setText(text)
+
+
+def main() -> None:  # pragma: no cover - a demo window
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.views.fake import fake_history, fake_snapshot
+
+    app = QApplication.instance() or QApplication([])
+    chart = LossChart()
+    old = fake_history(0, 1500)
+    chart.add_reference_run("run 1", old[:, EPOCH], old[:, TRAIN_LOSS] * 1.3)
+    state = {"step": 0}
+
+    def tick() -> None:
+        start = state["step"]
+        state["step"] += 8
+        chart.show_snapshot(fake_snapshot(state["step"], history_start=start))
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    timer.start(16)
+    chart.resize(640, 360)
+    chart.setWindowTitle("Neuroplay: loss")
+    chart.show()
+    app.exec()
+
+
+if __name__ == "__main__":
+    main()

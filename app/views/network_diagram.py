@@ -1,0 +1,525 @@
+"""The network as a diagram: columns of neurons, each a live heatmap, joined by weight lines.
+
+Drawn in "diagram units": column c sits at x = c, neurons stack vertically centred on
+y = 0 with the first neuron at the top. Items are made in set_network; a snapshot only
+calls setImage / setData / setBrush. Edges are grouped by sign and thickness bucket into
+a few PlotCurveItems with connect="pairs", so thousands of weights cost ten items.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QToolTip, QVBoxLayout, QWidget
+
+from app.theme import Palette, get_palette
+from engine.snapshot import Snapshot
+
+# |w| bucket edges; bucket b holds WIDTH_EDGES[b-1] <= |w| < WIDTH_EDGES[b].
+WIDTH_EDGES = (0.1, 0.3, 0.7, 1.5)
+EDGE_WIDTHS = (0.6, 1.3, 2.2, 3.3, 4.8)  # pixels, thin to thick
+EDGE_ALPHAS = (70, 140, 190, 225, 255)
+SIZE_FRACTION = 0.7  # neuron side / vertical pitch
+EDGE_PICK_PX = 6.0  # hover / click tolerance around a weight line
+FEATURE_TEXT = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂",
+                "sin x1": "sin(x₁)", "sin x2": "sin(x₂)"}
+
+
+def squash(values: np.ndarray) -> np.ndarray:
+    """Neuron outputs -> (-1, 1) by tanh, so unbounded activations stay readable."""
+    return np.tanh(values)
+
+
+def point_segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distance from point p (2,) to each segment a[k] -> b[k], a and b (E, 2)."""
+    ab = b - a
+    length2 = np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-18)
+    t = np.clip(np.einsum("ij,ij->i", p - a, ab) / length2, 0.0, 1.0)
+    nearest = a + t[:, None] * ab
+    return np.hypot(nearest[:, 0] - p[0], nearest[:, 1] - p[1])
+
+
+def weight_bucket(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sign (E,) 0 = negative / 1 = positive, bucket (E,) 0..4 by |w|)."""
+    values = np.nan_to_num(np.asarray(values, dtype=np.float64))
+    return (values >= 0).astype(np.int64), np.searchsorted(WIDTH_EDGES, np.abs(values), "right")
+
+
+class NetworkView(QWidget):
+    """Neurons as live heatmaps, weights as lines coloured by sign and thick by size.
+
+    Signals: weight_edit_requested(layer, i, j) when a weight line is clicked;
+    bias_edit_requested(layer, j) when a neuron's bias marker is clicked.
+    """
+
+    weight_edit_requested = Signal(int, int, int)
+    bias_edit_requested = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None, palette: Palette | None = None):
+        super().__init__(parent)
+        self.palette_ = palette or get_palette()
+        self.layer_sizes: tuple[int, ...] = ()
+        self.feature_names: list[str] = []
+        self._snapshot: Snapshot | None = None
+        self._input_maps: np.ndarray | None = None
+        self._hover: tuple | None = None
+        self.hover_text = ""  # the tooltip shown now ("" when none)
+
+        self.plot_widget = pg.PlotWidget()
+        self.plot_widget.setMouseTracking(True)
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.hideAxis("left")
+        self.plot.hideAxis("bottom")
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.setAspectLocked(True)
+        self.view_box = self.plot.getViewBox()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot_widget)
+
+        self.edge_curves: dict[tuple[int, int], pg.PlotCurveItem] = {}
+        for sign in (0, 1):
+            for bucket in range(len(EDGE_WIDTHS)):
+                curve = pg.PlotCurveItem(connect="pairs", antialias=True)
+                curve.setZValue(1 + bucket)
+                self.plot.addItem(curve)
+                self.edge_curves[sign, bucket] = curve
+        self.fills = pg.ScatterPlotItem(pxMode=False, symbol="s")
+        self.fills.setZValue(20)
+        self.frames = pg.ScatterPlotItem(pxMode=False, symbol="s", brush=None)
+        self.frames.setZValue(22)
+        self.bias_markers = pg.ScatterPlotItem(pxMode=False, symbol="s")
+        self.bias_markers.setZValue(23)
+        self.highlight = pg.ScatterPlotItem(pxMode=False, symbol="s", brush=None)
+        self.highlight.setZValue(24)
+        for item in (self.fills, self.frames, self.bias_markers, self.highlight):
+            self.plot.addItem(item)
+        self.column_images: list[pg.ImageItem] = []
+        self.texts: list[pg.TextItem] = []
+        self._width_scale = 1.0
+        self._alpha_scale = 1.0
+        self._hover_pos = QPoint()
+
+        scene = self.plot_widget.scene()
+        scene.sigMouseMoved.connect(self._on_mouse_moved)
+        scene.sigMouseClicked.connect(self._on_click)
+        self.set_palette(self.palette_)
+
+    # --- public API -------------------------------------------------------------------
+
+    def set_network(self, layer_sizes: tuple[int, ...], feature_names: list[str],
+                    input_maps: np.ndarray | None) -> None:
+        """Lay out a network. layer_sizes (inputs, hidden..., outputs);
+        input_maps (k, g, g): each input feature over the plane (rows x2, columns x1)."""
+        sizes = tuple(int(n) for n in layer_sizes)
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ValueError(f"a network needs an input and an output layer, not {sizes}")
+        if len(feature_names) != sizes[0]:
+            raise ValueError(f"{sizes[0]} inputs need {sizes[0]} feature names, "
+                             f"not {len(feature_names)}")
+        self.layer_sizes, self.feature_names = sizes, list(feature_names)
+        self._snapshot, self._hover = None, None
+        self._input_maps = None if input_maps is None else np.asarray(input_maps, np.float32)
+        grid = self._input_maps.shape[-1] if self._input_maps is not None else 24
+        self._layout(grid)
+        self._make_columns()
+        self._make_texts()
+        self._apply_static_colors()
+        self._show_inputs()
+        for curve in self.edge_curves.values():
+            curve.setData([], [])
+        self._fit_view()
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        """Recolour edges (snap.weights[k] (fan_in, fan_out)), biases and neuron maps."""
+        if not self.layer_sizes:
+            return
+        shapes = tuple(w.shape for w in snap.weights)
+        expected = tuple(zip(self.layer_sizes[:-1], self.layer_sizes[1:], strict=True))
+        if shapes != expected:
+            return  # a snapshot from before a reshape; the window calls set_network next
+        self._snapshot = snap
+        self._update_edges(np.concatenate([np.ravel(w) for w in snap.weights]))
+        self._update_biases(np.concatenate([np.ravel(b) for b in snap.biases]))
+        for column, outputs in enumerate(snap.neuron_outputs, start=1):
+            if column < len(self.column_images):
+                self._set_column_image(column, squash(np.asarray(outputs, np.float32)))
+        if self._hover is not None:
+            self._show_hover(self._hover, self._hover_pos)
+
+    def set_palette(self, palette: Palette) -> None:
+        self.palette_ = palette
+        self.plot_widget.setBackground(palette.background)
+        self._make_pens()
+        for image in self.column_images:
+            image.setLookupTable(palette.lut)
+        if self.layer_sizes:
+            self._apply_static_colors()
+            if self._snapshot is not None:
+                self.show_snapshot(self._snapshot)
+
+    def _make_pens(self) -> None:
+        pal = self.palette_
+        for (sign, b), curve in self.edge_curves.items():
+            color = self._alpha(pal.weight_positive if sign else pal.weight_negative,
+                                int(EDGE_ALPHAS[b] * self._alpha_scale))
+            curve.setPen(pg.mkPen(color, width=self._width_scale * EDGE_WIDTHS[b]))
+
+    # --- geometry helpers (public for tests and the window) ----------------------------
+
+    def neuron_center(self, column: int, unit: int) -> tuple[float, float]:
+        """Centre of neuron `unit` in `column` (0 = inputs) in diagram units."""
+        n = self.layer_sizes[column]
+        return float(column), float(((n - 1) / 2 - unit) * self.pitch)
+
+    def bias_center(self, layer: int, j: int) -> tuple[float, float]:
+        """Bias marker of neuron j of weight layer `layer` (column layer + 1)."""
+        x, y = self.neuron_center(layer + 1, j)
+        return x - self.size / 2, y - self.size / 2
+
+    def edge_endpoints(self, layer: int, i: int, j: int) -> tuple[np.ndarray, np.ndarray]:
+        k = self._edge_offsets[layer] + i * self.layer_sizes[layer + 1] + j
+        return self._seg_a[k], self._seg_b[k]
+
+    def weight_at(self, x: float, y: float, tolerance_px: float = EDGE_PICK_PX):
+        """(layer, i, j) of the weight line nearest (x, y) within tolerance_px pixels, or None."""
+        if not self.layer_sizes or len(self._seg_a) == 0:
+            return None
+        scale = self._pixel_scale()
+        p = np.array([x, y]) / scale
+        dist = point_segment_distance(p, self._seg_a / scale, self._seg_b / scale)
+        k = int(np.argmin(dist))
+        if dist[k] > tolerance_px:
+            return None
+        return int(self._edge_layer[k]), int(self._edge_i[k]), int(self._edge_j[k])
+
+    def neuron_at(self, x: float, y: float):
+        """(column, unit) of the neuron square containing (x, y), or None."""
+        if not self.layer_sizes:
+            return None
+        column = int(round(x))
+        if not 0 <= column < len(self.layer_sizes) or abs(x - column) > self.size / 2:
+            return None
+        n = self.layer_sizes[column]
+        unit = int(round((n - 1) / 2 - y / self.pitch))
+        if not 0 <= unit < n or abs(self.neuron_center(column, unit)[1] - y) > self.size / 2:
+            return None
+        return column, unit
+
+    def bias_at(self, x: float, y: float):
+        """(layer, j) of the bias marker at (x, y) (at least 6 px wide to hit), or None."""
+        if len(self.layer_sizes) < 2:
+            return None
+        px, py = self._pixel_scale()
+        half = max(self.marker_size / 2, 6 * px)
+        column = int(round(x + self.size / 2))
+        if not 1 <= column < len(self.layer_sizes):
+            return None
+        for j in range(self.layer_sizes[column]):
+            bx, by = self.bias_center(column - 1, j)
+            if abs(x - bx) <= half and abs(y - by) <= max(self.marker_size / 2, 6 * py):
+                return column - 1, j
+        return None
+
+    def edge_bucket_of(self, layer: int, i: int, j: int) -> tuple[int, int]:
+        """(sign, bucket) the weight is drawn with now: which curve in edge_curves holds it."""
+        k = self._edge_offsets[layer] + i * self.layer_sizes[layer + 1] + j
+        return int(self._edge_sign[k]), int(self._edge_bucket[k])
+
+    def widget_pos(self, x: float, y: float) -> QPoint:
+        """Diagram units -> a pixel in plot_widget.viewport() (for clicks and tooltips)."""
+        scene = self.view_box.mapViewToScene(pg.Point(x, y))
+        return self.plot_widget.mapFromScene(scene)
+
+    def describe(self, key: tuple) -> str:
+        """Tooltip text for a hover key from _hit()."""
+        snap = self._snapshot
+        if key[0] == "weight":
+            _, layer, i, j = key
+            value = "?" if snap is None else f"{float(snap.weights[layer][i, j]):.3f}"
+            return f"w[{layer}][{i}→{j}] = {value}"
+        if key[0] == "bias":
+            _, layer, j = key
+            value = "?" if snap is None else f"{float(snap.biases[layer][j]):.3f}"
+            return f"b[{layer}][{j}] = {value}  (click to edit)"
+        _, column, unit = key
+        if column == 0:
+            return f"input {self._feature_text(unit)}"
+        layer = column - 1
+        name = "output" if column == len(self.layer_sizes) - 1 else f"hidden layer {column}"
+        value = "?" if snap is None else f"{float(snap.biases[layer][unit]):.3f}"
+        return f"{name}, neuron {unit}\nbias b[{layer}][{unit}] = {value}"
+
+    # --- layout ------------------------------------------------------------------------
+
+    def _layout(self, grid: int) -> None:
+        sizes = self.layer_sizes
+        tallest, columns = max(sizes), len(sizes)
+        # Tall columns get a taller diagram so 32 neurons stay legible.
+        height = max(2.4, 0.68 * (columns - 1), 0.09 * tallest)
+        self.pitch = min(0.42, height / tallest)
+        self.grid = grid
+        fraction = SIZE_FRACTION if tallest <= 12 else 0.8  # tall columns: bigger squares
+        self.gap_rows = max(1, round(grid * (1 / fraction - 1)))
+        self.size = self.pitch * grid / (grid + self.gap_rows)
+        self.marker_size = 0.3 * self.size
+        # Hundreds of lines at full strength hide the neurons: thinner, fainter lines.
+        self._width_scale = 1.0 if tallest <= 12 else 0.55
+        self._alpha_scale = 1.0 if tallest <= 12 else 0.6
+        self._make_pens()  # pens depend on the width scale
+        a, b, layer, ii, jj = [], [], [], [], []
+        for k, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+            i, j = np.meshgrid(np.arange(fan_in), np.arange(fan_out), indexing="ij")
+            i, j = i.ravel(), j.ravel()  # the order of weights[k].ravel()
+            y_in = ((fan_in - 1) / 2 - i) * self.pitch
+            y_out = ((fan_out - 1) / 2 - j) * self.pitch
+            a.append(np.column_stack([np.full(len(i), k + self.size / 2), y_in]))
+            b.append(np.column_stack([np.full(len(i), k + 1 - self.size / 2), y_out]))
+            layer.append(np.full(len(i), k))
+            ii.append(i)
+            jj.append(j)
+        self._edge_offsets = np.cumsum([0] + [len(x) for x in layer])[:-1]
+        self._seg_a, self._seg_b = np.concatenate(a), np.concatenate(b)
+        self._edge_layer, self._edge_i, self._edge_j = map(np.concatenate, (layer, ii, jj))
+        self._edge_sign = np.ones(len(self._edge_layer), np.int64)
+        self._edge_bucket = np.zeros(len(self._edge_layer), np.int64)
+        self._centers = np.array([self.neuron_center(c, u) for c, n in enumerate(sizes)
+                                  for u in range(n)])
+        self._bias_centers = np.array([self.bias_center(c - 1, u)
+                                       for c, n in enumerate(sizes) if c > 0 for u in range(n)])
+
+    def _make_columns(self) -> None:
+        for image in self.column_images:
+            self.plot.removeItem(image)
+        self.column_images = []
+        for column, n in enumerate(self.layer_sizes):
+            image = pg.ImageItem(axisOrder="row-major")
+            image.setZValue(21)
+            image.setLookupTable(self.palette_.lut)
+            self.plot.addItem(image)
+            self.column_images.append(image)
+            self._set_column_image(column, np.full((n, 2, 2), np.nan, np.float32))
+        self.fills.setData(pos=self._centers, size=self.size)
+        self.frames.setData(pos=self._centers, size=self.size)
+        self.bias_markers.setData(pos=self._bias_centers, size=self.marker_size)
+        self.highlight.setData([], [])
+
+    def _set_column_image(self, column: int, maps: np.ndarray) -> None:
+        """Stack (n, g, g) maps in [-1, 1] top neuron first, with NaN (clear) gaps."""
+        n, g = maps.shape[0], maps.shape[-1]
+        gap = max(1, round(g * self.gap_rows / self.grid))
+        atlas = np.full((n, g + gap, g), np.nan, np.float32)
+        atlas[:, :g] = maps[::-1]  # row 0 is the bottom: last neuron first
+        atlas = atlas.reshape(n * (g + gap), g)[: n * (g + gap) - gap]
+        image = self.column_images[column]
+        image.setImage(atlas, levels=(-1.0, 1.0), autoLevels=False)
+        _, y_bottom = self.neuron_center(column, n - 1)
+        image.setRect(column - self.size / 2, y_bottom - self.size / 2, self.size,
+                      (n - 1) * self.pitch + self.size)
+
+    def _make_texts(self) -> None:
+        for text in self.texts:
+            self.plot.removeItem(text)
+        self.texts = []
+        font = QFont()
+        font.setPointSize(11 if max(self.layer_sizes) <= 12 else 9)
+        for unit in range(self.layer_sizes[0]):
+            x, y = self.neuron_center(0, unit)
+            self._add_text(self._feature_text(unit), (x - self.size / 2 - 0.04, y), (1, 0.5), font)
+        top = max(self.neuron_center(c, 0)[1] for c in range(len(self.layer_sizes)))
+        compact = len(self.layer_sizes) > 6
+        small = QFont(font)
+        small.setPointSize(font.pointSize() - 1)
+        last = len(self.layer_sizes) - 1
+        for column, n in enumerate(self.layer_sizes):
+            if column == 0:
+                title = "in" if compact else "input"
+            elif column == last:
+                title = "out" if compact else "output"
+            else:
+                title = f"h{column}" if compact else f"hidden {column}"
+            count = f"{n}" if compact else f"{n} neuron{'s' if n != 1 else ''}"
+            self._add_text(f"{title}<br>{count}", (column, top + self.size / 2 + 0.03),
+                           (0.5, 1), small, html=True)
+
+    def _add_text(self, text: str, pos, anchor, font: QFont, html: bool = False) -> None:
+        item = pg.TextItem(text, anchor=anchor, color=self.palette_.foreground)
+        item.setFont(font)
+        if html:  # centred lines
+            item.setHtml(f'<div style="text-align:center">{text}</div>')
+            item.textItem.setDefaultTextColor(QColor(self.palette_.foreground))
+        item.setPos(*pos)
+        item.setZValue(30)
+        self.plot.addItem(item)
+        self.texts.append(item)
+
+    def _feature_text(self, unit: int) -> str:
+        name = self.feature_names[unit] if unit < len(self.feature_names) else f"x{unit}"
+        return FEATURE_TEXT.get(name, name)
+
+    def _fit_view(self) -> None:
+        top = max(self.neuron_center(c, 0)[1] for c in range(len(self.layer_sizes)))
+        header = max(0.3, 0.1 * 2 * top)
+        self.view_box.setRange(
+            xRange=(-0.62, len(self.layer_sizes) - 1 + self.size / 2 + 0.06),
+            yRange=(-top - self.size / 2 - 0.05, top + self.size / 2 + header), padding=0)
+
+    # --- drawing -------------------------------------------------------------------------
+
+    @staticmethod
+    def _alpha(color: str, alpha: int) -> QColor:
+        c = QColor(color)
+        c.setAlpha(alpha)
+        return c
+
+    def _apply_static_colors(self) -> None:
+        pal = self.palette_
+        self.fills.setBrush(pg.mkBrush(pal.neutral))
+        self.fills.setPen(pg.mkPen(None))
+        self.frames.setPen(pg.mkPen(self._alpha(pal.foreground, 120), width=1))
+        self.highlight.setPen(pg.mkPen(pal.foreground, width=2.5))
+        self.bias_markers.setPen(pg.mkPen(pal.background, width=1))
+        self.bias_markers.setBrush(pg.mkBrush(self._alpha(pal.foreground, 90)))
+        for text in self.texts:
+            text.setColor(pal.foreground)
+        self._show_inputs()
+
+    def _show_inputs(self) -> None:
+        if not self.column_images:
+            return
+        if self._input_maps is None:
+            maps = np.full((self.layer_sizes[0], 2, 2), np.nan, np.float32)
+        else:
+            m = self._input_maps
+            scale = np.max(np.abs(m), axis=(1, 2), keepdims=True)
+            maps = m / np.where(scale > 0, scale, 1.0)
+        self._set_column_image(0, maps)
+
+    def _update_edges(self, weights: np.ndarray) -> None:
+        """weights: every layer's (fan_in, fan_out) raveled and joined, (E,)."""
+        self._edge_sign, self._edge_bucket = weight_bucket(weights)
+        key = self._edge_sign * len(EDGE_WIDTHS) + self._edge_bucket
+        order = np.argsort(key, kind="stable")
+        counts = np.bincount(key, minlength=2 * len(EDGE_WIDTHS))
+        xs = np.column_stack([self._seg_a[order, 0], self._seg_b[order, 0]]).ravel()
+        ys = np.column_stack([self._seg_a[order, 1], self._seg_b[order, 1]]).ravel()
+        start = 0
+        for index, count in enumerate(counts):
+            sign, bucket = divmod(index, len(EDGE_WIDTHS))
+            stop = start + 2 * count
+            self.edge_curves[sign, bucket].setData(xs[start:stop], ys[start:stop],
+                                                   connect="pairs")
+            start = stop
+
+    def _update_biases(self, biases: np.ndarray) -> None:
+        pal = self.palette_
+        sign, bucket = weight_bucket(biases)
+        if not hasattr(self, "_bias_brushes") or self._bias_palette is not pal:
+            self._bias_palette = pal
+            self._bias_brushes = [
+                [pg.mkBrush(self._alpha(pal.weight_positive if s else pal.weight_negative,
+                                        EDGE_ALPHAS[b])) for b in range(len(EDGE_WIDTHS))]
+                for s in (0, 1)]
+        self.bias_markers.setBrush([self._bias_brushes[s][b] for s, b in zip(sign, bucket,
+                                                                             strict=True)])
+
+    # --- mouse ------------------------------------------------------------------------
+
+    def _pixel_scale(self) -> np.ndarray:
+        px, py = self.view_box.viewPixelSize()
+        return np.array([px or 1.0, py or 1.0])
+
+    def _hit(self, x: float, y: float):
+        """What is under (x, y): ("bias", layer, j), ("neuron", column, unit),
+        ("weight", layer, i, j) or None; markers win over neurons over lines."""
+        bias = self.bias_at(x, y)
+        if bias is not None:
+            return ("bias", *bias)
+        neuron = self.neuron_at(x, y)
+        if neuron is not None:
+            return ("neuron", *neuron)
+        weight = self.weight_at(x, y)
+        if weight is not None:
+            return ("weight", *weight)
+        return None
+
+    def _on_mouse_moved(self, scene_pos) -> None:
+        if not self.layer_sizes:
+            return
+        pos = self.view_box.mapSceneToView(scene_pos)
+        key = self._hit(float(pos.x()), float(pos.y()))
+        self._hover_pos = self.plot_widget.mapFromScene(scene_pos)
+        self._show_hover(key, self._hover_pos)
+
+    def _show_hover(self, key, widget_pos: QPoint) -> None:
+        self._hover = key
+        if key is None:
+            self.hover_text = ""
+            self.highlight.setData([], [])
+            QToolTip.hideText()
+            return
+        text = self.describe(key)
+        if key[0] == "neuron":
+            self.highlight.setData(pos=[self.neuron_center(key[1], key[2])], size=self.size)
+        else:
+            self.highlight.setData([], [])
+        if text != self.hover_text:
+            self.hover_text = text
+            QToolTip.showText(self.plot_widget.mapToGlobal(widget_pos), text, self.plot_widget)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self._show_hover(None, QPoint())
+        super().leaveEvent(event)
+
+    def _on_click(self, event) -> None:
+        if event.button() != Qt.LeftButton or not self.layer_sizes:
+            return
+        pos = self.view_box.mapSceneToView(event.scenePos())
+        key = self._hit(float(pos.x()), float(pos.y()))
+        if key is None:
+            return
+        if key[0] == "weight":
+            self.weight_edit_requested.emit(key[1], key[2], key[3])
+        elif key[0] == "bias":
+            self.bias_edit_requested.emit(key[1], key[2])
+        else:
+            return
+        event.accept()
+
+
+def main() -> None:  # pragma: no cover - a demo window
+    import sys
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.views.fake import fake_snapshot, input_maps
+
+    app = QApplication.instance() or QApplication([])
+    sizes = (2, 8, 4, 1) if "--big" not in sys.argv else (2, *[32] * 8, 1)
+    names = ["x1", "x2"]
+    view = NetworkView()
+    view.set_network(sizes, names, input_maps(names))
+    view.weight_edit_requested.connect(lambda k, i, j: print(f"edit w[{k}][{i}→{j}]"))
+    view.bias_edit_requested.connect(lambda k, j: print(f"edit b[{k}][{j}]"))
+    step = [0]
+
+    def tick() -> None:
+        step[0] += 2
+        view.show_snapshot(fake_snapshot(step[0], layer_sizes=sizes, grid=20))
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    timer.start(16)
+    view.resize(760, 480)
+    view.setWindowTitle("Neuroplay: network")
+    view.show()
+    app.exec()
+
+
+if __name__ == "__main__":
+    main()
