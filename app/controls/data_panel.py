@@ -1,0 +1,250 @@
+"""The Data and Features groups: which points to learn and which inputs the network sees."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.controls import DATASET_LABELS, FEATURE_LABELS
+from engine.config import (
+    CLASSIFICATION_DATASETS,
+    FEATURES,
+    MAX_CLASSES,
+    MAX_POINTS,
+    REGRESSION_DATASETS,
+    SessionConfig,
+)
+from engine.datasets import make_dataset
+
+MULTICLASS_DATASETS = ("gaussians", "spiral")  # the sets whose class count can change
+THUMBNAIL_SIZE = 52
+MIN_POINTS_SHOWN = 10
+
+
+def dataset_thumbnail(name: str, palette, size: int = THUMBNAIL_SIZE) -> QPixmap:
+    """A small scatter picture of data set `name`, in the palette's class colours."""
+    data = make_dataset(name, 160, noise=0.1, seed=3)
+    ratio = 2.0
+    pixmap = QPixmap(int(size * ratio), int(size * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(QColor(palette.neutral))
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.Antialiasing)
+    painter.setPen(Qt.NoPen)
+    x1min, x1max, x2min, x2max = data.extent
+    margin = 4.0
+    span = size - 2 * margin
+
+    def place(p: np.ndarray) -> QPointF:
+        x = margin + (p[0] - x1min) / (x1max - x1min) * span
+        y = margin + (1.0 - (p[1] - x2min) / (x2max - x2min)) * span
+        return QPointF(x, y)
+
+    if data.problem == "regression":
+        low, high = float(np.min(data.labels)), float(np.max(data.labels))
+        scaled = (data.labels - low) / (high - low if high > low else 1.0)
+        colors = [QColor(*palette.lut[int(round(v * 255))][:3]) for v in scaled]
+    else:
+        colors = [QColor(palette.class_color(int(c))) for c in data.labels]
+    for point, color in zip(data.points, colors, strict=True):
+        painter.setBrush(color)
+        painter.drawEllipse(place(point), 2.1, 2.1)
+    painter.setPen(QColor(palette.grid))
+    painter.setBrush(Qt.NoBrush)
+    painter.drawRoundedRect(QRectF(0.5, 0.5, size - 1, size - 1), 4, 4)
+    painter.end()
+    return pixmap
+
+
+class DataPanel(QGroupBox):
+    """Data set thumbnails, classes, noise, points, train/test split, seed, regenerate."""
+
+    changed = Signal(dict)
+
+    def __init__(self, palette, parent: QWidget | None = None):
+        super().__init__("Data", parent)
+        self._palette = palette
+        self._problem = "classification"
+        self._config = SessionConfig()
+        self._buttons: dict[str, QToolButton] = {}
+        self._group = QButtonGroup(self)
+        self._group.setExclusive(True)
+        self._grid = QGridLayout()
+        self._grid.setSpacing(4)
+        for name in (*CLASSIFICATION_DATASETS, *REGRESSION_DATASETS):
+            button = QToolButton()
+            button.setCheckable(True)
+            button.setToolButtonStyle(Qt.ToolButtonTextUnderIcon)
+            button.setIconSize(QSize(THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+            button.setText(DATASET_LABELS[name])
+            button.setToolTip(f"Use the {DATASET_LABELS[name].lower()} data set")
+            button.setAutoRaise(True)
+            button.setObjectName(f"dataset_{name}")
+            button.clicked.connect(lambda _c=False, n=name: self._emit(dataset=n))
+            self._group.addButton(button)
+            self._buttons[name] = button
+        self.set_palette(palette)
+
+        self.classes = QSpinBox()
+        self.classes.setRange(2, MAX_CLASSES)
+        self.classes.setKeyboardTracking(False)
+        self.classes.setToolTip("Number of classes (spiral arms, Gaussian blobs)")
+        self.classes.valueChanged.connect(lambda v: self._emit(classes=v))
+
+        self.noise = QSlider(Qt.Horizontal)
+        self.noise.setRange(0, 100)
+        self.noise.setTracking(False)  # regenerate once, when the slider is released
+        self.noise_label = QLabel()
+        self.noise.sliderMoved.connect(lambda v: self.noise_label.setText(f"{v}%"))
+        self.noise.valueChanged.connect(self._on_noise)
+
+        self.points = QSpinBox()
+        self.points.setRange(MIN_POINTS_SHOWN, MAX_POINTS)
+        self.points.setSingleStep(50)
+        self.points.setKeyboardTracking(False)
+        self.points.setToolTip("How many points to generate (train and test together)")
+        self.points.valueChanged.connect(lambda v: self._emit(n_points=v))
+
+        self.train_ratio = QSlider(Qt.Horizontal)
+        self.train_ratio.setRange(10, 100)
+        self.train_ratio.setSingleStep(5)
+        self.train_ratio.setPageStep(10)
+        self.train_ratio.setTracking(False)
+        self.train_ratio_label = QLabel()
+        self.train_ratio.sliderMoved.connect(
+            lambda v: self.train_ratio_label.setText(_ratio_text(v)))
+        self.train_ratio.valueChanged.connect(self._on_ratio)
+
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setKeyboardTracking(False)
+        self.seed.setToolTip("The data's random seed: the same seed gives the same points")
+        self.seed.valueChanged.connect(lambda v: self._emit(data_seed=v))
+        self.regenerate = QPushButton("Regenerate")
+        self.regenerate.setToolTip("New random points (next seed)")
+        self.regenerate.clicked.connect(self._on_regenerate)
+
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignLeft)
+        form.addRow("Classes", self.classes)
+        form.addRow("Noise", _with_label(self.noise, self.noise_label))
+        form.addRow("Points", self.points)
+        form.addRow("Train/test", _with_label(self.train_ratio, self.train_ratio_label))
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed, 1)
+        seed_row.addWidget(self.regenerate)
+        form.addRow("Seed", seed_row)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._grid)
+        layout.addLayout(form)
+        self.set_config(self._config)
+
+    def set_palette(self, palette) -> None:
+        self._palette = palette
+        for name, button in self._buttons.items():
+            button.setIcon(QIcon(dataset_thumbnail(name, palette)))
+
+    def set_config(self, config: SessionConfig) -> None:
+        """Show `config` without emitting `changed`."""
+        self._config = config
+        if config.problem != self._problem or not self._grid.count():
+            self._problem = config.problem
+            self._layout_thumbnails()
+        for name, button in self._buttons.items():
+            button.setChecked(name == config.dataset)
+        widgets = (self.classes, self.noise, self.points, self.train_ratio, self.seed)
+        for w in widgets:
+            w.blockSignals(True)
+        self.classes.setValue(config.classes)
+        self.classes.setEnabled(config.problem == "classification"
+                                and config.dataset in MULTICLASS_DATASETS)
+        self.noise.setValue(round(config.noise * 100))
+        self.noise_label.setText(f"{round(config.noise * 100)}%")
+        self.points.setValue(max(config.n_points, MIN_POINTS_SHOWN))
+        self.train_ratio.setValue(round(config.train_fraction * 100))
+        self.train_ratio_label.setText(_ratio_text(round(config.train_fraction * 100)))
+        self.seed.setValue(config.data_seed)
+        for w in widgets:
+            w.blockSignals(False)
+
+    def _layout_thumbnails(self) -> None:
+        while self._grid.count():
+            self._grid.takeAt(0)
+        names = REGRESSION_DATASETS if self._problem == "regression" else CLASSIFICATION_DATASETS
+        for button in self._buttons.values():
+            button.hide()
+        for k, name in enumerate(names):
+            self._grid.addWidget(self._buttons[name], k // 4, k % 4)
+            self._buttons[name].show()
+
+    def _emit(self, **changes) -> None:
+        self.changed.emit(changes)
+
+    def _on_noise(self, value: int) -> None:
+        self.noise_label.setText(f"{value}%")
+        self._emit(noise=value / 100)
+
+    def _on_ratio(self, value: int) -> None:
+        self.train_ratio_label.setText(_ratio_text(value))
+        self._emit(train_fraction=value / 100)
+
+    def _on_regenerate(self) -> None:
+        self.seed.setValue((self.seed.value() + 1) % 2**31)  # emits data_seed
+
+
+class FeaturesPanel(QGroupBox):
+    """One toggle per input feature (x1, x2, x1^2, ...)."""
+
+    changed = Signal(dict)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("Input features", parent)
+        self.buttons: dict[str, QPushButton] = {}
+        grid = QGridLayout(self)
+        grid.setSpacing(4)
+        for k, name in enumerate(FEATURES):
+            button = QPushButton(FEATURE_LABELS.get(name, name))
+            button.setCheckable(True)
+            button.setObjectName(f"feature_{name.replace(' ', '_')}")
+            button.setToolTip(f"Feed {FEATURE_LABELS.get(name, name)} to the network")
+            button.toggled.connect(self._on_toggled)
+            self.buttons[name] = button
+            grid.addWidget(button, k // 4, k % 4)
+
+    def set_config(self, config: SessionConfig) -> None:
+        for name, button in self.buttons.items():
+            button.blockSignals(True)
+            button.setChecked(name in config.features)
+            button.blockSignals(False)
+
+    def _on_toggled(self, _checked: bool) -> None:
+        features = tuple(n for n in FEATURES if self.buttons[n].isChecked())
+        self.changed.emit({"features": features})
+
+
+def _ratio_text(percent: int) -> str:
+    return f"{percent}% / {100 - percent}%"
+
+
+def _with_label(widget: QWidget, label: QLabel) -> QHBoxLayout:
+    label.setMinimumWidth(64)
+    label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+    row = QHBoxLayout()
+    row.addWidget(widget, 1)
+    row.addWidget(label)
+    return row

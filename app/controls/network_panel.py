@@ -1,0 +1,268 @@
+"""The network's shape: hidden layers, neurons per layer, activations; and the inline
+editor that sets one weight or bias to a typed value."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.controls import ACTIVATION_LABELS, OUTPUT_LABELS, ChoiceCombo
+from engine.config import MAX_HIDDEN_LAYERS, MAX_NEURONS, SessionConfig
+
+NEW_LAYER_SIZE = 4
+MAX_EDIT_VALUE = 1e6  # the session refuses larger weights
+
+
+def _small_button(text: str, tip: str) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    button.setToolTip(tip)
+    button.setFixedSize(26, 26)
+    return button
+
+
+class LayerCard(QFrame):
+    """One hidden layer: [-] n [+] neurons and its activation."""
+
+    def __init__(self, index: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.index = index
+        self.setObjectName("layerCard")
+        self.remove_neuron = _small_button("\u2212", f"One neuron fewer in layer {index + 1}")
+        self.add_neuron = _small_button("+", f"One more neuron in layer {index + 1}")
+        self.count = QLabel()
+        self.count.setAlignment(Qt.AlignCenter)
+        self.count.setMinimumWidth(22)
+        self.activation = ChoiceCombo(ACTIVATION_LABELS)
+        self.activation.setToolTip(f"Activation of layer {index + 1}")
+        title = QLabel(f"Layer {index + 1}")
+        title.setAlignment(Qt.AlignCenter)
+        title.setObjectName("cardTitle")
+        row = QHBoxLayout()
+        row.setSpacing(2)
+        row.addWidget(self.remove_neuron)
+        row.addWidget(self.count, 1)
+        row.addWidget(self.add_neuron)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(3)
+        layout.addWidget(title)
+        layout.addLayout(row)
+        layout.addWidget(self.activation)
+
+    def show_layer(self, neurons: int, activation: str) -> None:
+        self.count.setText(str(neurons))
+        self.count.setToolTip(f"{neurons} neuron{'s' if neurons != 1 else ''}")
+        self.remove_neuron.setEnabled(neurons > 1)
+        self.add_neuron.setEnabled(neurons < MAX_NEURONS)
+        self.activation.blockSignals(True)
+        self.activation.set_value(activation)
+        self.activation.blockSignals(False)
+
+
+class NetworkPanel(QWidget):
+    """Add/remove hidden layers and neurons, choose activations (per layer or for all)."""
+
+    changed = Signal(dict)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._config = SessionConfig()
+        self.remove_layer = _small_button("\u2212", "Remove the last hidden layer")
+        self.add_layer = _small_button("+", f"Add a hidden layer (up to {MAX_HIDDEN_LAYERS})")
+        self.remove_layer.clicked.connect(self._on_remove_layer)
+        self.add_layer.clicked.connect(self._on_add_layer)
+        self.layer_count = QLabel()
+        self.layer_count.setObjectName("layerCount")
+        all_labels = {"mixed": "Mixed", **ACTIVATION_LABELS}
+        self.all_activations = ChoiceCombo(all_labels)
+        self.all_activations.setToolTip("Set every hidden layer's activation")
+        self.all_activations.value_changed.connect(self._on_all_activations)
+        self.output_activation = ChoiceCombo(OUTPUT_LABELS)
+        self.output_activation.setToolTip(
+            "Output activation; Auto gives raw scores the loss turns into probabilities")
+        self.output_activation.value_changed.connect(
+            lambda v: self.changed.emit({"output_activation": v}))
+
+        header = QHBoxLayout()
+        header.setSpacing(6)
+        header.addWidget(self.remove_layer)
+        header.addWidget(self.add_layer)
+        header.addWidget(self.layer_count)
+        header.addStretch(1)
+        header.addWidget(QLabel("Activation"))
+        header.addWidget(self.all_activations)
+        header.addWidget(QLabel("Output"))
+        header.addWidget(self.output_activation)
+
+        self._cards: list[LayerCard] = []
+        self._card_row = QHBoxLayout()
+        self._card_row.setSpacing(6)
+        self._card_row.setContentsMargins(0, 0, 0, 0)
+        strip = QWidget()
+        strip.setLayout(self._card_row)
+        self._scroll = QScrollArea()
+        self._scroll.setWidget(strip)
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QFrame.NoFrame)
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+        self._scroll.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(header)
+        layout.addWidget(self._scroll)
+        self.set_config(self._config)
+
+    def cards(self) -> list[LayerCard]:
+        return list(self._cards)
+
+    def set_config(self, config: SessionConfig) -> None:
+        """Show `config` without emitting `changed`."""
+        self._config = config
+        hidden = config.hidden
+        while len(self._cards) > len(hidden):
+            card = self._cards.pop()
+            self._card_row.removeWidget(card)
+            card.deleteLater()
+        while len(self._cards) < len(hidden):
+            card = LayerCard(len(self._cards))
+            k = card.index
+            card.remove_neuron.clicked.connect(lambda _c=False, k=k: self._on_neurons(k, -1))
+            card.add_neuron.clicked.connect(lambda _c=False, k=k: self._on_neurons(k, +1))
+            card.activation.value_changed.connect(lambda v, k=k: self._on_activation(k, v))
+            self._card_row.insertWidget(len(self._cards), card)
+            self._cards.append(card)
+        if self._card_row.count() == len(self._cards):
+            self._card_row.addStretch(1)
+        for card, n, act in zip(self._cards, hidden, config.activations, strict=True):
+            card.show_layer(n, act)
+        count = len(hidden)
+        self.layer_count.setText(f"{count} hidden layer{'s' if count != 1 else ''}")
+        self.remove_layer.setEnabled(count > 0)
+        self.add_layer.setEnabled(count < MAX_HIDDEN_LAYERS)
+        shared = set(config.activations)
+        for combo, value in ((self.all_activations,
+                              shared.pop() if len(shared) == 1 else "mixed"),
+                             (self.output_activation, config.output_activation)):
+            combo.blockSignals(True)
+            combo.set_value(value)
+            combo.blockSignals(False)
+        self._scroll.setFixedHeight(self._cards[0].sizeHint().height() + 16 if self._cards else 0)
+
+    def _on_add_layer(self) -> None:
+        c = self._config
+        if len(c.hidden) >= MAX_HIDDEN_LAYERS:
+            return
+        activation = c.activations[-1] if c.activations else "relu"
+        self.changed.emit({"hidden": (*c.hidden, NEW_LAYER_SIZE),
+                           "activations": (*c.activations, activation)})
+
+    def _on_remove_layer(self) -> None:
+        c = self._config
+        if c.hidden:
+            self.changed.emit({"hidden": c.hidden[:-1], "activations": c.activations[:-1]})
+
+    def _on_neurons(self, layer: int, delta: int) -> None:
+        hidden = list(self._config.hidden)
+        new = hidden[layer] + delta
+        if 1 <= new <= MAX_NEURONS:
+            hidden[layer] = new
+            self.changed.emit({"hidden": tuple(hidden)})
+
+    def _on_activation(self, layer: int, value: str) -> None:
+        activations = list(self._config.activations)
+        activations[layer] = value
+        self.changed.emit({"activations": tuple(activations)})
+
+    def _on_all_activations(self, value: str) -> None:
+        if value != "mixed":
+            self.changed.emit({"activations": (value,) * len(self._config.hidden)})
+
+
+class ValueEditor(QFrame):
+    """A small inline editor for one number, shown near the cursor (not a dialog).
+
+    Enter applies (`accepted(float)`), Escape or leaving it cancels. Text that is not a
+    finite number within ±1e6 shows a message and changes nothing.
+    """
+
+    accepted = Signal(float)
+
+    def __init__(self, title: str, value: float, parent: QWidget):
+        super().__init__(parent)
+        self.setObjectName("valueEditor")
+        self.setFrameShape(QFrame.StyledPanel)
+        self.setAutoFillBackground(True)
+        self.title = QLabel(title)
+        self.title.setObjectName("editorTitle")
+        self.editor = QLineEdit(f"{value:.4g}")
+        self.editor.selectAll()
+        self.editor.setMinimumWidth(150)
+        self.editor.returnPressed.connect(self._on_return)
+        self.message = QLabel("Enter to apply, Esc to cancel")
+        self.message.setObjectName("editorHint")
+        self.message.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(4)
+        layout.addWidget(self.title)
+        layout.addWidget(self.editor)
+        layout.addWidget(self.message)
+        self.setMaximumWidth(260)
+        self.editor.installEventFilter(self)
+
+    def open_at(self, point: QPoint) -> None:
+        """Show with the top-left near `point` (parent coordinates), kept inside the parent."""
+        self.adjustSize()
+        parent = self.parentWidget().rect()
+        x = min(max(point.x() + 8, 0), max(parent.width() - self.width(), 0))
+        y = min(max(point.y() + 8, 0), max(parent.height() - self.height(), 0))
+        self.move(x, y)
+        self.show()
+        self.raise_()
+        self.editor.setFocus()
+
+    def _on_return(self) -> None:
+        text = self.editor.text().strip()
+        try:
+            value = float(text.replace(",", "."))
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or abs(value) > MAX_EDIT_VALUE:
+            self.message.setText(f"{text!r} is not a number from -1000000 to 1000000; "
+                                 "nothing was changed. Type a number such as -0.5.")
+            self.message.setProperty("error", True)
+            self.message.setStyleSheet("color: #c62828;")
+            self.adjustSize()
+            return
+        self.accepted.emit(value)
+        self.close_editor()
+
+    def close_editor(self) -> None:
+        self.hide()
+        self.deleteLater()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        from PySide6.QtCore import QEvent
+
+        if watched is self.editor:
+            if event.type() == QEvent.KeyPress and event.key() == Qt.Key_Escape:
+                self.close_editor()
+                return True
+            if event.type() == QEvent.FocusOut and event.reason() in (
+                    Qt.MouseFocusReason, Qt.TabFocusReason, Qt.BacktabFocusReason):
+                self.close_editor()
+        return super().eventFilter(watched, event)

@@ -1,0 +1,157 @@
+"""The top bar: reset, play/pause, step, speed, and the numbers of training so far."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+# Slider positions, slow to fast: training steps per second, None = as fast as it goes.
+SPEEDS: tuple[float | None, ...] = (1, 3, 10, 30, 100, 300, 1000, None)
+
+
+def speed_text(speed: float | None) -> str:
+    if speed is None:
+        return "Max"
+    return f"{speed:g} step/s" if speed == 1 else f"{speed:g} steps/s"
+
+
+def format_loss(value: float) -> str:
+    return "\u2014" if not math.isfinite(value) else f"{value:.3f}"
+
+
+def format_accuracy(value: float) -> str:
+    return "\u2014" if not math.isfinite(value) else f"{value * 100:.1f}%"
+
+
+class Stat(QWidget):
+    """A caption above a big number."""
+
+    def __init__(self, caption: str, tip: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.caption = QLabel(caption.upper())
+        self.caption.setObjectName("statCaption")
+        self.value = QLabel("\u2014")
+        self.value.setObjectName("statValue")
+        self.setToolTip(tip)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 0, 8, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.value)
+
+    def set_text(self, text: str) -> None:
+        self.value.setText(text)
+
+    def text(self) -> str:
+        return self.value.text()
+
+
+class PlaybackBar(QFrame):
+    """Signals: play_clicked, step_clicked, reset_clicked, speed_changed(speed or None)."""
+
+    play_clicked = Signal()
+    step_clicked = Signal()
+    reset_clicked = Signal()
+    speed_changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("playbackBar")
+        self.reset_button = self._button("\u21ba", "Reset the network to its first weights (R)",
+                                         "resetButton", 40)
+        self.play_button = self._button("\u25b6", "Play (Space)", "playButton", 52)
+        self.step_button = self._button("\u23ed", "Train one more epoch (Right arrow)",
+                                        "stepButton", 40)
+        self.reset_button.clicked.connect(self.reset_clicked)
+        self.play_button.clicked.connect(self.play_clicked)
+        self.step_button.clicked.connect(self.step_clicked)
+
+        self.speed = QSlider(Qt.Horizontal)
+        self.speed.setRange(0, len(SPEEDS) - 1)
+        self.speed.setPageStep(1)
+        self.speed.setValue(len(SPEEDS) - 1)
+        self.speed.setFixedWidth(120)
+        self.speed.setToolTip("Training speed, from one step a second to as fast as it goes")
+        self.speed_label = QLabel(speed_text(None))
+        self.speed_label.setObjectName("statValueSmall")
+        self.speed_label.setMinimumWidth(92)
+        self.speed.valueChanged.connect(self._on_speed)
+        speed_box = QVBoxLayout()
+        speed_box.setSpacing(0)
+        speed_caption = QLabel("SPEED")
+        speed_caption.setObjectName("statCaption")
+        speed_row = QHBoxLayout()
+        speed_row.addWidget(self.speed)
+        speed_row.addWidget(self.speed_label)
+        speed_box.addWidget(speed_caption)
+        speed_box.addLayout(speed_row)
+
+        self.epoch = Stat("Epoch", "Passes over the training data so far")
+        self.steps_per_second = Stat("Steps/s", "Training updates per second")
+        self.train_loss = Stat("Train loss", "Loss on the training points")
+        self.test_loss = Stat("Test loss", "Loss on the test points (not trained on)")
+        self.train_accuracy = Stat("Train acc.", "Share of training points classified right")
+        self.test_accuracy = Stat("Test acc.", "Share of test points classified right")
+        self.epoch.set_text(format_epoch(0))
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 6)
+        layout.setSpacing(8)
+        layout.addWidget(self.reset_button)
+        layout.addWidget(self.play_button)
+        layout.addWidget(self.step_button)
+        layout.addSpacing(12)
+        layout.addLayout(speed_box)
+        layout.addStretch(1)
+        for stat in (self.epoch, self.steps_per_second, self.train_loss, self.test_loss,
+                     self.train_accuracy, self.test_accuracy):
+            layout.addWidget(stat)
+
+    def _button(self, text: str, tip: str, name: str, size: int) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setObjectName(name)
+        button.setFixedSize(QSize(size, size))
+        button.setFocusPolicy(Qt.NoFocus)  # Space belongs to play/pause, not the focused button
+        return button
+
+    def set_playing(self, playing: bool) -> None:
+        self.play_button.setText("\u23f8" if playing else "\u25b6")
+        self.play_button.setToolTip("Pause (Space)" if playing else "Play (Space)")
+        self.play_button.setProperty("playing", playing)
+
+    def speed_value(self) -> float | None:
+        return SPEEDS[self.speed.value()]
+
+    def set_speed(self, speed: float | None) -> None:
+        index = SPEEDS.index(speed) if speed in SPEEDS else len(SPEEDS) - 1
+        self.speed.setValue(index)
+
+    def _on_speed(self, index: int) -> None:
+        self.speed_label.setText(speed_text(SPEEDS[index]))
+        self.speed_changed.emit(SPEEDS[index])
+
+    def show_numbers(self, snapshot, steps_per_second: float, playing: bool) -> None:
+        """Fill the numbers from a Snapshot."""
+        self.epoch.set_text(format_epoch(snapshot.epoch))
+        self.steps_per_second.set_text(f"{steps_per_second:,.0f}" if playing else "\u2014")
+        self.train_loss.set_text(format_loss(snapshot.train_loss))
+        self.test_loss.set_text(format_loss(snapshot.test_loss))
+        self.train_accuracy.set_text(format_accuracy(snapshot.train_accuracy))
+        self.test_accuracy.set_text(format_accuracy(snapshot.test_accuracy))
+
+
+def format_epoch(epoch: int) -> str:
+    """000,042: fixed width so the bar does not jump as the count grows."""
+    return f"{epoch:07,d}" if epoch < 1_000_000 else f"{epoch:,d}"

@@ -1,0 +1,78 @@
+"""Start Neuroplay: `neuroplay [FILE] [--smoke-test] [--reset-settings]`.
+
+`python -m app.main` and `make run` come here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+
+APP_NAME = "Neuroplay"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="neuroplay", description="Build small neural networks and watch them learn.")
+    parser.add_argument("file", nargs="?", help="a session file to open")
+    parser.add_argument("--smoke-test", action="store_true",
+                        help="open the window, train briefly, check it works, and quit")
+    parser.add_argument("--reset-settings", action="store_true",
+                        help="forget the remembered window layout and settings first")
+    return parser.parse_args(argv)
+
+
+def _optional_module(name: str):
+    """The module `name` when it exists (later features plug in here), else None."""
+    if importlib.util.find_spec(name) is None:
+        return None
+    return importlib.import_module(name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+
+    if args.smoke_test:
+        # Hook: app/smoke.py (another module) runs the end-to-end check.
+        smoke = _optional_module("app.smoke")
+        if smoke is None:
+            print("neuroplay: --smoke-test is not available in this build "
+                  "(app/smoke.py is missing)", file=sys.stderr)
+            return 2
+        return int(smoke.run() or 0)
+
+    from PySide6.QtWidgets import QApplication
+
+    from app.settings import Settings
+    from app.window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    icon_module = _optional_module("app.icon")
+    if icon_module is not None:
+        app.setWindowIcon(icon_module.app_icon())
+
+    settings = Settings.for_user()
+    if args.reset_settings:
+        settings.clear()
+    window = MainWindow(settings=settings)
+    window.show()
+
+    if args.file:
+        # Hook: app/files.py (another module) opens session files into the window.
+        files = _optional_module("app.files")
+        if files is None:
+            window.banner.show_message(
+                f"Cannot open {args.file}: opening files is not available in this build.",
+                "error", 0)
+        else:
+            files.open_path(window, args.file)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

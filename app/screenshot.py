@@ -1,0 +1,77 @@
+"""Save a picture of the window after a few hundred training steps (for the README).
+
+    python -m app.screenshot OUT.png [--steps N] [--size 1280x800] [--dark]
+
+Runs offscreen unless a display platform is set; never touches the user's settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m app.screenshot",
+                                     description="Save a screenshot of the Neuroplay window.")
+    parser.add_argument("out", help="where to write the PNG")
+    parser.add_argument("--steps", type=int, default=400, help="training steps first")
+    parser.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT")
+    parser.add_argument("--dark", action="store_true", help="use the dark theme")
+    args = parser.parse_args(argv)
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        parser.error(f"--size must look like 1280x800, not {args.size!r}")
+    args.width, args.height = width, height
+    if args.steps < 0:
+        parser.error("--steps must be zero or more")
+    return args
+
+
+def take_screenshot(out: str, steps: int = 400, size: tuple[int, int] = (1280, 800),
+                    dark: bool = False, timeout_s: float = 60.0) -> str:
+    """Build the window with the default session, train `steps` steps, save it to `out`."""
+    from PySide6.QtWidgets import QApplication
+
+    from app.settings import Settings
+    from app.window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    settings = Settings()  # in memory: the screenshot never changes saved settings
+    settings.save_bool("dark", dark)
+    window = MainWindow(settings=settings)
+    window.resize(*size)
+    window.show()
+    try:
+        window.run_in_worker(lambda session: session.step(steps), timeout_s=timeout_s)
+        target = window.run_in_worker(lambda session: session.step_count)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            app.processEvents()
+            frame = window.last_frame()
+            if frame is not None and frame.snapshot.step >= target:
+                break
+            time.sleep(0.01)
+        for _ in range(5):  # let layouts and plots settle
+            app.processEvents()
+            time.sleep(0.02)
+        if not window.grab().save(out):
+            raise OSError(f"could not write the screenshot to {out}")
+    finally:
+        window.close()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    path = take_screenshot(args.out, args.steps, (args.width, args.height), args.dark)
+    print(f"saved {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

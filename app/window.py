@@ -1,0 +1,533 @@
+"""The main window: controls on the left, the network in the centre, the decision
+boundary and loss chart on the right, play controls and numbers across the top.
+
+The window never touches the TrainingSession: it keeps the config it last asked for,
+sends commands to the TrainingWorker, and draws the newest Frame the worker sends.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import TimeoutError as FutureTimeout
+
+import numpy as np
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtGui import QAction, QCursor, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.banner import Banner
+from app.controls import window_style_sheet
+from app.controls.data_panel import MULTICLASS_DATASETS, DataPanel, FeaturesPanel
+from app.controls.network_panel import NetworkPanel, ValueEditor
+from app.controls.playback import PlaybackBar, format_epoch
+from app.controls.training_panel import TrainingPanel
+from app.settings import Settings
+from app.theme import apply_qt_theme, get_palette
+from app.views.boundary import BoundaryView
+from app.views.loss_chart import LossChart
+from app.views.network_diagram import NetworkView
+from app.worker import Frame, SessionInfo, WorkerThread
+from engine.config import (
+    CLASSIFICATION_DATASETS,
+    REGRESSION_DATASETS,
+    ConfigError,
+    SessionConfig,
+)
+from engine.features import feature_matrix
+from engine.session import TrainingSession
+
+DEFAULT_SIZE = (1280, 800)
+MINIMUM_SIZE = (960, 640)
+INPUT_MAP_GRID = 24
+SHORTCUTS = (("Space", "Play or pause"), ("Right arrow", "Train one more epoch"),
+             ("R", "Reset the network"), ("F11", "Full screen"), ("Ctrl+Q", "Quit"))
+
+
+def divergence_text(step: int, learning_rate: float) -> str:
+    """What the banner says when training blows up, with a gentler rate to try."""
+    suggestion = min(0.03, learning_rate / 10) if learning_rate > 0 else 0.03
+    return (f"Training diverged at step {step}: the loss became infinite. "
+            f"Lower the learning rate (try {suggestion:g}) and press Reset.")
+
+
+class MainWindow(QMainWindow):
+    """One window holding everything. `settings` None keeps nothing between runs."""
+
+    def __init__(self, config: SessionConfig | None = None, settings: Settings | None = None,
+                 session: TrainingSession | None = None, backend: str = "numpy"):
+        super().__init__()
+        self.settings = settings if settings is not None else Settings()
+        if session is None:
+            session = self._make_session(config or self.settings.load_config(), backend)
+        self._config: SessionConfig = session.config
+        self._info: SessionInfo | None = None
+        self._last_frame: Frame | None = None
+        self._pending: Frame | None = None
+        self._playing = False
+        self._diverged_shown = False
+        self.frames_drawn = 0
+        self._editor: ValueEditor | None = None
+        self._dark = self.settings.load_bool("dark", False)
+        self._palette_name = self.settings.load_palette()
+        self.setWindowTitle("Neuroplay")
+        self.setMinimumSize(*MINIMUM_SIZE)
+        self.resize(*DEFAULT_SIZE)
+
+        self._build_widgets()
+        self._build_menus()
+        self._connect_controls()
+        self._show_config(self._config)
+        self._apply_theme()
+
+        self._worker_thread = WorkerThread(session)
+        self.worker = self._worker_thread.worker
+        self.worker.frame_ready.connect(self._on_frame)
+        self.worker.session_changed.connect(self._on_session_changed)
+        self.worker.playing_changed.connect(self._on_playing_changed)
+        self.worker.error.connect(lambda text: self.banner.show_message(text, "error", 8000))
+        self.worker.set_speed(self.playback.speed_value())
+        self._restore_window_state()
+        self._worker_thread.start()
+
+    @staticmethod
+    def _make_session(config: SessionConfig, backend: str) -> TrainingSession:
+        try:
+            return TrainingSession(config, backend=backend)
+        except (ValueError, TypeError):  # a stored config the engine rejects: start fresh
+            return TrainingSession(SessionConfig(), backend=backend)
+
+    # ------------------------------------------------------------ building
+    def _build_widgets(self) -> None:
+        palette = get_palette(self._palette_name, self._dark)
+        self.playback = PlaybackBar()
+        self.banner = Banner()
+        self.data_panel = DataPanel(palette)
+        self.features_panel = FeaturesPanel()
+        self.training_panel = TrainingPanel()
+        self.network_panel = NetworkPanel()
+        self.network_view = NetworkView(palette=palette)
+        self.boundary_view = BoundaryView(palette=palette)
+        self.loss_chart = LossChart(palette=palette)
+        self.show_test = QCheckBox("Show test data")
+        self.discretize = QCheckBox("Discretize output")
+        self.log_scale = QCheckBox("Log scale")
+        self.show_test.setChecked(self.settings.load_bool("show_test", False))
+        self.discretize.setChecked(self.settings.load_bool("discretize", False))
+        self.log_scale.setChecked(self.settings.load_bool("log_scale", False))
+        self.boundary_view.set_show_test(self.show_test.isChecked())
+        self.boundary_view.set_discretize(self.discretize.isChecked())
+        self.loss_chart.set_log_scale(self.log_scale.isChecked())
+
+        controls = QWidget()
+        controls.setObjectName("controlColumn")
+        column = QVBoxLayout(controls)
+        column.setContentsMargins(8, 8, 8, 8)
+        column.setSpacing(10)
+        for panel in (self.data_panel, self.features_panel, self.training_panel):
+            column.addWidget(panel)
+        column.addStretch(1)
+        self.control_scroll = QScrollArea()
+        self.control_scroll.setWidget(controls)
+        self.control_scroll.setWidgetResizable(True)
+        self.control_scroll.setFrameShape(QFrame.NoFrame)
+        self.control_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.control_scroll.setMinimumWidth(controls.sizeHint().width() + 16)
+
+        network_group = QGroupBox("Network")
+        network_layout = QVBoxLayout(network_group)
+        network_layout.addWidget(self.network_panel)
+        network_layout.addWidget(self.network_view, 1)
+
+        boundary_group = QGroupBox("Output")
+        boundary_layout = QVBoxLayout(boundary_group)
+        boundary_layout.addWidget(self.boundary_view, 1)
+        boundary_layout.addLayout(_row(self.show_test, self.discretize))
+        loss_group = QGroupBox("Loss")
+        loss_layout = QVBoxLayout(loss_group)
+        loss_layout.addWidget(self.loss_chart, 1)
+        loss_layout.addLayout(_row(self.log_scale))
+        self.output_splitter = QSplitter(Qt.Vertical)
+        self.output_splitter.addWidget(boundary_group)
+        self.output_splitter.addWidget(loss_group)
+        self.output_splitter.setStretchFactor(0, 3)
+        self.output_splitter.setStretchFactor(1, 2)
+        self.output_splitter.setChildrenCollapsible(False)
+
+        self.main_splitter = QSplitter(Qt.Horizontal)
+        self.main_splitter.addWidget(self.control_scroll)
+        self.main_splitter.addWidget(network_group)
+        self.main_splitter.addWidget(self.output_splitter)
+        self.main_splitter.setStretchFactor(0, 0)
+        self.main_splitter.setStretchFactor(1, 3)
+        self.main_splitter.setStretchFactor(2, 2)
+        self.main_splitter.setChildrenCollapsible(False)
+        self.main_splitter.setSizes([330, 520, 430])
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 0, 8, 8)
+        layout.setSpacing(6)
+        layout.addWidget(self.playback)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.main_splitter, 1)
+        self.setCentralWidget(central)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("&File")
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence.Quit)
+        self.quit_action.triggered.connect(self.close)
+        self.file_menu.addAction(self.quit_action)
+
+        self.training_menu = bar.addMenu("&Training")
+        self.play_action = self._action("Play / pause", "Space", self.toggle_play)
+        self.step_action = self._action("Step one epoch", "Right", self.step_epoch)
+        self.reset_action = self._action("Reset", "R", self.reset)
+        for action in (self.play_action, self.step_action, self.reset_action):
+            self.training_menu.addAction(action)
+
+        self.view_menu = bar.addMenu("&View")
+        self.dark_action = self._action("Dark theme", None, self._on_dark, checkable=True)
+        self.dark_action.setChecked(self._dark)
+        self.colorblind_action = self._action("Colour-blind palette", None, self._on_colorblind,
+                                              checkable=True)
+        self.colorblind_action.setChecked(self._palette_name == "colorblind")
+        self.fullscreen_action = self._action("Full screen", "F11", self.toggle_fullscreen,
+                                              checkable=True)
+        for action in (self.dark_action, self.colorblind_action, self.fullscreen_action):
+            self.view_menu.addAction(action)
+
+        self.help_menu = bar.addMenu("&Help")
+        self.help_menu.addAction(self._action("Keyboard shortcuts", None, self.show_shortcuts))
+        self.help_menu.addAction(self._action("About Neuroplay", None, self.show_about))
+
+    def _action(self, text: str, shortcut: str | None, slot, checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.WindowShortcut)
+        action.setCheckable(checkable)
+        action.triggered.connect(lambda *_: slot())
+        self.addAction(action)  # shortcuts work with the menu bar hidden (full screen)
+        return action
+
+    def _connect_controls(self) -> None:
+        self.playback.play_clicked.connect(self.toggle_play)
+        self.playback.step_clicked.connect(self.step_epoch)
+        self.playback.reset_clicked.connect(self.reset)
+        self.playback.speed_changed.connect(self._on_speed)
+        for panel in (self.data_panel, self.features_panel, self.training_panel,
+                      self.network_panel):
+            panel.changed.connect(self.change_config)
+        self.training_panel.invalid.connect(self._show_error)
+        self.show_test.toggled.connect(self._on_show_test)
+        self.discretize.toggled.connect(self._on_discretize)
+        self.log_scale.toggled.connect(self._on_log_scale)
+        self.network_view.weight_edit_requested.connect(self.edit_weight)
+        self.network_view.bias_edit_requested.connect(self.edit_bias)
+
+    # ------------------------------------------------------------ public API
+    def session_config(self) -> SessionConfig:
+        """The config the window shows (and has sent to the worker)."""
+        return self._config
+
+    def load_session(self, session: TrainingSession) -> None:
+        """Show and train `session` from now on (the window hands it to the worker)."""
+        self._config = session.config
+        self._show_config(self._config)
+        self.worker.load_session(session)
+
+    def run_in_worker(self, fn, timeout_s: float = 30.0):
+        """fn(session) run on the worker thread between chunks; returns its result."""
+        try:
+            return self.worker.call(fn).result(timeout=timeout_s)
+        except FutureTimeout as exc:
+            raise TimeoutError("the training thread did not answer in time") from exc
+
+    def last_frame(self) -> Frame | None:
+        return self._last_frame
+
+    def is_playing(self) -> bool:
+        return self._playing
+
+    def toggle_play(self) -> None:
+        self.worker.toggle_play()
+
+    def play(self) -> None:
+        self.worker.play()
+
+    def pause(self) -> None:
+        self.worker.pause()
+
+    def step_epoch(self) -> None:
+        self.worker.step_epoch()
+
+    def reset(self) -> None:
+        self.banner.hide_message()
+        self.worker.reset()
+
+    def set_points(self, dataset) -> None:
+        """Train on drawn or imported points (a DataSet)."""
+        self.worker.set_points(dataset)
+
+    def change_config(self, changes: dict) -> None:
+        """Apply the user's changes; an invalid combination shows why and changes nothing."""
+        try:
+            config = self._fit_changes(self._config, changes)
+        except ConfigError as exc:
+            self._show_error(f"That setting cannot be used: {exc}.")
+            self._show_config(self._config)
+            return
+        if config == self._config:
+            self._show_config(config)
+            return
+        self._config = config
+        self._show_config(config)
+        self.settings.save_config(config)
+        self.worker.apply(config)
+
+    @staticmethod
+    def _fit_changes(config: SessionConfig, changes: dict) -> SessionConfig:
+        """config with `changes`, plus the follow-on changes they need to stay valid."""
+        changes = dict(changes)
+        problem = changes.get("problem", config.problem)
+        sets = REGRESSION_DATASETS if problem == "regression" else CLASSIFICATION_DATASETS
+        if "problem" in changes and config.dataset not in sets:
+            changes.setdefault("dataset", sets[0])
+        dataset = changes.get("dataset", config.dataset)
+        if "dataset" in changes and dataset not in MULTICLASS_DATASETS:
+            changes.setdefault("classes", 2)
+        if "loss" not in changes and ({"problem", "classes", "dataset"} & changes.keys()):
+            try:
+                return config.replace(**changes)
+            except ConfigError:
+                changes["loss"] = "auto"  # the old loss does not fit the new problem
+        return config.replace(**changes)
+
+    # ------------------------------------------------------------ weight editing
+    def edit_weight(self, layer: int, i: int, j: int) -> None:
+        value = self._current_value(lambda s: float(s.weights[layer][i, j]))
+        self._open_editor(f"Weight from {self._unit_name(layer, i)} to "
+                          f"{self._unit_name(layer + 1, j)}", value,
+                          lambda v: self.worker.set_weight(layer, i, j, v))
+
+    def edit_bias(self, layer: int, j: int) -> None:
+        value = self._current_value(lambda s: float(s.biases[layer][j]))
+        self._open_editor(f"Bias of {self._unit_name(layer + 1, j)}", value,
+                          lambda v: self.worker.set_bias(layer, j, v))
+
+    def editor(self) -> ValueEditor | None:
+        """The inline editor open now, if any."""
+        return self._editor if self._editor is not None and self._editor.isVisible() else None
+
+    def _current_value(self, read) -> float:
+        if self._last_frame is None:
+            return 0.0
+        try:
+            return read(self._last_frame.snapshot)
+        except (IndexError, ValueError):
+            return 0.0
+
+    def _unit_name(self, column: int, unit: int) -> str:
+        if column == 0:
+            return self._config.features[unit] if unit < len(self._config.features) else "input"
+        if column == len(self._config.hidden) + 1:
+            return "the output" if self._config.layer_sizes[-1] == 1 else f"output {unit + 1}"
+        return f"neuron {unit + 1} of layer {column}"
+
+    def _open_editor(self, title: str, value: float, apply) -> None:
+        if self._editor is not None:
+            self._editor.close_editor()
+        central = self.centralWidget()
+        self._editor = ValueEditor(title, value, central)
+        self._editor.accepted.connect(apply)
+        where = central.mapFromGlobal(QCursor.pos())
+        if not central.rect().contains(where):
+            where = self.network_view.mapTo(central, self.network_view.rect().center())
+        self._editor.open_at(QPoint(where))
+
+    # ------------------------------------------------------------ worker signals
+    def _on_session_changed(self, info: SessionInfo) -> None:
+        self._info = info
+        self._config = info.config
+        self._show_config(info.config)
+        self.boundary_view.set_data(info.train, info.test)
+        self.network_view.set_network(info.config.layer_sizes, list(info.config.features),
+                                      self._input_maps(info))
+        if info.reset:
+            self.loss_chart.clear()
+            self._diverged_shown = False
+            self.playback.epoch.set_text(format_epoch(0))
+        if info.reason:
+            self.banner.show_message(f"Network reset: {info.reason}.", "info")
+
+    def _input_maps(self, info: SessionInfo) -> np.ndarray:
+        """(k, g, g) each input feature over the data's plane, for the diagram's inputs."""
+        x1min, x1max, x2min, x2max = info.data.extent
+        g = INPUT_MAP_GRID
+        x1, x2 = np.meshgrid(np.linspace(x1min, x1max, g), np.linspace(x2min, x2max, g))
+        points = np.stack([x1.ravel(), x2.ravel()], axis=1)
+        values = feature_matrix(points, info.config.features)
+        return values.T.reshape(len(info.config.features), g, g).astype(np.float32)
+
+    def _on_playing_changed(self, playing: bool) -> None:
+        self._playing = playing
+        self.playback.set_playing(playing)
+
+    def _on_frame(self, frame: Frame) -> None:
+        """Keep only the newest frame; draw it when the event loop is free."""
+        if self._pending is not None:
+            self.loss_chart.show_snapshot(self._pending.snapshot)  # keep its history rows
+        self._pending = frame
+        QTimer.singleShot(0, self._draw_pending)
+
+    def _draw_pending(self) -> None:
+        frame, self._pending = self._pending, None
+        if frame is None:
+            return
+        try:
+            self._draw(frame)
+        finally:
+            self.worker.frame_drawn()
+
+    def _draw(self, frame: Frame) -> None:
+        snap = frame.snapshot
+        self._last_frame = frame
+        self.network_view.show_snapshot(snap)
+        self.boundary_view.show_snapshot(snap)
+        self.loss_chart.show_snapshot(snap)
+        self.playback.show_numbers(snap, frame.steps_per_second, frame.playing)
+        if snap.diverged and not self._diverged_shown:
+            self._diverged_shown = True
+            self.banner.show_message(divergence_text(snap.step, self._config.learning_rate),
+                                     "warning")
+        elif not snap.diverged and self._diverged_shown:
+            self._diverged_shown = False
+            if self.banner.kind() == "warning":
+                self.banner.hide_message()
+        self.frames_drawn += 1
+
+    def _show_error(self, text: str) -> None:
+        self.banner.show_message(text, "error", 8000)
+
+    # ------------------------------------------------------------ view options
+    def _show_config(self, config: SessionConfig) -> None:
+        self.data_panel.set_config(config)
+        self.features_panel.set_config(config)
+        self.training_panel.set_config(config)
+        self.network_panel.set_config(config)
+
+    def _on_speed(self, speed) -> None:
+        self.worker.set_speed(speed)
+        self.settings.save_int("speed", self.playback.speed.value())
+
+    def _on_show_test(self, show: bool) -> None:
+        self.boundary_view.set_show_test(show)
+        self.settings.save_bool("show_test", show)
+
+    def _on_discretize(self, on: bool) -> None:
+        self.boundary_view.set_discretize(on)
+        self.settings.save_bool("discretize", on)
+
+    def _on_log_scale(self, on: bool) -> None:
+        self.loss_chart.set_log_scale(on)
+        self.settings.save_bool("log_scale", on)
+
+    def _on_dark(self) -> None:
+        self._dark = self.dark_action.isChecked()
+        self.settings.save_bool("dark", self._dark)
+        self._apply_theme()
+
+    def _on_colorblind(self) -> None:
+        self._palette_name = "colorblind" if self.colorblind_action.isChecked() else "default"
+        self.settings.save_palette(self._palette_name)
+        self._apply_theme()
+
+    def _apply_theme(self) -> None:
+        palette = get_palette(self._palette_name, self._dark)
+        app = QApplication.instance()
+        if app is not None:
+            apply_qt_theme(app, self._dark)
+        self.setStyleSheet(window_style_sheet(self._dark))
+        for view in (self.network_view, self.boundary_view, self.loss_chart, self.data_panel):
+            view.set_palette(palette)
+        self.banner.set_dark(self._dark)
+
+    def toggle_fullscreen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
+        self.fullscreen_action.setChecked(self.isFullScreen())
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>"
+                       for k, v in SHORTCUTS)
+        self._message("Keyboard shortcuts", f"<table>{rows}</table>")
+
+    def show_about(self) -> None:
+        self._message("About Neuroplay",
+                      "<b>Neuroplay</b><br>Build small neural networks and watch them learn."
+                      "<br><br>Pick a data set, shape a network, press play.")
+
+    def _message(self, title: str, html: str) -> None:
+        box = QMessageBox(QMessageBox.Information, title, html, QMessageBox.Close, self)
+        box.setTextFormat(Qt.RichText)
+        box.setModal(False)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.show()
+
+    # ------------------------------------------------------------ state and closing
+    def _restore_window_state(self) -> None:
+        geometry = self.settings.load_bytes("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        for key, splitter in (("main_splitter", self.main_splitter),
+                              ("output_splitter", self.output_splitter)):
+            state = self.settings.load_bytes(key)
+            if state is not None:
+                splitter.restoreState(state)
+        speed = self.settings.load_int("speed", self.playback.speed.value(), 0,
+                                       self.playback.speed.maximum())
+        self.playback.speed.setValue(speed)
+
+    def save_state(self) -> None:
+        self.settings.save_bytes("geometry", self.saveGeometry())
+        self.settings.save_bytes("main_splitter", self.main_splitter.saveState())
+        self.settings.save_bytes("output_splitter", self.output_splitter.saveState())
+        self.settings.save_config(self._config)
+        self.settings.sync()
+
+    def shutdown(self) -> bool:
+        """Stop the training thread and wait for it; True when it ended."""
+        return self._worker_thread.close()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self.save_state()
+        self.shutdown()
+        super().closeEvent(event)
+
+    def worker_running(self) -> bool:
+        return self._worker_thread.thread.isRunning()
+
+
+def _row(*widgets: QWidget) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.setContentsMargins(4, 0, 4, 0)
+    for w in widgets:
+        row.addWidget(w)
+    row.addStretch(1)
+    return row
+
