@@ -1,0 +1,71 @@
+"""Shared helpers for benchmarks: time a function, print a table, write JSON results."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def best_time(fn: Callable[[], object], min_seconds: float = 0.2, repeats: int = 5) -> float:
+    """Seconds per call of `fn`: the best of `repeats` runs of at least `min_seconds` each
+    (the best, because other work on a shared machine only ever slows a run down)."""
+    fn()  # warm up caches and allocations
+    calls = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds / 4 or calls >= 1 << 20:
+            break
+        calls *= 2
+    per_call = [elapsed / calls]
+    calls = max(1, round(calls * min_seconds / max(elapsed, 1e-9)))
+    for _ in range(repeats - 1):
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        per_call.append((time.perf_counter() - start) / calls)
+    return min(per_call)
+
+
+def print_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Print rows under column headings, aligned; returns the text."""
+    cells = [[str(c) for c in columns]] + [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    lines = ["  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    text = "\n".join(lines)
+    print(text)
+    return text
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+def write_json(name: str, data: dict) -> Path:
+    """Write `data` plus the machine's description to benchmarks/results/<name>.json."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    record = {"benchmark": name, "machine": machine(), **data}
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"wrote {path}")
+    return path
+
+
+def machine() -> dict:
+    import numpy as np
+
+    return {"python": platform.python_version(), "numpy": np.__version__,
+            "processor": platform.processor() or platform.machine(),
+            "system": platform.system(), "time": time.strftime("%Y-%m-%d %H:%M:%S")}
