@@ -325,7 +325,12 @@ def load_csv(source: str | os.PathLike, problem: str | None = None) -> DataSet:
                 errors.append(f"line {line_no}: class label {label:g} is too large; "
                               f"at most {MAX_CLASSES} classes (0 to {MAX_CLASSES - 1})")
     if errors:
-        raise CSVError(errors)
+        # In file order; whole-file problems (no line number) last.
+        def line_of(message: str) -> float:
+            match = re.match(r"line (\d+):", message)
+            return int(match.group(1)) if match else math.inf
+
+        raise CSVError(sorted(errors, key=line_of))
     data = np.array([r[1:] for r in rows], dtype=np.float64)
     points = data[:, :2].copy()
     if problem == "regression":
