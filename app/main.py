@@ -19,6 +19,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("file", nargs="?", help="a session file to open")
     parser.add_argument("--smoke-test", action="store_true",
                         help="open the window, train briefly, check it works, and quit")
+    parser.add_argument("--screenshot", metavar="PATH",
+                        help="with --smoke-test: where to save the window's picture")
     parser.add_argument("--reset-settings", action="store_true",
                         help="forget the remembered window layout and settings first")
     return parser.parse_args(argv)
@@ -41,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             print("neuroplay: --smoke-test is not available in this build "
                   "(app/smoke.py is missing)", file=sys.stderr)
             return 2
-        return int(smoke.run() or 0)
+        return int(smoke.run(args) or 0)
 
     from PySide6.QtWidgets import QApplication
 

@@ -1,0 +1,169 @@
+"""`neuroplay --smoke-test [--screenshot PATH]`: prove an install works, end to end.
+
+Opens the real window (offscreen when there is no display), trains a few hundred steps
+through the window's training worker, draws, saves a screenshot, checks the picture is
+not blank, prints the time from launch to the first drawn frame and exits 0. Any failure
+exits 1 with the reason on stderr. Never reads or writes the user's saved settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SMOKE_STEPS = 300
+TIMEOUT_S = 60.0
+MIN_COLOURS = 64  # distinct colours a drawn window has; a blank or black one has a handful
+MAX_BACKGROUND_SHARE = 0.9  # share of pixels the commonest colour may cover
+
+
+class SmokeFailure(Exception):
+    """The smoke test found something wrong; the message says what, for the user."""
+
+
+def seconds_since_launch() -> float | None:
+    """How long ago this process started (Linux /proc), or None where that is unknown."""
+    try:
+        stat = Path("/proc/self/stat").read_text()
+        start_ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22: starttime
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+# Process start on the monotonic clock, measured as early as this module is imported.
+_AGO = seconds_since_launch()
+LAUNCH_TIME = time.monotonic() - (_AGO if _AGO is not None else 0.0)
+
+
+def app_version() -> str:
+    """The installed package version; a frozen build must carry its metadata."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("neuroplay")
+    except PackageNotFoundError:
+        if getattr(sys, "frozen", False):
+            raise SmokeFailure("the build lacks the neuroplay package metadata "
+                               "(copy_metadata in packaging/neuroplay.spec)") from None
+        return "unknown (running from a source tree that is not pip-installed)"
+
+
+def check_picture(image) -> tuple[int, float]:
+    """Count distinct colours and the commonest colour's share in a QImage.
+
+    Raises SmokeFailure when the picture looks blank. Returns (colours, share).
+    """
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    if image.isNull() or image.width() < 100 or image.height() < 100:
+        raise SmokeFailure(f"the window picture is empty ({image.width()}x{image.height()})")
+    rgb = image.convertToFormat(QImage.Format.Format_RGB32)
+    pixels = np.frombuffer(rgb.constBits(), dtype=np.uint32,
+                           count=rgb.height() * rgb.bytesPerLine() // 4)
+    pixels = pixels.reshape(rgb.height(), -1)[:, : rgb.width()]
+    values, counts = np.unique(pixels, return_counts=True)
+    share = float(counts.max()) / pixels.size
+    if len(values) < MIN_COLOURS or share > MAX_BACKGROUND_SHARE:
+        raise SmokeFailure(f"the window looks blank: {len(values)} colours, "
+                           f"{share:.0%} of it one colour")
+    return len(values), share
+
+
+def wait_until(app, done, what: str, timeout_s: float = TIMEOUT_S) -> None:
+    """Run the event loop until done() is true; SmokeFailure naming `what` on timeout."""
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        if time.monotonic() > deadline:
+            raise SmokeFailure(f"timed out after {timeout_s:.0f} s waiting for {what}")
+        app.processEvents()
+        time.sleep(0.005)
+
+
+def smoke_test(screenshot: str | None) -> dict:
+    """Open the window, train, draw, save and check the picture; return what was measured."""
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+            or sys.platform in ("win32", "darwin")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from app.icon import app_icon
+    from app.settings import Settings
+    from app.window import MainWindow
+
+    version = app_version()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    icon = app_icon()
+    if icon.isNull():
+        raise SmokeFailure("the app icon did not load (resources/icons missing)")
+    app.setWindowIcon(icon)
+    window = MainWindow(settings=Settings())  # in-memory settings: the user's stay untouched
+    try:
+        window.show()
+        wait_until(app, lambda: window.last_frame() is not None, "the first frame")
+        first_frame_s = time.monotonic() - LAUNCH_TIME
+        first = window.last_frame().snapshot
+
+        window.worker.set_speed(None)  # as fast as it can: the worker's real play loop
+        window.play()
+        wait_until(app, lambda: window.last_frame().snapshot.step >= first.step + SMOKE_STEPS,
+                   f"{SMOKE_STEPS} training steps")
+        window.pause()
+        wait_until(app, lambda: not window.is_playing(), "training to pause")
+        for _ in range(5):  # let the last frame and the layouts settle
+            app.processEvents()
+            time.sleep(0.02)
+        last = window.last_frame().snapshot
+        if last.diverged or not math.isfinite(last.train_loss):
+            raise SmokeFailure(f"training went wrong: {last.message or last.train_loss}")
+
+        image = window.grab().toImage()
+        colours, share = check_picture(image)
+        path = screenshot or os.path.join(tempfile.gettempdir(),
+                                          f"neuroplay-smoke-{os.getpid()}.png")
+        if not image.save(path):
+            raise SmokeFailure(f"could not write the screenshot to {path}")
+    finally:
+        window.close()
+        if window.worker_running():
+            raise SmokeFailure("the training thread did not stop when the window closed")
+    return {"version": version, "first_frame_s": first_frame_s, "first": first, "last": last,
+            "colours": colours, "share": share, "screenshot": path,
+            "platform": QApplication.platformName()}
+
+
+def run(args: argparse.Namespace | None = None) -> int:
+    """Run the smoke test; `args.screenshot` is where to save the picture (None: a temp file).
+
+    Returns the exit status: 0 when everything worked, 1 with the reason on stderr.
+    """
+    if args is None:
+        parser = argparse.ArgumentParser(add_help=False)
+        parser.add_argument("--screenshot")
+        args, _ = parser.parse_known_args(sys.argv[1:])
+    try:
+        result = smoke_test(getattr(args, "screenshot", None))
+    except SmokeFailure as exc:
+        print(f"neuroplay smoke test FAILED: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # any crash is a failed smoke test, with its reason
+        print(f"neuroplay smoke test FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    first, last = result["first"], result["last"]
+    frozen = "frozen" if getattr(sys, "frozen", False) else "from source"
+    print(f"Neuroplay {result['version']} ({frozen}, Qt platform {result['platform']})")
+    print(f"first frame: {result['first_frame_s']:.3f} s after launch")
+    print(f"trained: steps {first.step} -> {last.step}, "
+          f"train loss {first.train_loss:.4f} -> {last.train_loss:.4f}")
+    print(f"picture: {result['colours']} colours, commonest {result['share']:.0%}")
+    print(f"screenshot: {result['screenshot']}")
+    print("smoke test passed")
+    sys.stdout.flush()
+    return 0
