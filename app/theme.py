@@ -20,7 +20,7 @@ LIGHT = {"background": "#ffffff", "foreground": "#2b2b2b", "grid": "#d9d9d9",
          "neutral": "#f5f5f5", "point_outline": "#ffffff", "test_outline": "#202020"}
 # On dark, the middle of the colour map is a dark grey so a projector shows no glare.
 DARK = {"background": "#1e1f22", "foreground": "#e6e6e6", "grid": "#45474b",
-        "neutral": "#2a2b2e", "point_outline": "#111111", "test_outline": "#f0f0f0"}
+        "neutral": "#2a2b2e", "point_outline": "#ffffff", "test_outline": "#000000"}
 
 
 def hex_to_rgb(color: str) -> tuple[int, int, int]:

@@ -38,6 +38,7 @@ class ColorLegend(QWidget):
         self._labels: list[str] = []
         self._swatches: list[str] = []  # class colours when showing classes
         self._foreground = QColor("#2b2b2b")
+        self._background = QColor("#ffffff")
         self.setMinimumHeight(34)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
 
@@ -54,8 +55,9 @@ class ColorLegend(QWidget):
         self._labels = list(labels)
         self.update()
 
-    def set_foreground(self, color: str) -> None:
-        self._foreground = QColor(color)
+    def set_colors(self, foreground: str, background: str) -> None:
+        self._foreground = QColor(foreground)
+        self._background = QColor(background)
         self.update()
 
     def labels(self) -> list[str]:
@@ -63,6 +65,7 @@ class ColorLegend(QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
+        painter.fillRect(self.rect(), self._background)
         painter.setRenderHint(QPainter.Antialiasing)
         font = QFont(self.font())
         font.setPointSizeF(max(9.0, font.pointSizeF()))
@@ -199,7 +202,7 @@ class BoundaryView(QWidget):
             font.setPointSize(10)
             axis.setStyle(tickFont=font)
             axis.label.setFont(QFont(font.family(), 12))
-        self.legend.set_foreground(palette.foreground)
+        self.legend.set_colors(palette.foreground, palette.background)
         self._update_points()
         self._update_image()
         self._update_legend()
@@ -311,16 +314,16 @@ class BoundaryView(QWidget):
 
     def _update_points(self) -> None:
         pal = self.palette_
-        for data, scatter, outline, width in (
-            (self._train, self.train_scatter, pal.point_outline, 1.2),
-            (self._test, self.test_scatter, pal.test_outline, 2.0),
+        for data, scatter, outline, width, size in (
+            (self._train, self.train_scatter, pal.point_outline, 1.2, POINT_SIZE),
+            (self._test, self.test_scatter, pal.test_outline, 2.2, POINT_SIZE + 1),
         ):
             if data is None or len(data.points) == 0:
                 scatter.setData([], [])
                 continue
             pts = np.asarray(data.points, dtype=np.float64)
             scatter.setData(pos=pts, brush=self._point_brushes(np.asarray(data.labels)),
-                            pen=pg.mkPen(outline, width=width), size=POINT_SIZE)
+                            pen=pg.mkPen(outline, width=width), size=size)
 
     def _update_legend(self) -> None:
         pal = self.palette_

@@ -16,10 +16,31 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from app.theme import Palette, get_palette
 from engine.snapshot import HISTORY_COLUMNS, Snapshot
 
-EPOCH, TRAIN_LOSS, TEST_LOSS = (HISTORY_COLUMNS.index(name)
-                                for name in ("epoch", "train_loss", "test_loss"))
+STEP, EPOCH, TRAIN_LOSS, TEST_LOSS = (HISTORY_COLUMNS.index(name)
+                                      for name in ("step", "epoch", "train_loss", "test_loss"))
 # Muted colours for the dashed curves of earlier runs.
 REFERENCE_COLORS = ("#8c8c8c", "#a89f91", "#8fa3b3", "#b39bb0", "#9fb39b")
+
+
+def continuous_epochs(steps: np.ndarray, epochs: np.ndarray) -> np.ndarray:
+    """(n,) x positions: whole-number epochs spread evenly over each epoch's steps.
+
+    Rows are recorded per step, so plotting the epoch column as is draws a staircase.
+    Each epoch's steps are spread over [e, e + 1) using that epoch's length in steps;
+    the unfinished last epoch borrows the length of the one before (the first epoch,
+    before it ends, is spread over what has run so far). Fractional input is kept as is.
+    """
+    if len(epochs) == 0 or np.any(epochs != np.floor(epochs)) or not np.isfinite(epochs).all():
+        return epochs
+    new_run = np.r_[True, epochs[1:] != epochs[:-1]]
+    starts = np.flatnonzero(new_run)  # first row of each epoch
+    run = np.cumsum(new_run) - 1  # which epoch run each row belongs to
+    first_step = steps[starts]
+    length = np.diff(first_step) / np.maximum(np.diff(epochs[starts]), 1)
+    last = length[-1] if len(length) else steps[-1] - first_step[0] + 1
+    length = np.maximum(np.r_[length, last], 1)
+    fraction = np.clip((steps - first_step[run]) / length[run], 0.0, 1.0)
+    return epochs + fraction
 
 
 class LossChart(QWidget):
@@ -135,7 +156,7 @@ class LossChart(QWidget):
 
     def _redraw(self, snap: Snapshot | None) -> None:
         held = self.history
-        epochs = held[:, EPOCH]
+        epochs = continuous_epochs(held[:, STEP], held[:, EPOCH])
         self.train_curve.setData(epochs, held[:, TRAIN_LOSS], connect="finite")
         has_test = len(held) and np.isfinite(held[:, TEST_LOSS]).any()
         self.test_curve.setData(epochs if has_test else [], held[:, TEST_LOSS] if has_test else [],

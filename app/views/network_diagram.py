@@ -20,6 +20,10 @@ from engine.snapshot import Snapshot
 # |w| bucket edges; bucket b holds WIDTH_EDGES[b-1] <= |w| < WIDTH_EDGES[b].
 WIDTH_EDGES = (0.1, 0.3, 0.7, 1.5)
 EDGE_WIDTHS = (0.6, 1.3, 2.2, 3.3, 4.8)  # pixels, thin to thick
+# Above this many weights, lines are drawn aliased and mostly 1 px wide: wide antialiased
+# lines cost Qt's raster engine ~10 us each, which is 80 ms a frame at 8 000 weights.
+MANY_EDGES = 600
+MANY_EDGE_WIDTHS = (1.0, 1.0, 1.0, 1.5, 2.0)
 EDGE_ALPHAS = (70, 140, 190, 225, 255)
 SIZE_FRACTION = 0.7  # neuron side / vertical pitch
 EDGE_PICK_PX = 6.0  # hover / click tolerance around a weight line
@@ -85,6 +89,7 @@ class NetworkView(QWidget):
         for sign in (0, 1):
             for bucket in range(len(EDGE_WIDTHS)):
                 curve = pg.PlotCurveItem(connect="pairs", antialias=True)
+                curve.setSegmentedLineMode("on")  # drawLines: one cheap line per weight
                 curve.setZValue(1 + bucket)
                 self.plot.addItem(curve)
                 self.edge_curves[sign, bucket] = curve
@@ -100,7 +105,7 @@ class NetworkView(QWidget):
             self.plot.addItem(item)
         self.column_images: list[pg.ImageItem] = []
         self.texts: list[pg.TextItem] = []
-        self._width_scale = 1.0
+        self._edge_count = 0
         self._alpha_scale = 1.0
         self._hover_pos = QPoint()
 
@@ -164,10 +169,19 @@ class NetworkView(QWidget):
 
     def _make_pens(self) -> None:
         pal = self.palette_
+        many = self._edge_count > MANY_EDGES
         for (sign, b), curve in self.edge_curves.items():
             color = self._alpha(pal.weight_positive if sign else pal.weight_negative,
                                 int(EDGE_ALPHAS[b] * self._alpha_scale))
-            curve.setPen(pg.mkPen(color, width=self._width_scale * EDGE_WIDTHS[b]))
+            width = MANY_EDGE_WIDTHS[b] if many else EDGE_WIDTHS[b]
+            curve.opts["antialias"] = not many
+            curve.setPen(pg.mkPen(color, width=width))
+            # With thousands of lines the faintest (|w| < WIDTH_EDGES[0]) are noise; skip them.
+            curve.setVisible(not (many and b == 0))
+
+    def edge_width(self, sign: int, bucket: int) -> float:
+        """Pixel width of the line drawing weights of this sign and size bucket."""
+        return self.edge_curves[sign, bucket].opts["pen"].widthF()
 
     # --- geometry helpers (public for tests and the window) ----------------------------
 
@@ -267,10 +281,10 @@ class NetworkView(QWidget):
         self.gap_rows = max(1, round(grid * (1 / fraction - 1)))
         self.size = self.pitch * grid / (grid + self.gap_rows)
         self.marker_size = 0.3 * self.size
-        # Hundreds of lines at full strength hide the neurons: thinner, fainter lines.
-        self._width_scale = 1.0 if tallest <= 12 else 0.55
+        # Hundreds of lines at full strength hide the neurons: fainter lines.
         self._alpha_scale = 1.0 if tallest <= 12 else 0.6
-        self._make_pens()  # pens depend on the width scale
+        self._edge_count = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+        self._make_pens()  # pens depend on the number of lines
         a, b, layer, ii, jj = [], [], [], [], []
         for k, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
             i, j = np.meshgrid(np.arange(fan_in), np.arange(fan_out), indexing="ij")
@@ -349,9 +363,11 @@ class NetworkView(QWidget):
     def _add_text(self, text: str, pos, anchor, font: QFont, html: bool = False) -> None:
         item = pg.TextItem(text, anchor=anchor, color=self.palette_.foreground)
         item.setFont(font)
-        if html:  # centred lines
-            item.setHtml(f'<div style="text-align:center">{text}</div>')
+        if html:  # centred lines: alignment needs a fixed text width
+            item.setHtml(f'<div align="center">{text}</div>')
             item.textItem.setDefaultTextColor(QColor(self.palette_.foreground))
+            item.textItem.setTextWidth(item.textItem.boundingRect().width())
+            item.updateTextPos()
         item.setPos(*pos)
         item.setZValue(30)
         self.plot.addItem(item)

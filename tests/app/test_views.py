@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor
 from app.theme import PALETTES, apply_qt_theme, get_palette, hex_to_rgb
 from app.views.boundary import BoundaryView, washed
 from app.views.fake import DataSet, fake_dataset, fake_history, fake_snapshot, input_maps
-from app.views.loss_chart import LossChart
+from app.views.loss_chart import LossChart, continuous_epochs
 from app.views.network_diagram import EDGE_WIDTHS, NetworkView
 
 EXTENT = (-6.0, 6.0, -6.0, 6.0)
@@ -414,8 +414,18 @@ def test_loss_chart_appends_incrementally(chart):
     np.testing.assert_array_equal(chart.history[30:], fake_history(30, 45))
     assert len(chart.history) == len(expected)
     x, y = chart.train_curve.getData()
-    np.testing.assert_array_equal(x, chart.history[:, 1])
+    # fake_history: 16 steps an epoch, so step s sits at epoch s / 16
+    np.testing.assert_allclose(x, np.arange(45) / 16)
     np.testing.assert_array_equal(y, chart.history[:, 2])
+
+
+def test_continuous_epochs_spreads_steps_over_each_epoch():
+    steps = np.arange(10.0)
+    epochs = np.array([0, 0, 0, 0, 1, 1, 1, 1, 2, 2], dtype=float)
+    np.testing.assert_allclose(continuous_epochs(steps, epochs), steps / 4)
+    np.testing.assert_allclose(continuous_epochs(np.arange(3.0), np.zeros(3)), [0, 1 / 3, 2 / 3])
+    fractional = np.array([0.1, 0.2, 0.3])
+    np.testing.assert_array_equal(continuous_epochs(np.arange(3.0), fractional), fractional)
 
 
 def test_loss_chart_replaces_from_earlier_start_and_resets(chart):
