@@ -9,6 +9,7 @@ when the noise changes.
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import re
 from dataclasses import dataclass
@@ -165,19 +166,18 @@ def make_dataset(name: str, n_points: int, noise: float = 0.1, seed: int = 1,
     """
     if name not in GENERATORS:
         raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(GENERATORS)}")
-    if isinstance(n_points, bool) or not isinstance(n_points, int | np.integer) \
+    if isinstance(n_points, bool) or not isinstance(n_points, numbers.Integral) \
             or not 1 <= n_points <= MAX_POINTS:
         raise ValueError(f"n_points must be a whole number from 1 to {MAX_POINTS}, "
                          f"not {n_points!r}")
-    if not (isinstance(noise, int | float) and 0 <= noise <= 1):
+    if isinstance(noise, bool) or not (isinstance(noise, numbers.Real) and 0 <= noise <= 1):
         raise ValueError(f"noise must be from 0 to 1, not {noise!r}")
-    if isinstance(classes, bool) or not isinstance(classes, int) \
+    if isinstance(classes, bool) or not isinstance(classes, numbers.Integral) \
             or not 2 <= classes <= MAX_CLASSES:
         raise ValueError(f"classes must be a whole number from 2 to {MAX_CLASSES}, "
                          f"not {classes!r}")
     generate, problem, extent, takes_classes = GENERATORS[name]
-    if not takes_classes:
-        classes = 2
+    classes = int(classes) if takes_classes else 2
     rng = np.random.default_rng(seed)
     points, labels = generate(int(n_points), float(noise), rng, classes)
     if problem == "regression":
