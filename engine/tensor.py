@@ -314,6 +314,13 @@ class Tensor:
 LEAKY_SLOPE = 0.01
 
 
+def _where_positive(xp, y, g):
+    """g where y > 0, else 0."""
+    if xp is np:
+        return g * (y > 0)  # NumPy multiplies by a bool mask faster than `where`
+    return xp.where(y > 0, g, 0.0)
+
+
 def _sigmoid(xp, z):
     e = xp.exp(-xp.abs(z))  # never overflows
     return xp.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
@@ -321,7 +328,7 @@ def _sigmoid(xp, z):
 
 ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
     "linear": (lambda xp, z: z, lambda xp, g, z, y: g),
-    "relu": (lambda xp, z: xp.maximum(z, 0.0), lambda xp, g, z, y: xp.where(y > 0, g, 0.0)),
+    "relu": (lambda xp, z: xp.maximum(z, 0.0), lambda xp, g, z, y: _where_positive(xp, y, g)),
     "leaky_relu": (lambda xp, z: xp.where(z > 0, z, z * LEAKY_SLOPE),
                    lambda xp, g, z, y: xp.where(z > 0, g, g * LEAKY_SLOPE)),
     "tanh": (lambda xp, z: xp.tanh(z), lambda xp, g, z, y: g * (1.0 - y * y)),
@@ -354,7 +361,7 @@ def dense(x, weight: Tensor, bias: Tensor | None, activation: str = "linear") ->
         # NumPy fast path: the fresh product is updated in place; these derivatives
         # need only the output, so z may be overwritten.
         if bias is not None:
-            z += bias.data
+            _add_bias_in_place(z, bias.data)
         y = z if activation == "linear" else (
             np.maximum(z, 0, out=z) if activation == "relu" else np.tanh(z, out=z))
     else:
@@ -369,8 +376,27 @@ def dense(x, weight: Tensor, bias: Tensor | None, activation: str = "linear") ->
                  xp.matmul(x.data.T, dz) if weight.requires_grad else None)
         if bias is None:
             return grads
-        return (*grads, xp.sum(dz, axis=0) if bias.requires_grad else None)
+        return (*grads, sum_rows(xp, dz) if bias.requires_grad else None)
     return tensor_from_op(y, parents, backward, f"dense {activation}")
+
+
+def _add_bias_in_place(z: np.ndarray, bias: np.ndarray) -> None:
+    """z (n, m) += bias (m,), NumPy only. For narrow layers over many rows, rows are
+    viewed k at a time as (n/k, k*m) so NumPy's inner loop is long (about 4x faster)."""
+    n, m = z.shape
+    if m >= 64 or n * m < 16384 or not z.flags.c_contiguous:
+        z += bias
+        return
+    k = 1024 // m
+    whole = n - n % k
+    block = z[:whole].reshape(-1, k * m)
+    np.add(block, np.tile(bias, k), out=block)
+    z[whole:] += bias
+
+
+def sum_rows(xp, a):
+    """Sum over axis 0: (n, m) -> (m,)."""
+    return a.sum(axis=0) if xp is np else xp.sum(a, axis=0)
 
 
 # --------------------------------------------------------------------- graph plumbing
@@ -398,19 +424,22 @@ def topological_order(root: Tensor) -> list[Tensor]:
     """Every tensor `root` depends on through grad-requiring ops, inputs before results.
     Iterative depth-first search, so deep graphs do not hit the recursion limit."""
     order: list[Tensor] = []
-    visited: set[int] = set()
+    visited: set[Tensor] = set()  # tensors hash by identity
     stack: list[tuple[Tensor, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
         if done:
             order.append(node)
             continue
-        if id(node) in visited:
+        if node in visited:
             continue
-        visited.add(id(node))
+        visited.add(node)
+        if not node._parents:
+            order.append(node)  # a leaf waits for nothing
+            continue
         stack.append((node, True))
         for parent in node._parents:
-            if parent.requires_grad and id(parent) not in visited:
+            if parent.requires_grad and parent not in visited:
                 stack.append((parent, False))
     return order
 

@@ -318,3 +318,17 @@ def test_float32_stays_float32_with_python_and_numpy_scalars():
     out.backward()
     assert x.grad.dtype == np.float32
     assert math.isfinite(out.item())
+
+
+@pytest.mark.parametrize("rows", [4099, 4096, 100])
+def test_dense_on_many_rows_matches_numpy(rows):
+    """Wide batches take NumPy fast paths (bias added in blocks, ReLU in place)."""
+    rng = np.random.default_rng(rows)
+    x = rng.normal(size=(rows, 3)).astype(np.float32)
+    w = Tensor(rng.normal(size=(3, 8)).astype(np.float32), requires_grad=True)
+    b = Tensor(rng.normal(size=8).astype(np.float32), requires_grad=True)
+    out = dense(x, w, b, "relu")
+    z = x.astype(np.float64) @ w.data + b.data
+    np.testing.assert_allclose(out.data, np.maximum(z, 0), rtol=1e-5, atol=1e-5)
+    out.sum().backward()
+    np.testing.assert_allclose(b.grad, (z > 0).sum(axis=0), rtol=1e-6)
