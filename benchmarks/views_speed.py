@@ -27,7 +27,7 @@ from app.views.network_diagram import NetworkView  # noqa: E402
 
 NETWORKS = {"default 2-8-4-1": (2, 8, 4, 1), "largest 7-32x8-1": (7, *[32] * 8, 1)}
 FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin x1", "sin x2"]
-REPEATS = 40
+REPEATS = 60
 
 
 def median_ms(view, snapshots, repaint: bool) -> float:
@@ -95,6 +95,10 @@ def main() -> None:
     out.write_text(json.dumps({"machine": platform.platform(), "python": platform.python_version(),
                                "repeats": REPEATS, "rows": rows}, indent=2))
     print(f"wrote {out}")
+    for view in (boundary, network, chart):  # tear down before the interpreter does
+        view.close()
+        view.deleteLater()
+    app.processEvents()
 
 
 if __name__ == "__main__":

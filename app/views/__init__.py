@@ -1,0 +1,1 @@
+"""Live views of the main window: decision boundary, network diagram, loss chart."""

@@ -121,7 +121,8 @@ class LossChart(QWidget):
             axis = self.plot.getAxis(name)
             axis.setPen(pg.mkPen(palette.foreground))
             axis.setTextPen(pg.mkPen(palette.foreground))
-            axis.setStyle(tickFont=font)
+            # No third tick level: its grid lines are clutter and cost a redraw every frame.
+            axis.setStyle(tickFont=font, maxTickLevel=1)
         self.train_curve.setPen(pg.mkPen(palette.foreground, width=1))
         self.test_curve.setPen(pg.mkPen(palette.class_color(1), width=1))
         self.legend.setLabelTextColor(palette.foreground)

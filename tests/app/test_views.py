@@ -302,6 +302,38 @@ def test_hover_neuron_shows_bias(network_view, qtbot):
     assert f"bias b[1][3] = {snap.biases[1][3]:.3f}" in view.hover_text
 
 
+def test_hover_bias_marker_and_input_then_leave(network_view, qtbot):
+    view = network_view
+    snap = fake_snapshot(10)
+    view.show_snapshot(snap)
+    viewport = view.plot_widget.viewport()
+    qtbot.mouseMove(viewport, view.widget_pos(*view.bias_center(0, 5)))
+    assert view.hover_text.startswith(f"b[0][5] = {snap.biases[0][5]:.3f}")
+    qtbot.mouseMove(viewport, view.widget_pos(*view.neuron_center(0, 1)))
+    assert view.hover_text == "input x₂"
+    view.leaveEvent(None)
+    assert view.hover_text == ""
+
+
+def test_stale_snapshot_after_reshape_is_ignored(network_view):
+    view = network_view
+    old = fake_snapshot(10)
+    view.set_network((2, 3, 1), ["x1", "x2"], input_maps(["x1", "x2"]))
+    view.show_snapshot(old)  # shaped for 2-8-4-1: must not draw or raise
+    assert sum(len(curve_segments(c)) for c in view.edge_curves.values()) == 0
+    view.show_snapshot(fake_snapshot(10, layer_sizes=(2, 3, 1)))
+    assert sum(len(curve_segments(c)) for c in view.edge_curves.values()) == 2 * 3 + 3
+
+
+def test_network_palette_recolours_lines(network_view):
+    view = network_view
+    view.show_snapshot(fake_snapshot(10))
+    colorblind = get_palette("colorblind")
+    view.set_palette(colorblind)
+    assert view.edge_curves[1, 3].opts["pen"].color().name() == colorblind.weight_positive
+    assert view.edge_curves[0, 3].opts["pen"].color().name() == colorblind.weight_negative
+
+
 def test_click_weight_and_bias_emit_edit_requests(network_view, qtbot):
     view = network_view
     view.show_snapshot(fake_snapshot(10))
