@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.backend import Backend, get_backend
+from engine.backend import Backend, astype, get_backend
 from engine.tensor import Tensor, dense, no_grad
 
 HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear", "leaky_relu", "sin", "gaussian")
@@ -75,8 +75,7 @@ class MLP:
 
     def __call__(self, x) -> Tensor:
         """x: Tensor or array (n, layer_sizes[0]) -> Tensor (n, layer_sizes[-1])."""
-        out = x if isinstance(x, Tensor) else Tensor(x)
-        self._check_input(out)
+        out = self._input(x)
         for w, b, activation in zip(self.weights, self.biases, self.activations, strict=True):
             out = dense(out, w, b, activation)
         return out
@@ -84,8 +83,7 @@ class MLP:
     def layer_outputs(self, x) -> list:
         """Each layer's post-activation output (n, units), hidden layers then the output.
         Builds no graph; the arrays are backend arrays."""
-        out = x if isinstance(x, Tensor) else Tensor(x)
-        self._check_input(out)
+        out = self._input(x)
         outputs = []
         with no_grad():
             for w, b, activation in zip(self.weights, self.biases, self.activations,
@@ -98,7 +96,12 @@ class MLP:
         """weights[0], biases[0], weights[1], biases[1], ..."""
         return [p for pair in zip(self.weights, self.biases, strict=True) for p in pair]
 
-    def _check_input(self, x: Tensor) -> None:
+    def _input(self, x) -> Tensor:
+        """x as a Tensor of the network's dtype (so float32 stays float32 throughout)."""
+        x = x if isinstance(x, Tensor) else Tensor(x)
         if x.ndim != 2 or x.shape[1] != self.layer_sizes[0]:
             raise ValueError(f"the network takes inputs of shape (n, {self.layer_sizes[0]}), "
                              f"not {x.shape}")
+        if x.dtype != self.backend.dtype:
+            x = Tensor(astype(x.data, self.backend.dtype))
+        return x

@@ -10,6 +10,7 @@ length works. Inside `with no_grad():` no graph is built.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -17,23 +18,28 @@ import numpy as np
 
 from engine.backend import namespace, to_host
 
-_grad_enabled = True
+
+class _GradMode(threading.local):
+    enabled = True
+
+
+# Per thread, so that inference on one thread never switches off training on another.
+_grad_mode = _GradMode()
 
 
 @contextmanager
 def no_grad() -> Iterator[None]:
-    """Inference: ops inside build no graph and keep nothing for backward."""
-    global _grad_enabled
-    previous = _grad_enabled
-    _grad_enabled = False
+    """Inference: ops inside build no graph and keep nothing for backward (this thread)."""
+    previous = _grad_mode.enabled
+    _grad_mode.enabled = False
     try:
         yield
     finally:
-        _grad_enabled = previous
+        _grad_mode.enabled = previous
 
 
 def is_grad_enabled() -> bool:
-    return _grad_enabled
+    return _grad_mode.enabled
 
 
 def _is_number(value) -> bool:
@@ -54,8 +60,8 @@ class Tensor:
     def __init__(self, data, requires_grad: bool = False):
         if isinstance(data, Tensor):
             data = data.data
-        elif isinstance(data, int | float):
-            data = np.asarray(float(data))
+        elif isinstance(data, int | float | list | tuple):
+            data = np.asarray(data, dtype=np.float64)
         elif isinstance(data, np.generic):
             data = np.asarray(data)
         self.data = data
@@ -409,7 +415,7 @@ def tensor_from_op(data, parents: tuple[Tensor, ...], backward: Callable, op: st
     out.grad = None
     out.op = op
     needs_grad = False
-    if _grad_enabled:
+    if _grad_mode.enabled:
         for p in parents:
             if p.requires_grad:
                 needs_grad = True

@@ -184,3 +184,10 @@ def test_small_mlp_learns_a_toy_problem(problem):
     predicted = model(x).data[:, 0] > 0
     assert loss.item() < 0.05
     assert np.mean(predicted == (y > 0.5)) >= 0.98
+
+
+def test_float64_inputs_are_cast_to_the_network_dtype():
+    model = MLP([2, 3, 1], ["tanh"])
+    out = model(np.array([[0.5, -0.5]]))  # float64 in
+    assert out.dtype == np.float32
+    assert model.layer_outputs(np.array([[0.5, -0.5]]))[0].dtype == np.float32

@@ -332,3 +332,23 @@ def test_dense_on_many_rows_matches_numpy(rows):
     np.testing.assert_allclose(out.data, np.maximum(z, 0), rtol=1e-5, atol=1e-5)
     out.sum().backward()
     np.testing.assert_allclose(b.grad, (z > 0).sum(axis=0), rtol=1e-6)
+
+
+def test_no_grad_on_another_thread_leaves_this_one_training():
+    import threading
+
+    w = Tensor(np.ones(2), requires_grad=True)
+    inside, leave = threading.Event(), threading.Event()
+
+    def infer():
+        with no_grad():
+            inside.set()
+            leave.wait(5)
+    thread = threading.Thread(target=infer)
+    thread.start()
+    inside.wait(5)
+    try:
+        assert (w * 2.0).requires_grad
+    finally:
+        leave.set()
+        thread.join()
