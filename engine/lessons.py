@@ -46,8 +46,8 @@ ALLOWED_TAGS = frozenset({
 })
 # Control groups the window knows how to hide (see app/classroom.py).
 CONTROL_GROUPS = (
-    "data", "features", "network", "training", "optimizer", "regularization", "schedule",
-    "output", "backend",
+    "data", "features", "network", "training", "optimizer", "loss", "regularization",
+    "schedule", "initialisation",
 )
 _TOP_KEYS = frozenset({
     "format", "version", "title", "summary", "config", "weights", "biases", "hidden_controls",
@@ -472,3 +472,40 @@ def load_weights(session, weights, biases) -> None:
                 session.set_weight(k, i, j, float(value))
         for j, value in enumerate(b):
             session.set_bias(k, j, float(value))
+
+
+# Short names for run labels on the loss chart ("lr 0.03", "layers 8-4").
+_SHORT = {
+    "learning_rate": "lr", "regularization_rate": "reg rate", "batch_size": "batch",
+    "init_seed": "seed", "data_seed": "data seed", "n_points": "points", "noise": "noise",
+    "train_fraction": "train", "momentum": "momentum", "schedule_steps": "schedule steps",
+    "classes": "classes", "output_activation": "output", "loss": "loss", "init": "init",
+}
+
+
+def describe_setting(name: str, value) -> str:
+    """One setting as a few words: ("learning_rate", 0.03) -> "lr 0.03"."""
+    if name == "hidden":
+        return "layers " + ("-".join(str(n) for n in value) if value else "none")
+    if name in ("activations", "features"):
+        return ", ".join(dict.fromkeys(value)) or "none"
+    if name == "batch_size" and value == 0:
+        return "full batch"
+    if name == "seed_exact":
+        return "seed-exact" if value else "not seed-exact"
+    if name in ("dataset", "optimizer", "problem", "schedule"):
+        return str(value)
+    if name == "regularization":
+        return "no regularization" if value == "none" else value.upper()
+    if isinstance(value, float):
+        value = f"{value:g}"
+    return f"{_SHORT.get(name, name)} {value}"
+
+
+def describe_difference(config: SessionConfig, other: SessionConfig) -> str:
+    """What `config` sets differently from `other`, e.g. "lr 0.03, L2"; "" when equal."""
+    a, b = config.to_dict(), other.to_dict()
+    changed = [name for name in a if a[name] != b[name]]
+    if "regularization" in changed and config.regularization == "none":
+        changed = [n for n in changed if n != "regularization_rate"]
+    return ", ".join(describe_setting(name, getattr(config, name)) for name in changed)

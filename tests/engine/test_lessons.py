@@ -221,3 +221,52 @@ def test_make_lesson_keeps_drawn_points(tmp_path):
     expected = make_custom_dataset(points, labels, "classification")
     np.testing.assert_array_equal(session.data.points, expected.points)
     np.testing.assert_array_equal(session.data.labels, labels)
+
+
+def accuracy_after(title: str, step: int, epochs: int) -> tuple[float, float]:
+    session = open_session(builtin(title), step)
+    session.run_epochs(epochs)
+    train_loss, _, train_accuracy, _ = session.evaluate()
+    return train_loss, train_accuracy
+
+
+def test_why_nonlinearity_linear_fails_and_relu_and_tanh_succeed():
+    assert accuracy_after("Why non-linearity", 0, 200)[1] < 0.65
+    assert accuracy_after("Why non-linearity", 1, 200)[1] < 0.65
+    assert accuracy_after("Why non-linearity", 2, 200)[1] > 0.95
+    assert accuracy_after("Why non-linearity", 3, 200)[1] > 0.95
+
+
+def test_learning_rate_lesson_crawls_learns_and_overshoots():
+    start = open_session(builtin("Learning rate"), 0).evaluate()[0]
+    crawl = accuracy_after("Learning rate", 0, 50)[0]
+    good = accuracy_after("Learning rate", 1, 50)[0]
+    wild = accuracy_after("Learning rate", 2, 50)[0]
+    assert abs(start - crawl) < 0.01
+    assert good < start - 0.1
+    assert wild > good * 2
+
+
+def test_overfitting_lesson_test_loss_lower_with_l2():
+    lesson = builtin("Overfitting")
+    plain, l2 = open_session(lesson, 0), open_session(lesson, 2)
+    plain.run_epochs(300)
+    l2.run_epochs(300)
+    plain_train, plain_test, _, _ = plain.evaluate()
+    l2_train, l2_test, _, _ = l2.evaluate()
+    assert plain_train < 0.01 < plain_test  # memorised the training points
+    assert l2_test < plain_test / 2
+
+
+def test_describe_difference_names_what_changed():
+    from engine.lessons import describe_difference
+
+    a = SessionConfig(learning_rate=0.03)
+    b = SessionConfig(learning_rate=0.3)
+    assert describe_difference(a, b) == "lr 0.03"
+    assert describe_difference(b, a) == "lr 0.3"
+    assert describe_difference(a, a) == ""
+    c = SessionConfig(hidden=(4,), activations=("tanh",), batch_size=0)
+    assert describe_difference(c, a) == "layers 4, tanh, full batch"
+    d = SessionConfig(regularization="l2", regularization_rate=0.01)
+    assert describe_difference(d, a) == "L2, reg rate 0.01"

@@ -1,0 +1,436 @@
+"""Classroom features added to a MainWindow: lessons, the explainer, compared runs,
+presentation mode. The window knows nothing of them; one line wires them in:
+
+    self.classroom = attach(self)        # at the end of MainWindow.__init__
+
+It adds a "Lessons" menu, a lesson panel docked on the right, and to the View menu the
+presentation mode (F5), its zoom and the autograd explainer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QFormLayout,
+    QInputDialog,
+    QMenu,
+    QWidget,
+)
+
+from app.explainer import ACTIVATIONS, SIX_LINES_BIASES, SIX_LINES_WEIGHTS, ExplainerWidget
+from app.lessons_panel import LessonPanel
+from app.presentation import Presentation
+from engine.config import CUSTOM_DATASET, SessionConfig
+from engine.lessons import (
+    Lesson,
+    LessonError,
+    describe_difference,
+    describe_setting,
+    lesson_file_name,
+    list_lessons,
+    load_lesson,
+    make_lesson,
+    open_session,
+    save_lesson,
+)
+
+# Control group -> the window's panel attribute, or rows of its training panel.
+PANELS = {"data": "data_panel", "features": "features_panel", "network": "network_panel",
+          "training": "training_panel"}
+TRAINING_ROWS = {"optimizer": ("optimizer", "momentum"), "loss": ("loss",),
+                 "regularization": ("regularization",), "schedule": ("schedule",),
+                 "initialisation": ("init",)}
+OUTPUT_REFRESH_MS = 250
+
+
+def user_lessons_dir() -> Path:
+    """Where "Save current as lesson" writes: the user's data folder, lessons/."""
+    base = QStandardPaths.writableLocation(QStandardPaths.AppDataLocation)
+    return Path(base) / "lessons"
+
+
+@dataclass(frozen=True)
+class KeptRun:
+    """A finished run's loss curve: epochs (m,), losses (m,), and the config it used."""
+
+    config: SessionConfig
+    epochs: np.ndarray
+    losses: np.ndarray
+
+
+def run_labels(configs: list[SessionConfig], current: SessionConfig) -> list[str]:
+    """A label per kept run: what it set differently from the current run ("lr 0.03")."""
+    labels = []
+    for config in configs:
+        text = describe_difference(config, current) or "same settings"
+        if len(text) > 48:
+            text = text[:45] + "…"
+        labels.append(text)
+    for k, text in enumerate(labels):
+        if labels.count(text) > 1:
+            labels[k] = f"{text} (run {k + 1})"
+    return labels
+
+
+def set_control_group_visible(window, group: str, visible: bool) -> None:
+    """Show or hide one group of controls; uses the window's own method when it has one."""
+    if hasattr(window, "set_control_group_visible"):
+        window.set_control_group_visible(group, visible)
+        return
+    if group in PANELS:
+        panel = getattr(window, PANELS[group], None)
+        if panel is not None:
+            panel.setVisible(visible)
+        return
+    panel = getattr(window, "training_panel", None)
+    form = panel.layout() if panel is not None else None
+    if not isinstance(form, QFormLayout):
+        return
+    for name in TRAINING_ROWS.get(group, ()):
+        widget = getattr(panel, name, None)
+        row = _form_row(form, widget)
+        if row is not None:
+            form.setRowVisible(row, visible)
+
+
+def _form_row(form: QFormLayout, widget: QWidget | None) -> int | None:
+    """The row of `form` whose field is `widget` or a layout holding it."""
+    if widget is None:
+        return None
+    for row in range(form.rowCount()):
+        item = form.itemAt(row, QFormLayout.FieldRole)
+        if item is None:
+            continue
+        if item.widget() is widget or (item.layout() is not None
+                                       and item.layout().indexOf(widget) >= 0):
+            return row
+    return None
+
+
+class Classroom(QObject):
+    """Lessons, compared runs, the explainer and presentation mode for one window."""
+
+    lesson_opened = Signal(object)  # the Lesson, or None when closed
+    step_applied = Signal(int)
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.lesson: Lesson | None = None
+        self.step_index = 0
+        self._applied_config: SessionConfig | None = None
+        self.kept_runs: list[KeptRun] = []
+        self.lessons: list[Lesson] = []
+        self.lesson_errors: list[str] = []
+        self.explainer: ExplainerWidget | None = None
+        self._last_weights: tuple | None = None
+        self._refresh_pending = False
+
+        self.panel = LessonPanel()
+        self.dock = QDockWidget("Lesson", window)
+        self.dock.setObjectName("lessonDock")
+        self.dock.setWidget(self.panel)
+        self.dock.setAllowedAreas(Qt.LeftDockWidgetArea | Qt.RightDockWidgetArea)
+        window.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        self.dock.hide()
+        self.presentation = Presentation(window, self.panel)
+
+        self.menu = QMenu("&Lessons", window)
+        help_menu = getattr(window, "help_menu", None)
+        if help_menu is not None:
+            window.menuBar().insertMenu(help_menu.menuAction(), self.menu)
+        else:
+            window.menuBar().addMenu(self.menu)
+        self.explainer_action = self._action("Autograd explainer…", self.open_explainer)
+        self.keep_action = self._action("Keep this run for comparison", self.keep_run)
+        self.clear_runs_action = self._action("Clear compared runs", self.clear_runs)
+        self.save_action = self._action("Save current as lesson…", self.save_current_as_lesson)
+        self.open_file_action = self._action("Open lesson file…", self.open_lesson_file)
+        self.close_action = self._action("Close lesson", self.close_lesson)
+        self.rebuild_menu()
+
+        view_menu = getattr(window, "view_menu", None)
+        if view_menu is not None:
+            view_menu.addSeparator()
+            view_menu.addAction(self.presentation.action)
+            view_menu.addMenu(self.presentation.zoom_menu)
+            view_menu.addAction(self.dock.toggleViewAction())
+            view_menu.addAction(self.explainer_action)
+        training_menu = getattr(window, "training_menu", None)
+        if training_menu is not None:
+            training_menu.addSeparator()
+            training_menu.addAction(self.keep_action)
+            training_menu.addAction(self.clear_runs_action)
+
+        self.panel.step_changed.connect(self._on_step)
+        self.panel.close_requested.connect(self.close_lesson)
+        worker = getattr(window, "worker", None)
+        if worker is not None:
+            worker.frame_ready.connect(self._on_frame)
+            worker.session_changed.connect(lambda _info: self._relabel_runs())
+
+    def _action(self, text: str, slot) -> QAction:
+        action = QAction(text, self.window)
+        action.triggered.connect(lambda *_: slot())
+        return action
+
+    # ------------------------------------------------------------ the Lessons menu
+    def rebuild_menu(self) -> None:
+        """List the built-in lessons, then the user's own, then the classroom actions."""
+        builtin, errors = list_lessons()
+        mine, my_errors = list_lessons(user_lessons_dir())
+        self.lessons = builtin + mine
+        self.lesson_errors = errors + my_errors
+        self.menu.clear()
+        for k, lesson in enumerate(builtin):
+            self._lesson_action(f"&{k + 1}. {lesson.title}", lesson)
+        if mine:
+            self.menu.addSection("My lessons")
+            for lesson in mine:
+                self._lesson_action(lesson.title, lesson)
+        if self.lesson_errors:
+            bad = self.menu.addAction(f"{len(self.lesson_errors)} lesson file(s) could not "
+                                      f"be read")
+            bad.setEnabled(False)
+            bad.setToolTip("\n".join(self.lesson_errors))
+        self.menu.addSeparator()
+        for action in (self.open_file_action, self.save_action):
+            self.menu.addAction(action)
+        self.menu.addSeparator()
+        self.menu.addAction(self.explainer_action)
+        self.menu.addSeparator()
+        for action in (self.keep_action, self.clear_runs_action):
+            self.menu.addAction(action)
+        self.menu.addSeparator()
+        self.menu.addAction(self.close_action)
+        self.close_action.setEnabled(self.lesson is not None)
+
+    def _lesson_action(self, text: str, lesson: Lesson) -> None:
+        action = self.menu.addAction(text)
+        action.setToolTip(lesson.summary)
+        action.setStatusTip(lesson.summary)
+        action.setData(lesson.title)
+        action.triggered.connect(lambda *_, lesson=lesson: self.open_lesson(lesson))
+
+    def lesson_actions(self) -> list[QAction]:
+        """The menu entries that open a lesson (for tests and the command line)."""
+        return [a for a in self.menu.actions() if isinstance(a.data(), str) and a.data()]
+
+    # ------------------------------------------------------------ lessons
+    def open_lesson(self, lesson: Lesson) -> None:
+        """Open `lesson` at its first step: its session, hidden controls, the panel."""
+        self.lesson = lesson
+        self._applied_config = None
+        hidden = set(lesson.hidden_controls)
+        for group in (*PANELS, *TRAINING_ROWS):
+            set_control_group_visible(self.window, group, group not in hidden)
+        self.dock.setWindowTitle(f"Lesson: {lesson.title}")
+        self.dock.show()
+        self.dock.raise_()
+        self.close_action.setEnabled(True)
+        self.panel.set_lesson(lesson)  # emits step_changed(0) -> _on_step
+        self.lesson_opened.emit(lesson)
+
+    def close_lesson(self) -> None:
+        self.lesson = None
+        self._applied_config = None
+        for group in (*PANELS, *TRAINING_ROWS):
+            set_control_group_visible(self.window, group, True)
+        self.panel.set_lesson(None)
+        self.dock.hide()
+        self.close_action.setEnabled(False)
+        self.lesson_opened.emit(None)
+
+    def open_lesson_file(self, path: str | None = None) -> Lesson | None:
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self.window, "Open lesson", "",
+                                                  "Neuroplay lessons (*.json)")
+            if not path:
+                return None
+        try:
+            lesson = load_lesson(path)
+        except LessonError as error:
+            self._message(f"This lesson cannot be opened: {error}", "error")
+            return None
+        self.open_lesson(lesson)
+        return lesson
+
+    def _on_step(self, index: int) -> None:
+        """Show step `index`: a fresh, seeded session when its settings differ."""
+        lesson = self.lesson
+        if lesson is None:
+            return
+        self.step_index = index
+        config = lesson.step_config(index)
+        if config != self._applied_config or lesson.steps[index].train_steps:
+            try:
+                session = open_session(lesson, index)
+            except (ValueError, TypeError) as error:
+                self._message(f"This lesson step cannot be set up: {error}", "error")
+                return
+            self.window.pause()
+            self.window.load_session(session)
+            self._applied_config = config
+            self._last_weights = None
+        show_test = lesson.show_test_at(index)
+        checkbox = getattr(self.window, "show_test", None)
+        if show_test is not None and checkbox is not None:
+            checkbox.setChecked(show_test)
+        self.refresh_outputs()
+        self.step_applied.emit(index)
+
+    def _on_frame(self, frame) -> None:
+        """New weights: recompute the lesson's output table (at most 4 times a second)."""
+        if self.lesson is None or not self.lesson.output_table or self._refresh_pending:
+            return
+        snap = frame.snapshot
+        weights = tuple(w.tobytes() for w in snap.weights) + tuple(b.tobytes()
+                                                                   for b in snap.biases)
+        if weights == self._last_weights:
+            return  # asking the worker makes it send a frame: only ask when weights moved
+        self._last_weights = weights
+        self._refresh_pending = True
+        QTimer.singleShot(OUTPUT_REFRESH_MS, self.refresh_outputs)
+
+    def refresh_outputs(self) -> list[float] | None:
+        """The lesson table's outputs, from the running session's own predict()."""
+        self._refresh_pending = False
+        if self.lesson is None or not self.lesson.output_table:
+            return None
+        points = np.array([[r[0], r[1]] for r in self.lesson.output_table], dtype=np.float64)
+        try:
+            values = self.window.run_in_worker(lambda session: session.predict(points))
+        except (TimeoutError, ValueError) as error:
+            self._message(f"Could not compute the lesson's table: {error}", "error")
+            return None
+        values = np.asarray(values)
+        if values.ndim == 2:  # several classes: show the winning class
+            values = values.argmax(axis=1)
+        outputs = [float(v) for v in values]
+        self.panel.set_outputs(outputs)
+        return outputs
+
+    def save_current_as_lesson(self, title: str | None = None) -> Path | None:
+        """Write the current config and weights as a lesson in the user's data folder."""
+        if title is None:
+            title, ok = QInputDialog.getText(self.window, "Save current as lesson",
+                                             "Title of the new lesson:")
+            if not ok:
+                return None
+        title = title.strip()
+        if not title:
+            self._message("A lesson needs a title.", "error")
+            return None
+
+        def grab(session):
+            weights, biases = session.parameters_as_lists()
+            data = session.data if session.config.dataset == CUSTOM_DATASET else None
+            points = None if data is None else (data.points.copy(), data.labels.copy())
+            return session.config, weights, biases, points
+
+        try:
+            config, weights, biases, points = self.window.run_in_worker(grab)
+            summary = ", ".join(describe_setting(name, getattr(config, name))
+                                for name in ("dataset", "hidden", "learning_rate"))
+            text = (f"<p>Saved from a Neuroplay session: {summary}, with its weights as "
+                    f"they were.</p><p>Press <b>Play</b> to train on from here.</p>")
+            lesson = make_lesson(title, config, weights, biases, text=text, summary=summary,
+                                 points=None if points is None else points[0],
+                                 labels=None if points is None else points[1])
+            folder = user_lessons_dir()
+            path = folder / lesson_file_name(title)
+            n = 2
+            while path.exists():
+                path = folder / f"{path.stem.rsplit('~', 1)[0]}~{n}.json"
+                n += 1
+            save_lesson(lesson, path)
+        except (LessonError, TimeoutError, ValueError) as error:
+            self._message(f"The lesson was not saved: {error}", "error")
+            return None
+        self.rebuild_menu()
+        self._message(f"Saved lesson \"{title}\" to {path}. It is in the Lessons menu.", "info")
+        return path
+
+    # ------------------------------------------------------------ compared runs
+    def keep_run(self) -> bool:
+        """Keep the current loss curve on the chart, labelled with what differs."""
+        chart = self.window.loss_chart
+        history = np.array(chart.history, dtype=np.float64)
+        if len(history) < 2:
+            self._message("Train a little first: there is no loss curve to keep yet.", "info")
+            return False
+        self.kept_runs.append(KeptRun(self.window.session_config(), history[:, 1].copy(),
+                                      history[:, 2].copy()))
+        self._relabel_runs()
+        return True
+
+    def clear_runs(self) -> None:
+        self.kept_runs.clear()
+        self.window.loss_chart.clear_reference_runs()
+
+    def run_labels(self) -> list[str]:
+        return run_labels([r.config for r in self.kept_runs], self.window.session_config())
+
+    def _relabel_runs(self) -> None:
+        if not self.kept_runs:
+            return
+        chart = self.window.loss_chart
+        chart.clear_reference_runs()
+        for run, label in zip(self.kept_runs, self.run_labels(), strict=True):
+            chart.add_reference_run(label, run.epochs, run.losses)
+
+    # ------------------------------------------------------------ the explainer
+    def explainer_network(self):
+        """(weights, biases, hidden activation, output activation, from_session): the
+        current session's network when it is a 2-2-1 the explainer can draw, else the
+        "Six lines" network."""
+        config = self.window.session_config()
+        if (config.layer_sizes == (2, 2, 1) and config.features == ("x1", "x2")
+                and config.activations[0] in ACTIVATIONS
+                and config.resolved_output_activation in ACTIVATIONS):
+            try:
+                weights, biases = self.window.run_in_worker(
+                    lambda session: session.parameters_as_lists())
+                return (weights, biases, config.activations[0],
+                        config.resolved_output_activation, True)
+            except TimeoutError:
+                pass
+        return SIX_LINES_WEIGHTS, SIX_LINES_BIASES, "relu", "relu", False
+
+    def open_explainer(self) -> ExplainerWidget:
+        if self.explainer is None:
+            self.explainer = ExplainerWidget(self.window)
+            self.explainer.setWindowFlag(Qt.Window, True)
+            closer = QShortcut(QKeySequence(Qt.Key_Escape), self.explainer)
+            closer.activated.connect(self.explainer.close)
+            self.presentation.add_widget(self.explainer)
+        weights, biases, hidden, output, mine = self.explainer_network()
+        self.explainer.set_network(weights, biases, hidden, output)
+        self.explainer.setWindowTitle("Autograd explainer: "
+                                      + ("the current network" if mine else "Six lines of AI"))
+        if self.presentation.active:
+            self.explainer.showFullScreen()
+        else:
+            self.explainer.resize(1400, 820)
+            self.explainer.show()
+        self.explainer.raise_()
+        self.explainer.activateWindow()
+        return self.explainer
+
+    # ------------------------------------------------------------ messages
+    def _message(self, text: str, kind: str) -> None:
+        banner = getattr(self.window, "banner", None)
+        if banner is not None:
+            banner.show_message(text, kind, 8000)
+
+
+def attach(window) -> Classroom:
+    """Add the classroom (Lessons menu, lesson panel, explainer, presentation) to `window`."""
+    return Classroom(window)

@@ -1,0 +1,192 @@
+"""Presentation mode: full screen, the dark theme, everything scaled up for a projector.
+
+`Presentation(window, panel)` adds nothing by itself; `app/classroom.py` puts its
+`action` (F5) and `zoom_menu` in the View menu. Entering remembers what it changes
+(full screen, theme, application font, line widths, lesson text size) and leaving puts
+every one of them back.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QMainWindow, QMenu
+
+ZOOM_STEPS = (100, 125, 150, 175, 200, 250)
+DEFAULT_ZOOM = 150
+MIN_ZOOM, MAX_ZOOM = 100, 250
+PANEL_BOOST = 1.3  # lesson text grows a little more than the rest: it is what people read
+
+
+class Presentation(QObject):
+    """Toggles presentation mode on `window`; `panel` is the lesson panel (optional)."""
+
+    toggled = Signal(bool)
+
+    def __init__(self, window: QMainWindow, panel=None):
+        super().__init__(window)
+        self.window = window
+        self.panel = panel
+        self.active = False
+        self.extra_widgets: list = []  # other windows to scale (the explainer)
+        settings = getattr(window, "settings", None)
+        self.zoom = DEFAULT_ZOOM
+        if settings is not None and hasattr(settings, "load_int"):
+            self.zoom = settings.load_int("presentation_zoom", DEFAULT_ZOOM, MIN_ZOOM, MAX_ZOOM)
+        self._saved: dict = {}
+        self._pens: list = []
+
+        self.action = QAction("Presentation mode", window)
+        self.action.setCheckable(True)
+        self.action.setShortcut(QKeySequence(Qt.Key_F5))
+        self.action.setShortcutContext(Qt.ApplicationShortcut)
+        self.action.setToolTip("Full screen, large text and thick lines for a projector (F5)")
+        self.action.triggered.connect(lambda checked: self.set_active(checked))
+        window.addAction(self.action)  # F5 works with the menu bar hidden
+        self.leave_shortcut = QShortcut(QKeySequence(Qt.Key_Escape), window)
+        self.leave_shortcut.setEnabled(False)
+        self.leave_shortcut.activated.connect(lambda: self.set_active(False))
+
+        self.zoom_menu = QMenu("Presentation zoom", window)
+        group = QActionGroup(self.zoom_menu)
+        self.zoom_actions: dict[int, QAction] = {}
+        for percent in ZOOM_STEPS:
+            action = self.zoom_menu.addAction(f"{percent}%")
+            action.setCheckable(True)
+            action.setChecked(percent == self.zoom)
+            action.triggered.connect(lambda _=False, p=percent: self.set_zoom(p))
+            group.addAction(action)
+            self.zoom_actions[percent] = action
+
+    # ------------------------------------------------------------ public API
+    @property
+    def scale(self) -> float:
+        return self.zoom / 100.0
+
+    def toggle(self) -> None:
+        self.set_active(not self.active)
+
+    def set_active(self, on: bool) -> None:
+        if on and not self.active:
+            self._enter()
+        elif not on and self.active:
+            self._leave()
+        self.action.setChecked(self.active)
+
+    def set_zoom(self, percent: int) -> None:
+        """Zoom factor for presentation mode, 100% to 250%; applied at once when active."""
+        percent = int(min(max(percent, MIN_ZOOM), MAX_ZOOM))
+        self.zoom = percent
+        if percent in self.zoom_actions:
+            self.zoom_actions[percent].setChecked(True)
+        settings = getattr(self.window, "settings", None)
+        if settings is not None and hasattr(settings, "save_int"):
+            settings.save_int("presentation_zoom", percent)
+        if self.active:
+            self._unscale()
+            self._scale()
+
+    def add_widget(self, widget) -> None:
+        """Scale another window's text too (e.g. the explainer) while presenting."""
+        self.extra_widgets.append(widget)
+        if self.active and hasattr(widget, "set_text_scale"):
+            widget.set_text_scale(self.scale)
+
+    # ------------------------------------------------------------ entering and leaving
+    def _enter(self) -> None:
+        w = self.window
+        app = QApplication.instance()
+        self._saved = {"fullscreen": w.isFullScreen(), "font": QFont(app.font()),
+                       "dark": None}
+        dark_action = getattr(w, "dark_action", None)
+        if dark_action is not None and not dark_action.isChecked():
+            self._saved["dark"] = False
+            dark_action.trigger()  # the window's own dark, high-contrast theme
+        self.active = True
+        self._scale()
+        if not w.isFullScreen():
+            w.showFullScreen()
+        self._sync_fullscreen_action()
+        self.leave_shortcut.setEnabled(True)
+        self.toggled.emit(True)
+
+    def _leave(self) -> None:
+        w = self.window
+        self._unscale()
+        self.active = False
+        if self._saved.get("dark") is False:
+            dark_action = getattr(w, "dark_action", None)
+            if dark_action is not None and dark_action.isChecked():
+                dark_action.trigger()
+        if not self._saved.get("fullscreen") and w.isFullScreen():
+            w.showNormal()
+        self._sync_fullscreen_action()
+        self.leave_shortcut.setEnabled(False)
+        self.toggled.emit(False)
+
+    def _sync_fullscreen_action(self) -> None:
+        action = getattr(self.window, "fullscreen_action", None)
+        if action is not None:
+            action.setChecked(self.window.isFullScreen())
+
+    # ------------------------------------------------------------ scaling
+    def _scale(self) -> None:
+        app = QApplication.instance()
+        base = self._saved["font"]
+        font = QFont(base)
+        font.setPointSizeF(base.pointSizeF() * self.scale)
+        app.setFont(font)
+        if self.panel is not None:
+            self.panel.set_text_scale(self.scale * PANEL_BOOST)
+        for widget in self.extra_widgets:
+            if hasattr(widget, "set_text_scale"):
+                widget.set_text_scale(self.scale)
+        views = [getattr(self.window, name, None)
+                 for name in ("boundary_view", "loss_chart", "network_view")]
+        for view in views:
+            # Views that know how to thicken their own lines do it themselves.
+            if view is not None and hasattr(view, "set_line_scale"):
+                view.set_line_scale(self.scale)
+        self._scale_plots([v for v in views if v is not None
+                           and not hasattr(v, "set_line_scale")])
+
+    def _unscale(self) -> None:
+        app = QApplication.instance()
+        app.setFont(self._saved["font"])
+        if self.panel is not None:
+            self.panel.set_text_scale(1.0)
+        for widget in self.extra_widgets:
+            if hasattr(widget, "set_text_scale"):
+                widget.set_text_scale(1.0)
+        for view in (getattr(self.window, n, None)
+                     for n in ("boundary_view", "loss_chart", "network_view")):
+            if view is not None and hasattr(view, "set_line_scale"):
+                view.set_line_scale(1.0)
+        for restore in reversed(self._pens):
+            restore()
+        self._pens = []
+
+    def _scale_plots(self, views) -> None:
+        """Thicker curves and larger axis text in pyqtgraph plots, remembering the old ones."""
+        for view in views:
+            for plot_widget in view.findChildren(pg.PlotWidget):
+                plot = plot_widget.getPlotItem()
+                for item in plot.listDataItems():
+                    pen = pg.mkPen(item.opts.get("pen"))
+                    bigger = pg.mkPen(pen)
+                    bigger.setWidthF(max(pen.widthF(), 1.0) * self.scale * 1.5)
+                    item.setPen(bigger)
+                    self._pens.append(lambda item=item, pen=pen: item.setPen(pen))
+                for name in ("bottom", "left"):
+                    axis = plot.getAxis(name)
+                    old = axis.style.get("tickFont")
+                    font = QFont(old) if old is not None else QFont()
+                    size = font.pointSizeF() if font.pointSizeF() > 0 else 10.0
+                    font.setPointSizeF(size * self.scale)
+                    axis.setStyle(tickFont=font)
+                    self._pens.append(lambda axis=axis, old=old: axis.setStyle(tickFont=old))
+                    label_style = {"font-size": f"{round(11 * self.scale)}pt"}
+                    text = axis.labelText
+                    axis.setLabel(text, **label_style)
+                    self._pens.append(lambda axis=axis, text=text: axis.setLabel(text))
