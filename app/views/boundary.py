@@ -322,8 +322,12 @@ class BoundaryView(QWidget):
                 scatter.setData([], [])
                 continue
             pts = np.asarray(data.points, dtype=np.float64)
+            pen = pg.mkPen(outline, width=width)
+            if self.problem == "regression" and scatter is self.train_scatter:
+                # Targets near 0 are painted near-white: a grey ring keeps them visible.
+                pen = pg.mkPen(QColor(128, 128, 128, 200), width=width)
             scatter.setData(pos=pts, brush=self._point_brushes(np.asarray(data.labels)),
-                            pen=pg.mkPen(outline, width=width), size=size)
+                            pen=pen, size=size)
 
     def _update_legend(self) -> None:
         pal = self.palette_
