@@ -118,11 +118,11 @@ def _read_data(raw, config: SessionConfig) -> DataSet | None:
     points, labels = raw.get("points"), raw.get("labels")
     if not isinstance(points, list) or not isinstance(labels, list):
         raise SessionFileError("The session's points and labels must be lists.")
-    if len(points) != len(labels) or not 1 <= len(points) <= MAX_POINTS:
-        raise SessionFileError(f"The session needs 1 to {MAX_POINTS} points with one label "
+    if len(points) != len(labels) or len(points) > MAX_POINTS:
+        raise SessionFileError(f"The session needs 0 to {MAX_POINTS} points with one label "
                                f"each; it has {len(points)} points and {len(labels)} labels.")
     try:
-        p = np.array(points, dtype=np.float64)
+        p = np.array(points, dtype=np.float64).reshape(-1, 2) if points else np.zeros((0, 2))
         y = np.array(labels, dtype=np.float64)
     except (ValueError, TypeError):
         raise SessionFileError("The session's points must be pairs of numbers.") from None
@@ -134,8 +134,14 @@ def _read_data(raw, config: SessionConfig) -> DataSet | None:
 
 
 def make_custom_dataset(points: np.ndarray, labels: np.ndarray, problem: str) -> DataSet:
-    """A DataSet of given points, with a plot range that fits them."""
-    if problem == "classification":
+    """A DataSet of given points (n, 2) and labels (n,), with a plot range that fits them.
+
+    n may be 0: the user cleared a drawing and has not drawn the next point yet.
+    """
+    if problem == "classification" and len(labels) == 0:
+        labels = np.zeros(0, dtype=np.int64)
+        n_classes = 2
+    elif problem == "classification":
         if np.any(labels < 0) or np.any(labels != np.round(labels)) or np.any(labels > 4):
             raise SessionFileError("Class labels must be whole numbers from 0 to 4.")
         labels = labels.astype(np.int64)
@@ -175,16 +181,18 @@ def _read_history(raw) -> list[tuple[float, ...]]:
     return rows
 
 
-def write_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write text to a temporary file beside `path`, flush it to disk, then rename.
+def write_atomic(path: str | os.PathLike, text: str | bytes) -> None:
+    """Write text (UTF-8) or bytes to a temporary file beside `path`, flush, then rename.
 
     A crash or kill at any moment leaves either the old file or the new one, whole.
     """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        if hasattr(os, "fchmod"):  # mkstemp makes 0600; a saved file should be shareable
+            os.fchmod(fd, _file_mode(path))
+        with os.fdopen(fd, "wb") as f:
+            f.write(text.encode("utf-8") if isinstance(text, str) else text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -194,21 +202,54 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
         except OSError:
             pass
         raise
+    _sync_folder(path.parent)
+
+
+def _file_mode(path: Path) -> int:
+    """Keep an existing file's permissions; a new file gets rw-r--r--."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        return 0o644
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); best effort elsewhere."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def save_session(session, path: str | os.PathLike) -> None:
     write_atomic(path, json.dumps(session_to_dict(session), separators=(",", ":")))
 
 
-def read_json(path: str | os.PathLike, limit: int = MAX_FILE_BYTES, what: str = "file"):
-    """Parse a JSON file, refusing huge ones and reporting bad ones plainly."""
+def read_json(path: str | os.PathLike, limit: int | None = None, what: str = "file"):
+    """Parse a JSON file, refusing huge ones (over `limit` bytes, default MAX_FILE_BYTES)
+    and reporting bad ones plainly."""
+    limit = MAX_FILE_BYTES if limit is None else limit
     path = Path(path)
     try:
+        if path.exists() and not path.is_file():  # a folder or a device like /dev/zero
+            raise SessionFileError(f"{path.name} is not a file.")
         size = path.stat().st_size
-        if size > limit:
-            raise SessionFileError(f"The {what} is {size / 1e6:.1f} MB; the limit is "
+        too_big = SessionFileError(f"The {what} is {size / 1e6:.1f} MB; the limit is "
                                    f"{limit / 1e6:.0f} MB.")
-        raw = path.read_bytes()
+        if size > limit:
+            raise too_big
+        with open(path, "rb") as f:
+            raw = f.read(limit + 1)  # the file may have grown since stat
+        if len(raw) > limit:
+            raise too_big
     except OSError as e:
         raise SessionFileError(f"Cannot read {path.name}: {e.strerror or e}") from None
     try:
@@ -221,6 +262,10 @@ def read_json(path: str | os.PathLike, limit: int = MAX_FILE_BYTES, what: str = 
                                f"{e.lineno}, column {e.colno}.") from None
     except RecursionError:
         raise SessionFileError(f"{path.name} is nested too deeply to be a session.") from None
+    except SessionFileError:
+        raise
+    except ValueError:  # e.g. an integer of thousands of digits
+        raise SessionFileError(f"{path.name} holds a number too long to read.") from None
 
 
 def _reject_constant(name: str):
