@@ -48,6 +48,7 @@ TRAINING_ROWS = {"optimizer": ("optimizer", "momentum"), "loss": ("loss",),
                  "regularization": ("regularization",), "schedule": ("schedule",),
                  "initialisation": ("init",)}
 OUTPUT_REFRESH_MS = 250
+WORKER_TIMEOUT_S = 5.0  # the GUI waits this long at most for the training thread
 
 
 def user_lessons_dir() -> Path:
@@ -73,10 +74,9 @@ def run_labels(configs: list[SessionConfig], current: SessionConfig) -> list[str
         if len(text) > 48:
             text = text[:45] + "…"
         labels.append(text)
-    for k, text in enumerate(labels):
-        if labels.count(text) > 1:
-            labels[k] = f"{text} (run {k + 1})"
-    return labels
+    repeated = {text for text in labels if labels.count(text) > 1}
+    return [f"{text} (run {k + 1})" if text in repeated else text
+            for k, text in enumerate(labels)]
 
 
 def set_control_group_visible(window, group: str, visible: bool) -> None:
@@ -131,7 +131,10 @@ class Classroom(QObject):
         self.lesson_errors: list[str] = []
         self.explainer: ExplainerWidget | None = None
         self._last_weights: tuple | None = None
-        self._refresh_pending = False
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(OUTPUT_REFRESH_MS)
+        self._refresh_timer.timeout.connect(self.refresh_outputs)
 
         self.panel = LessonPanel()
         self.dock = QDockWidget("Lesson", window)
@@ -288,7 +291,8 @@ class Classroom(QObject):
 
     def _on_frame(self, frame) -> None:
         """New weights: recompute the lesson's output table (at most 4 times a second)."""
-        if self.lesson is None or not self.lesson.output_table or self._refresh_pending:
+        if (self.lesson is None or not self.lesson.output_table
+                or self._refresh_timer.isActive()):
             return
         snap = frame.snapshot
         weights = tuple(w.tobytes() for w in snap.weights) + tuple(b.tobytes()
@@ -296,17 +300,17 @@ class Classroom(QObject):
         if weights == self._last_weights:
             return  # asking the worker makes it send a frame: only ask when weights moved
         self._last_weights = weights
-        self._refresh_pending = True
-        QTimer.singleShot(OUTPUT_REFRESH_MS, self.refresh_outputs)
+        self._refresh_timer.start()
 
     def refresh_outputs(self) -> list[float] | None:
         """The lesson table's outputs, from the running session's own predict()."""
-        self._refresh_pending = False
-        if self.lesson is None or not self.lesson.output_table:
+        self._refresh_timer.stop()
+        if self.lesson is None or not self.lesson.output_table or not self._worker_alive():
             return None
         points = np.array([[r[0], r[1]] for r in self.lesson.output_table], dtype=np.float64)
         try:
-            values = self.window.run_in_worker(lambda session: session.predict(points))
+            values = self.window.run_in_worker(lambda session: session.predict(points),
+                                               timeout_s=WORKER_TIMEOUT_S)
         except (TimeoutError, ValueError) as error:
             self._message(f"Could not compute the lesson's table: {error}", "error")
             return None
@@ -423,6 +427,11 @@ class Classroom(QObject):
         self.explainer.raise_()
         self.explainer.activateWindow()
         return self.explainer
+
+    def _worker_alive(self) -> bool:
+        """False once the window has stopped its training thread (closed)."""
+        running = getattr(self.window, "worker_running", None)
+        return running() if running is not None else True
 
     # ------------------------------------------------------------ messages
     def _message(self, text: str, kind: str) -> None:

@@ -1,0 +1,256 @@
+"""Lessons, compared runs, the explainer and presentation mode, driven through the window."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication, QFormLayout
+
+import app.classroom as classroom_module
+from app.classroom import Classroom, attach, run_labels
+from app.settings import Settings
+from app.window import MainWindow
+from engine.config import SessionConfig
+from engine.lessons import list_lessons, load_lesson, open_session
+
+WAIT_MS = 20000
+
+
+def until(qtbot, condition) -> None:
+    qtbot.waitUntil(lambda: bool(condition()), timeout=WAIT_MS)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    """A shown MainWindow with the classroom attached; user lessons go to tmp_path."""
+    monkeypatch.setattr(classroom_module, "user_lessons_dir", lambda: tmp_path / "lessons")
+    settings = Settings(QSettings(str(tmp_path / "neuroplay.ini"), QSettings.IniFormat))
+    w = MainWindow(settings=settings)
+    if not isinstance(getattr(w, "classroom", None), Classroom):
+        w.classroom = attach(w)
+    w.resize(1400, 850)
+    w.show()
+    until(qtbot, lambda: w.last_frame() is not None)
+    yield w
+    if w.classroom.presentation.active:
+        w.classroom.presentation.set_active(False)
+    w.close()
+    assert not w.worker_running()
+
+
+def session_config(window) -> SessionConfig:
+    return window.run_in_worker(lambda s: s.config)
+
+
+def open_by_menu(qtbot, window, title: str):
+    classroom = window.classroom
+    action = next(a for a in classroom.lesson_actions() if a.data() == title)
+    action.trigger()
+    lesson = classroom.lesson
+    assert lesson is not None and lesson.title == title
+    until(qtbot, lambda: session_config(window) == lesson.step_config(0))
+    return lesson
+
+
+def test_every_builtin_lesson_opens_from_the_menu_and_steps_through(qtbot, window):
+    builtin, errors = list_lessons()
+    assert errors == []
+    classroom = window.classroom
+    assert [a.data() for a in classroom.lesson_actions()] == [x.title for x in builtin]
+    panel = classroom.panel
+    for lesson in builtin:
+        open_by_menu(qtbot, window, lesson.title)
+        assert classroom.dock.isVisible()
+        assert panel.title.text() == lesson.title
+        assert not panel.back_button.isEnabled()
+        for k in range(len(lesson.steps)):
+            if k:
+                qtbot.mouseClick(panel.next_button, Qt.LeftButton)
+            assert panel.counter.text() == f"Step {k + 1} of {len(lesson.steps)}"
+            assert panel.text.toPlainText().strip()
+            expected = lesson.step_config(k)
+            until(qtbot, lambda expected=expected: session_config(window) == expected)
+            assert window.session_config() == expected
+        assert not panel.next_button.isEnabled()
+        qtbot.mouseClick(panel.back_button, Qt.LeftButton)
+        assert panel.index == len(lesson.steps) - 2
+
+
+def test_six_lines_table_and_plane_show_what_the_engine_computes(qtbot, window):
+    lesson = open_by_menu(qtbot, window, "Six lines of AI")
+
+    def relu(v):
+        return max(v, 0.0)
+
+    def by_hand(x1, x2):
+        return relu(-1.8 * relu(1 - x1 - x2) + 1.3 * relu(1.3 - 0.7 * x1 - 0.7 * x2))
+
+    until(qtbot, lambda: "…" not in window.classroom.panel.outputs_shown())
+    shown = [float(v) for v in window.classroom.panel.outputs_shown()]
+    expected = [by_hand(x1, x2) for x1, x2, _ in lesson.output_table]
+    assert shown == pytest.approx(expected, abs=1e-4)
+    assert shown == pytest.approx([0.0, 0.78, 0.78, 0.0], abs=1e-4)
+    # The window's session holds the hand-picked weights and the seed's four points.
+    weights, biases = window.run_in_worker(lambda s: s.parameters_as_lists())
+    np.testing.assert_allclose(weights[0], lesson.weights[0], atol=1e-6)
+    np.testing.assert_allclose(biases[0], lesson.biases[0], atol=1e-6)
+    points = window.run_in_worker(lambda s: s.data.points)
+    np.testing.assert_array_equal(points, [[0, 0], [0, 1], [1, 0], [1, 1]])
+    # The boundary view shows the same network: at (0, 1) its score is the table's 0.78.
+    until(qtbot, lambda: window.last_frame().snapshot.step == 0
+          and window.last_frame().snapshot.weights[0][0, 0] == pytest.approx(-1.0))
+    snap = window.last_frame().snapshot
+    x1min, x1max, x2min, x2max = snap.extent
+    g = snap.boundary.shape[0]
+    col = int(round((0 - x1min) / (x1max - x1min) * (g - 1)))
+    row = int(round((1 - x2min) / (x2max - x2min) * (g - 1)))
+    assert snap.boundary[row, col] == pytest.approx(by_hand(x1min + col * (x1max - x1min)
+                                                            / (g - 1),
+                                                            x2min + row * (x2max - x2min)
+                                                            / (g - 1)), abs=1e-4)
+
+
+def test_table_follows_training(qtbot, window):
+    open_by_menu(qtbot, window, "Training XOR")
+    until(qtbot, lambda: "…" not in window.classroom.panel.outputs_shown())
+    before = window.classroom.panel.outputs_shown()
+    window.run_in_worker(lambda s: s.step(400))
+    until(qtbot, lambda: window.classroom.panel.outputs_shown() != before)
+    shown = [float(v) for v in window.classroom.panel.outputs_shown()]
+    assert [v >= 0.5 for v in shown] == [False, True, True, False]
+
+
+def test_hidden_controls_come_back_when_the_lesson_closes(qtbot, window):
+    open_by_menu(qtbot, window, "Learning rate")
+    assert window.data_panel.isHidden() and window.features_panel.isHidden()
+    assert window.network_panel.isHidden()
+    form: QFormLayout = window.training_panel.layout()
+    row = next(r for r in range(form.rowCount())
+               if form.itemAt(r, QFormLayout.FieldRole).widget() is None
+               and form.itemAt(r, QFormLayout.FieldRole).layout().indexOf(
+                   window.training_panel.regularization) >= 0)
+    assert not form.isRowVisible(row)
+    assert not window.training_panel.isHidden()
+    window.classroom.close_action.trigger()
+    assert not window.data_panel.isHidden() and not window.network_panel.isHidden()
+    assert form.isRowVisible(row)
+    assert not window.classroom.dock.isVisible()
+
+
+def test_a_lesson_opened_twice_trains_the_same_curve(qtbot, window):
+    lesson = open_by_menu(qtbot, window, "Two moons")
+    first = window.run_in_worker(lambda s: (s.data.points.copy(), list(s.history)))
+    window.classroom.close_lesson()
+    open_by_menu(qtbot, window, "Two moons")
+    second = window.run_in_worker(lambda s: (s.data.points.copy(), list(s.history)))
+    np.testing.assert_array_equal(first[0], second[0])
+    assert first[1] == second[1]
+    assert len(first[1]) == 101  # the lesson's 100 full-batch steps ran on open
+    assert first[1] == open_session(lesson).history
+    _, _, accuracy, _ = window.run_in_worker(lambda s: s.evaluate())
+    assert accuracy > 0.95
+
+
+def test_keep_and_clear_compared_runs_labelled_by_what_differed(qtbot, window):
+    classroom = window.classroom
+    chart = window.loss_chart
+    open_by_menu(qtbot, window, "Learning rate")
+    window.run_in_worker(lambda s: s.step(100))
+    until(qtbot, lambda: len(chart.history) > 2)
+    classroom.keep_action.trigger()
+    assert len(chart.reference_curves) == 1
+    assert chart.reference_curves[0].name() == "same settings"
+    qtbot.mouseClick(classroom.panel.next_button, Qt.LeftButton)  # lr 0.03
+    until(qtbot, lambda: session_config(window).learning_rate == 0.03)
+    until(qtbot, lambda: [c.name() for c in chart.reference_curves] == ["lr 0.0001"])
+    window.run_in_worker(lambda s: s.step(100))
+    until(qtbot, lambda: len(chart.history) > 2)
+    classroom.keep_action.trigger()
+    qtbot.mouseClick(classroom.panel.next_button, Qt.LeftButton)  # lr 10
+    until(qtbot, lambda: [c.name() for c in chart.reference_curves]
+          == ["lr 0.0001", "lr 0.03"])
+    kept = classroom.kept_runs[0]
+    assert len(kept.epochs) == len(kept.losses) > 2
+    classroom.clear_runs_action.trigger()
+    assert chart.reference_curves == [] and classroom.kept_runs == []
+
+
+def test_keep_run_without_a_curve_says_why(qtbot, window):
+    open_by_menu(qtbot, window, "Six lines of AI")
+    until(qtbot, lambda: len(window.loss_chart.history) == 1)
+    assert not window.classroom.keep_run()
+    assert "Train a little first" in window.banner._label.text()
+
+
+def test_run_labels_are_unique_and_name_the_difference():
+    current = SessionConfig(learning_rate=0.3)
+    kept = [SessionConfig(learning_rate=0.03), SessionConfig(learning_rate=0.03),
+            SessionConfig(learning_rate=0.3, hidden=(4,), activations=("relu",))]
+    assert run_labels(kept, current) == ["lr 0.03 (run 1)", "lr 0.03 (run 2)",
+                                         "layers 4, relu"]
+
+
+def test_save_current_as_lesson_appears_in_the_menu_and_reopens(qtbot, window, tmp_path):
+    classroom = window.classroom
+    open_by_menu(qtbot, window, "Training XOR")
+    window.run_in_worker(lambda s: s.step(150))
+    path = classroom.save_current_as_lesson("Half-trained XOR")
+    assert path is not None and path.parent == tmp_path / "lessons" and path.exists()
+    saved = load_lesson(path)
+    weights, _ = window.run_in_worker(lambda s: s.parameters_as_lists())
+    np.testing.assert_allclose(saved.weights[0], weights[0], atol=1e-6)
+    assert "Half-trained XOR" in [a.data() for a in classroom.lesson_actions()]
+    # A second save with the same title does not overwrite the first.
+    assert classroom.save_current_as_lesson("Half-trained XOR") != path
+    classroom.close_lesson()
+    open_by_menu(qtbot, window, "Half-trained XOR")
+    again, _ = window.run_in_worker(lambda s: s.parameters_as_lists())
+    np.testing.assert_allclose(again[0], weights[0], atol=1e-6)
+
+
+def test_explainer_uses_the_sessions_2_2_1_network_or_six_lines(qtbot, window):
+    classroom = window.classroom
+    explainer = classroom.open_explainer()  # default session: 2-8-4-1, too big
+    qtbot.waitExposed(explainer)
+    assert {p.label: p.val for p in explainer.graph.params}["w2[2,1]"] == 1.3
+    open_by_menu(qtbot, window, "Training XOR")
+    window.run_in_worker(lambda s: s.step(10))
+    classroom.explainer_action.trigger()
+    weights, biases = window.run_in_worker(lambda s: s.parameters_as_lists())
+    values = {p.label: p.val for p in explainer.graph.params}
+    assert values["w1[1,2]"] == pytest.approx(weights[0][0][1])
+    assert values["b2[1]"] == pytest.approx(biases[1][0])
+    assert "current network" in explainer.windowTitle()
+    explainer.close()
+
+
+def test_presentation_mode_scales_goes_dark_full_screen_and_restores(qtbot, window):
+    classroom = window.classroom
+    presentation = classroom.presentation
+    app = QApplication.instance()
+    base = app.font().pointSizeF()
+    was_dark = window.dark_action.isChecked()
+    presentation.set_zoom(200)
+    assert presentation.action.shortcut().toString() == "F5"
+    assert presentation.action in window.view_menu.actions()
+    presentation.action.trigger()
+    assert presentation.active
+    assert app.font().pointSizeF() == pytest.approx(base * 2)
+    assert window.dark_action.isChecked()
+    until(qtbot, window.isFullScreen)
+    pen_width = window.loss_chart.train_curve.opts["pen"].widthF()
+    assert pen_width >= 2.0
+    presentation.set_zoom(125)
+    assert app.font().pointSizeF() == pytest.approx(base * 1.25)
+    presentation.action.trigger()
+    assert not presentation.active
+    assert app.font().pointSizeF() == pytest.approx(base)
+    assert window.dark_action.isChecked() == was_dark
+    until(qtbot, lambda: not window.isFullScreen())
+    assert window.loss_chart.train_curve.opts["pen"].widthF() < pen_width
+    assert window.settings.load_int("presentation_zoom", 0, 0, 500) == 125
