@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import time
 from collections.abc import Callable, Sequence
@@ -32,6 +33,33 @@ def best_time(fn: Callable[[], object], min_seconds: float = 0.2, repeats: int =
             fn()
         per_call.append((time.perf_counter() - start) / calls)
     return min(per_call)
+
+
+def best_times(fns: Sequence[Callable[[], object]], min_seconds: float = 0.2,
+               repeats: int = 7) -> list[float]:
+    """Seconds per call of each function, measured in turns (so a burst of load from
+    elsewhere hits all of them alike), the best of `repeats` turns each."""
+    counts = []
+    for fn in fns:
+        fn()
+        calls, elapsed = 1, 0.0
+        while calls < 1 << 20:
+            start = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            elapsed = time.perf_counter() - start
+            if elapsed >= min_seconds / 8:
+                break
+            calls *= 2
+        counts.append(max(1, round(calls * min_seconds / max(elapsed, 1e-9))))
+    best = [float("inf")] * len(fns)
+    for _ in range(repeats):
+        for i, (fn, calls) in enumerate(zip(fns, counts, strict=True)):
+            start = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            best[i] = min(best[i], (time.perf_counter() - start) / calls)
+    return best
 
 
 def print_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -66,6 +94,8 @@ def write_json(name: str, data: dict) -> Path:
 def machine() -> dict:
     import numpy as np
 
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
     return {"python": platform.python_version(), "numpy": np.__version__,
+            "cpu_count": os.cpu_count(), "load_average": load,
             "processor": platform.processor() or platform.machine(),
             "system": platform.system(), "time": time.strftime("%Y-%m-%d %H:%M:%S")}

@@ -12,7 +12,7 @@ import argparse
 
 import numpy as np
 
-from benchmarks.common import best_time, print_table, write_json
+from benchmarks.common import best_time, best_times, print_table, write_json
 from engine.backend import get_backend
 from engine.losses import get_loss
 from engine.nn import MLP
@@ -152,10 +152,11 @@ def main(argv=None) -> None:
     rows, results = [], []
     for sizes, n, loss in CASES:
         x, y = make_data(sizes, n, loss)
-        engine = best_time(engine_step_fn(sizes, x, y, loss), min_seconds)
-        fused = best_time(fused_numpy_step_fn(sizes, x, y, loss), min_seconds)
-        torch_time = (best_time(torch_step_fn(sizes, x, y, loss), min_seconds)
-                      if have_torch else None)
+        fns = [engine_step_fn(sizes, x, y, loss), fused_numpy_step_fn(sizes, x, y, loss)]
+        if have_torch:
+            fns.append(torch_step_fn(sizes, x, y, loss))
+        engine, fused, *rest = best_times(fns, min_seconds)
+        torch_time = rest[0] if rest else None
         name = "[" + ",".join(map(str, sizes)) + "]"
         row = {"network": name, "points": n, "loss": loss,
                "engine_us": engine * 1e6, "fused_numpy_us": fused * 1e6,
@@ -173,7 +174,7 @@ def main(argv=None) -> None:
                "numpy steps/s", "numpy us/step", "engine/numpy"]
     if have_torch:
         columns.append("torch us/step")
-    print("Full-batch SGD steps, float32, ReLU hidden layers (best of 5)")
+    print("Full-batch SGD steps, float32, ReLU hidden layers (best of 7, taken in turns)")
     print_table(columns, rows)
     grid = grid_eval_seconds(min_seconds)
     print(f"\n200x200 boundary grid, [2,8,8,8,8,8,8,1] forward under no_grad: "

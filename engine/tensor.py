@@ -369,7 +369,7 @@ def dense(x, weight: Tensor, bias: Tensor | None, activation: str = "linear") ->
         if bias is not None:
             _add_bias_in_place(z, bias.data)
         y = z if activation == "linear" else (
-            np.maximum(z, 0, out=z) if activation == "relu" else np.tanh(z, out=z))
+            _relu_in_place(z) if activation == "relu" else np.tanh(z, out=z))
     else:
         if bias is not None:
             z = z + bias.data
@@ -398,6 +398,21 @@ def _add_bias_in_place(z: np.ndarray, bias: np.ndarray) -> None:
     block = z[:whole].reshape(-1, k * m)
     np.add(block, np.tile(bias, k), out=block)
     z[whole:] += bias
+
+
+_ZEROS: dict[tuple, np.ndarray] = {}  # a few read-only zero arrays, by shape and dtype
+
+
+def _relu_in_place(z: np.ndarray) -> np.ndarray:
+    """max(z, 0) into z, NumPy only: against a zero array, not the scalar 0, because
+    NumPy's vector loop for two arrays is about 3x faster than the broadcast one."""
+    key = (z.shape, z.dtype.str)
+    zeros = _ZEROS.get(key)
+    if zeros is None:
+        if len(_ZEROS) >= 8:
+            _ZEROS.clear()
+        zeros = _ZEROS[key] = np.zeros(z.shape, z.dtype)
+    return np.maximum(z, zeros, out=z)
 
 
 def sum_rows(xp, a):
