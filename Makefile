@@ -47,6 +47,10 @@ bench: $(VENV)/.installed-test
 package: $(VENV)/.installed-package
 	$(BIN)/python packaging/build.py
 
+# Builds the installers, unpacks the .deb and smoke-tests the installed app (minutes).
+test-package: $(VENV)/.installed-test $(VENV)/.installed-package
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m packaging -o faulthandler_timeout=1800 tests/packaging
+
 screenshot: $(VENV)/.installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m app.screenshot resources/screenshot.png
 
