@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -38,8 +38,9 @@ XOR_EXAMPLES = [((0.0, 0.0), 0.0), ((0.0, 1.0), 1.0), ((1.0, 0.0), 1.0), ((1.0, 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 OP_SYMBOLS = {"+": "+", "*": "×", "-": "−", "**2": "square", "relu": "relu",
               "tanh": "tanh", "sigmoid": "sigmoid"}
-BOX_W, LINE_H, COL_GAP, ROW_GAP = 210.0, 34.0, 44.0, 22.0
-FONT_PX = 25
+# Scene units; the view scales the whole scene to fit, so these set proportions only.
+FONT_PX = 32
+LINE_H, COL_GAP, ROW_GAP, PADDING = FONT_PX * 1.3, 34.0, 22.0, 20.0
 
 
 @dataclass
@@ -158,6 +159,11 @@ def layout(graph: ExplainerGraph) -> dict[int, tuple[int, float]]:
     return {key: (column[key], row[key]) for key in column}
 
 
+def node_title(node: Scalar) -> str:
+    """A node's first line: its name (leaves, the loss) or its operation."""
+    return node.label if node.label else OP_SYMBOLS.get(node.op, node.op)
+
+
 def fmt(value: float) -> str:
     """A number as the explainer prints it: 4 significant digits, no "-0"."""
     text = f"{value:.4g}"
@@ -167,11 +173,11 @@ def fmt(value: float) -> str:
 class NodeItem(QGraphicsRectItem):
     """One box: its name or operation, its value, and (once revealed) its gradient."""
 
-    def __init__(self, node: Scalar, kind: str, font: QFont):
+    def __init__(self, node: Scalar, kind: str, font: QFont, width: float):
         lines = 4 if kind == "param" else 3
-        super().__init__(0, 0, BOX_W, LINE_H * lines + 12)
-        self.node, self.kind = node, kind
-        title = node.label if node.label else OP_SYMBOLS.get(node.op, node.op)
+        super().__init__(0, 0, width, LINE_H * lines + 12)
+        self.node, self.kind, self.width = node, kind, width
+        title = node_title(node)
         bold = QFont(font)
         bold.setBold(True)
         self.texts = [self._text(title, bold, 0), self._text(f"val = {fmt(node.val)}", font, 1),
@@ -186,7 +192,7 @@ class NodeItem(QGraphicsRectItem):
 
     def _place(self, item: QGraphicsSimpleTextItem) -> None:
         width = item.boundingRect().width()
-        item.setPos((BOX_W - width) / 2, 6 + LINE_H * item.data(0))
+        item.setPos((self.width - width) / 2, 6 + LINE_H * item.data(0))
 
     def set_line(self, line: int, text: str) -> None:
         self.texts[line].setText(text)
@@ -341,11 +347,11 @@ class ExplainerWidget(QWidget):
         if self.revealed < len(self.graph.order):
             self.finish()
         self.updated = True
-        self._refresh()
+        self._draw()  # the new values may need wider boxes
 
     def _refresh_update(self) -> None:
         if self.updated:
-            self._refresh()
+            self._draw()
 
     def shown_gradients(self) -> dict[str, float]:
         """Parameter label -> the gradient shown in its box; only revealed ones."""
@@ -384,11 +390,14 @@ class ExplainerWidget(QWidget):
         self.items.clear()
         font = QFont(self.font())
         font.setPixelSize(FONT_PX)
+        bold = QFont(font)
+        bold.setBold(True)
+        box_w = self._box_width(font, bold)
         positions = layout(self.graph)
         for node in self.graph.order:
-            item = NodeItem(node, self.graph.kinds[id(node)], font)
+            item = NodeItem(node, self.graph.kinds[id(node)], font, box_w)
             col, row = positions[id(node)]
-            item.setPos(col * (BOX_W + COL_GAP), row * (LINE_H * 4 + 12 + ROW_GAP))
+            item.setPos(col * (box_w + COL_GAP), row * (LINE_H * 4 + 12 + ROW_GAP))
             item.setZValue(1)
             self.scene.addItem(item)
             self.items[id(node)] = item
@@ -397,7 +406,7 @@ class ExplainerWidget(QWidget):
             end = self.items[id(node)]
             for ref in node.refs:
                 start = self.items[id(ref)]
-                a = start.pos() + QPointF(BOX_W, start.rect().height() / 2)
+                a = start.pos() + QPointF(box_w, start.rect().height() / 2)
                 b = end.pos() + QPointF(0, end.rect().height() / 2)
                 path = QPainterPath(a)
                 dx = (b.x() - a.x()) / 2
@@ -408,6 +417,20 @@ class ExplainerWidget(QWidget):
         self.scene.setSceneRect(self.scene.itemsBoundingRect().adjusted(-20, -20, 20, 20))
         self._refresh()
         self.view.fit()
+
+    def _box_width(self, font: QFont, bold: QFont) -> float:
+        """Every box as wide as the widest line any box will show, so none is clipped."""
+        plain, heavy = QFontMetricsF(font), QFontMetricsF(bold)
+        widest = 0.0
+        for node in self.graph.order:
+            widest = max(widest, heavy.horizontalAdvance(node_title(node)),
+                         plain.horizontalAdvance(f"val = {fmt(node.val)}"),
+                         plain.horizontalAdvance(f"grad = {fmt(node.grad)}"))
+        if self.updated:
+            lr = self.learning_rate.value()
+            for p in self.graph.params:
+                widest = max(widest, plain.horizontalAdvance(f"new = {fmt(p.val - lr * p.grad)}"))
+        return widest + PADDING
 
     def _refresh(self) -> None:
         if self.graph is None:

@@ -144,7 +144,9 @@ class LessonPanel(QWidget):
         for widget in (self.counter, self.back_button, self.next_button, self.close_button,
                        self.table):
             widget.setFont(small)
-        self.table.horizontalHeader().setFont(small)
+        # The header is drawn by the window's style sheet, which ignores setFont.
+        self.table.setStyleSheet(
+            f"QHeaderView::section {{ font-size: {small.pointSizeF():.1f}pt; }}")
         self.setMinimumWidth(int(280 * min(scale, 2.0)))
         self._fit_table()
 

@@ -8,6 +8,8 @@ every one of them back.
 
 from __future__ import annotations
 
+import re
+
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence, QShortcut
@@ -17,6 +19,12 @@ ZOOM_STEPS = (100, 125, 150, 175, 200, 250)
 DEFAULT_ZOOM = 150
 MIN_ZOOM, MAX_ZOOM = 100, 250
 PANEL_BOOST = 1.3  # lesson text grows a little more than the rest: it is what people read
+CONTROL_SHARE = 0.22  # the control column takes at most this share of the screen width
+
+
+def scale_style_sheet(sheet: str, scale: float) -> str:
+    """`sheet` with every font size in points multiplied by `scale` ("8pt" -> "12pt")."""
+    return re.sub(r"(\d+(?:\.\d+)?)pt\b", lambda m: f"{float(m[1]) * scale:g}pt", sheet)
 
 
 class Presentation(QObject):
@@ -36,6 +44,7 @@ class Presentation(QObject):
             self.zoom = settings.load_int("presentation_zoom", DEFAULT_ZOOM, MIN_ZOOM, MAX_ZOOM)
         self._saved: dict = {}
         self._pens: list = []
+        self._sheets: list = []  # (widget, its own style sheet, the scaled one set)
 
         self.action = QAction("Presentation mode", window)
         self.action.setCheckable(True)
@@ -90,8 +99,10 @@ class Presentation(QObject):
     def add_widget(self, widget) -> None:
         """Scale another window's text too (e.g. the explainer) while presenting."""
         self.extra_widgets.append(widget)
-        if self.active and hasattr(widget, "set_text_scale"):
-            widget.set_text_scale(self.scale)
+        if self.active:
+            widget.setFont(QApplication.instance().font())
+            if hasattr(widget, "set_text_scale"):
+                widget.set_text_scale(self.scale)
 
     # ------------------------------------------------------------ entering and leaving
     def _enter(self) -> None:
@@ -137,11 +148,29 @@ class Presentation(QObject):
         font = QFont(base)
         font.setPointSizeF(base.pointSizeF() * self.scale)
         app.setFont(font)
+        # Widgets under a style sheet keep their old font until it is set again; sizes the
+        # sheet gives in points are scaled with everything else.
+        for widget in (self.window, *self.extra_widgets):
+            own = widget.styleSheet()
+            scaled = scale_style_sheet(own, self.scale)
+            widget.setStyleSheet(scaled)
+            self._sheets.append((widget, own, scaled))
         if self.panel is not None:
             self.panel.set_text_scale(self.scale * PANEL_BOOST)
         for widget in self.extra_widgets:
+            # Separate windows do not follow the application font once shown.
+            widget.setFont(font)
             if hasattr(widget, "set_text_scale"):
                 widget.set_text_scale(self.scale)
+        scroll = getattr(self.window, "control_scroll", None)
+        if scroll is not None and scroll.widget() is not None:
+            # The control column was sized for the normal font: widen it to fit.
+            # The control column was sized for the normal font: widen it, up to a share of
+            # the screen, and let it scroll sideways beyond that.
+            self._saved["scroll"] = (scroll.minimumWidth(), scroll.horizontalScrollBarPolicy())
+            limit = int(self.window.screen().availableGeometry().width() * CONTROL_SHARE)
+            scroll.setMinimumWidth(min(scroll.widget().sizeHint().width() + 16, limit))
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
         views = [getattr(self.window, name, None)
                  for name in ("boundary_view", "loss_chart", "network_view")]
         for view in views:
@@ -154,11 +183,21 @@ class Presentation(QObject):
     def _unscale(self) -> None:
         app = QApplication.instance()
         app.setFont(self._saved["font"])
+        for widget, own, scaled in reversed(self._sheets):
+            # Leave a sheet alone that the window replaced meanwhile (a theme change).
+            widget.setStyleSheet(own if widget.styleSheet() == scaled else widget.styleSheet())
+        self._sheets = []
         if self.panel is not None:
             self.panel.set_text_scale(1.0)
         for widget in self.extra_widgets:
+            widget.setFont(self._saved["font"])
             if hasattr(widget, "set_text_scale"):
                 widget.set_text_scale(1.0)
+        scroll = getattr(self.window, "control_scroll", None)
+        if scroll is not None and "scroll" in self._saved:
+            width, policy = self._saved.pop("scroll")
+            scroll.setMinimumWidth(width)
+            scroll.setHorizontalScrollBarPolicy(policy)
         for view in (getattr(self.window, n, None)
                      for n in ("boundary_view", "loss_chart", "network_view")):
             if view is not None and hasattr(view, "set_line_scale"):

@@ -465,13 +465,17 @@ def load_weights(session, weights, biases) -> None:
     """Set every weight and bias of `session`: weights[k] (fan_in, fan_out), biases[k]."""
     if hasattr(session, "set_parameters"):
         session.set_parameters([list(w) for w in weights], [list(b) for b in biases])
-        return
-    for k, (w, b) in enumerate(zip(weights, biases, strict=True)):
-        for i, row in enumerate(w):
-            for j, value in enumerate(row):
-                session.set_weight(k, i, j, float(value))
-        for j, value in enumerate(b):
-            session.set_bias(k, j, float(value))
+    else:
+        for k, (w, b) in enumerate(zip(weights, biases, strict=True)):
+            for i, row in enumerate(w):
+                for j, value in enumerate(row):
+                    session.set_weight(k, i, j, float(value))
+            for j, value in enumerate(b):
+                session.set_bias(k, j, float(value))
+    # The session recorded its first history row with the random weights; the chart and
+    # the numbers must start from the lesson's weights instead.
+    if session.history and session.step_count == 0:
+        session.history[-1] = (0.0, float(session.epoch), *session.evaluate())
 
 
 # Short names for run labels on the loss chart ("lr 0.03", "layers 8-4").

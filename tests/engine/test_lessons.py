@@ -270,3 +270,12 @@ def test_describe_difference_names_what_changed():
     assert describe_difference(c, a) == "layers 4, tanh, full batch"
     d = SessionConfig(regularization="l2", regularization_rate=0.01)
     assert describe_difference(d, a) == "L2, reg rate 0.01"
+
+
+def test_fixed_weights_are_what_the_first_history_row_measures():
+    session = open_session(builtin("Six lines of AI"))
+    _, _, train_loss, _, train_accuracy, _ = session.history[-1]
+    # Squared errors 0, 0.22^2, 0.22^2, 0 over four points.
+    assert train_loss == pytest.approx(2 * 0.22**2 / 4, abs=1e-6)
+    assert train_accuracy == 1.0
+    assert session.snapshot().train_loss == pytest.approx(train_loss)
