@@ -9,6 +9,8 @@ engine can do. Times are the best of several runs on this machine; nothing is as
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
 import numpy as np
 
@@ -140,7 +142,15 @@ def grid_eval_seconds(min_seconds: float) -> float:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter timing runs")
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="restart with this many BLAS threads (OPENBLAS_NUM_THREADS)")
     args = parser.parse_args(argv)
+    if args.blas_threads is not None and "OPENBLAS_NUM_THREADS" not in os.environ:
+        # BLAS reads its thread count once, at load: set it and start again.
+        os.environ["OPENBLAS_NUM_THREADS"] = str(args.blas_threads)
+        os.environ["OMP_NUM_THREADS"] = str(args.blas_threads)
+        arguments = sys.argv[1:] if argv is None else list(argv)
+        os.execv(sys.executable, [sys.executable, "-m", "benchmarks.engine_speed", *arguments])
     min_seconds = 0.05 if args.quick else 0.3
     try:
         import torch
@@ -180,7 +190,8 @@ def main(argv=None) -> None:
     print(f"\n200x200 boundary grid, [2,8,8,8,8,8,8,1] forward under no_grad: "
           f"{grid * 1e3:.2f} ms")
     write_json("engine_speed", {"steps": results, "grid_eval_ms": grid * 1e3,
-                                "torch": have_torch})
+                                "torch": have_torch,
+                                "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS")})
 
 
 if __name__ == "__main__":

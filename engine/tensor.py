@@ -400,24 +400,35 @@ def _add_bias_in_place(z: np.ndarray, bias: np.ndarray) -> None:
     z[whole:] += bias
 
 
-_ZEROS: dict[tuple, np.ndarray] = {}  # a few read-only zero arrays, by shape and dtype
+_CONSTANTS: dict[tuple, np.ndarray] = {}  # a few read-only NumPy arrays of one value
+
+
+def _constant(value: float, shape: tuple[int, ...], dtype) -> np.ndarray:
+    key = (value, shape, dtype)
+    array = _CONSTANTS.get(key)
+    if array is None:
+        if len(_CONSTANTS) >= 16:
+            _CONSTANTS.clear()
+        array = _CONSTANTS[key] = np.full(shape, value, dtype)
+        array.flags.writeable = False
+    return array
 
 
 def _relu_in_place(z: np.ndarray) -> np.ndarray:
     """max(z, 0) into z, NumPy only: against a zero array, not the scalar 0, because
     NumPy's vector loop for two arrays is about 3x faster than the broadcast one."""
-    key = (z.shape, z.dtype.str)
-    zeros = _ZEROS.get(key)
-    if zeros is None:
-        if len(_ZEROS) >= 8:
-            _ZEROS.clear()
-        zeros = _ZEROS[key] = np.zeros(z.shape, z.dtype)
-    return np.maximum(z, zeros, out=z)
+    return np.maximum(z, _constant(0.0, z.shape, z.dtype), out=z)
 
 
 def sum_rows(xp, a):
-    """Sum over axis 0: (n, m) -> (m,)."""
-    return a.sum(axis=0) if xp is np else xp.sum(a, axis=0)
+    """Sum over axis 0: (n, m) -> (m,). On NumPy a narrow array is summed as
+    ones @ a, several times faster than NumPy's reduction along the first axis."""
+    if xp is not np:
+        return xp.sum(a, axis=0)
+    n, m = a.shape
+    if m < 64 and n >= 32:
+        return _constant(1.0, (n,), a.dtype) @ a
+    return a.sum(axis=0)
 
 
 # --------------------------------------------------------------------- graph plumbing

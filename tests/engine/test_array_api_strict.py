@@ -20,11 +20,11 @@ NUMPY = get_backend("numpy", "float64")
 def train(backend, sizes, hidden, output, loss, optimizer, steps=3):
     """A few full training steps (forward, loss, backward, L2 on weights, update)."""
     rng = np.random.default_rng(5)
-    x = backend.asarray(rng.normal(size=(13, sizes[0])))
+    x = backend.asarray(rng.normal(size=(40, sizes[0])))
     if loss == "softmax_ce":
-        y = backend.xp.asarray(rng.integers(0, sizes[-1], 13))
+        y = backend.xp.asarray(rng.integers(0, sizes[-1], 40))
     else:
-        y = backend.asarray(rng.integers(0, 2, (13, 1)).astype(float))
+        y = backend.asarray(rng.integers(0, 2, (40, 1)).astype(float))
     model = MLP(sizes, hidden, output, init="he", seed=4, backend=backend)
     opt = make_optimizer(optimizer, model.parameters(), 0.05, momentum=0.8)
     loss_fn = get_loss(loss)
