@@ -1,0 +1,305 @@
+"""Draw your own points on the decision boundary plot.
+
+`DrawTools` is the small control group under the plot: a "Draw points" toggle, one
+coloured button per class (a value box for regression), an eraser and "Clear all points".
+`PointEditor` keeps the points being drawn and sends each change to the training worker
+as a custom DataSet (through `window.set_points`), so training goes on with them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QWidget,
+)
+
+from engine.config import MAX_CLASSES, MAX_POINTS
+from engine.datasets import DataSet
+from engine.io import make_custom_dataset
+
+ERASER_RADIUS_PX = 14.0
+
+
+class DrawTools(QWidget):
+    """The drawing controls. Emits `changed()` when the mode or the class changes and
+    `clear_requested()` for "Clear all points"."""
+
+    changed = Signal()
+    clear_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.draw_button = QToolButton()
+        self.draw_button.setText("Draw points")
+        self.draw_button.setCheckable(True)
+        self.draw_button.setToolTip("Click the plot to add a point of the chosen class; "
+                                    "right-click a point to remove it")
+        self.class_group = QButtonGroup(self)
+        self.class_group.setExclusive(True)
+        self.class_buttons: list[QToolButton] = []
+        self.value_box = QDoubleSpinBox()  # regression: the target of new points
+        self.value_box.setRange(-100.0, 100.0)
+        self.value_box.setSingleStep(0.1)
+        self.value_box.setValue(1.0)
+        self.value_box.setPrefix("value ")
+        self.value_box.setToolTip("The value new points get")
+        self.eraser_button = QToolButton()
+        self.eraser_button.setText("Eraser")
+        self.eraser_button.setCheckable(True)
+        self.eraser_button.setToolTip("Click near a point to remove it")
+        self.clear_button = QPushButton("Clear all points")
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.draw_button)
+        self._class_row = QHBoxLayout()
+        self._class_row.setSpacing(2)
+        layout.addLayout(self._class_row)
+        layout.addWidget(self.value_box)
+        layout.addWidget(self.eraser_button)
+        layout.addWidget(self.clear_button)
+        layout.addStretch(1)
+        self.hint = QLabel("")
+        layout.addWidget(self.hint)
+
+        self._colors: list[str] = ["#0877bd", "#f59322", "#2ca02c", "#9467bd", "#d62728"]
+        self._problem = "classification"
+        self.set_problem("classification", 2)
+        self.draw_button.toggled.connect(self._on_mode)
+        self.eraser_button.toggled.connect(self._on_mode)
+        self.class_group.idToggled.connect(lambda *_: self.changed.emit())
+        self.value_box.valueChanged.connect(lambda *_: self.changed.emit())
+        self.clear_button.clicked.connect(self.clear_requested)
+        self._on_mode()
+
+    # ------------------------------------------------------------ state
+    def drawing(self) -> bool:
+        return self.draw_button.isChecked()
+
+    def erasing(self) -> bool:
+        return self.drawing() and self.eraser_button.isChecked()
+
+    def label(self) -> float:
+        """The class (classification) or value (regression) new points get."""
+        if self._problem == "regression":
+            return float(self.value_box.value())
+        return float(max(self.class_group.checkedId(), 0))
+
+    def set_label(self, label: float) -> None:
+        if self._problem == "regression":
+            self.value_box.setValue(label)
+        elif 0 <= int(label) < len(self.class_buttons):
+            self.class_buttons[int(label)].setChecked(True)
+
+    def set_problem(self, problem: str, n_classes: int) -> None:
+        """Buttons for the classes there are, plus one for a new class (up to 5)."""
+        self._problem = problem
+        count = 0 if problem == "regression" else min(max(n_classes, 2) + 1, MAX_CLASSES)
+        checked = max(self.class_group.checkedId(), 0)
+        while len(self.class_buttons) > count:
+            button = self.class_buttons.pop()
+            self.class_group.removeButton(button)
+            button.deleteLater()
+        while len(self.class_buttons) < count:
+            c = len(self.class_buttons)
+            button = QToolButton()
+            button.setCheckable(True)
+            button.setText(str(c))
+            button.setToolTip(f"New points are class {c}")
+            self.class_group.addButton(button, c)
+            self._class_row.addWidget(button)
+            self.class_buttons.append(button)
+        if self.class_buttons:
+            self.class_buttons[min(checked, count - 1)].setChecked(True)
+        self.value_box.setVisible(problem == "regression")
+        self._paint_buttons()
+
+    def set_colors(self, colors: list[str]) -> None:
+        """Class colours, from the view's palette."""
+        self._colors = list(colors)
+        self._paint_buttons()
+
+    def _paint_buttons(self) -> None:
+        for c, button in enumerate(self.class_buttons):
+            color = QColor(self._colors[c % len(self._colors)])
+            faded = f"rgba({color.red()}, {color.green()}, {color.blue()}, 70)"
+            button.setStyleSheet(
+                f"QToolButton {{ background: {color.name()}; color: white; font-weight: bold;"
+                f" min-width: 22px; border: 2px solid transparent; border-radius: 4px; }}"
+                f" QToolButton:checked {{ border: 2px solid palette(text); }}"
+                f" QToolButton:disabled {{ background: {faded}; }}")
+
+    def _on_mode(self) -> None:
+        on = self.drawing()
+        for widget in (*self.class_buttons, self.value_box, self.eraser_button):
+            widget.setEnabled(on)
+        if not on:
+            self.hint.setText("")
+        elif self.eraser_button.isChecked():
+            self.hint.setText("Click a point to remove it")
+        else:
+            self.hint.setText("Click to add, right-click to remove")
+        self.changed.emit()
+
+
+class PointEditor(QObject):
+    """The points being drawn: (n, 2) positions and (n,) labels, sent on every change.
+
+    `send(dataset)` hands a DataSet to the worker (window.set_points). The editor starts
+    from the session's data, so drawing adds to the points already there.
+    """
+
+    points_changed = Signal()
+
+    def __init__(self, send, parent: QObject | None = None):
+        super().__init__(parent)
+        self._send = send
+        self.problem = "classification"
+        self.n_classes = 2
+        self.points = np.zeros((0, 2))
+        self.labels = np.zeros(0)
+        self._pending: list[DataSet] = []  # sent, not yet reported back by the worker
+        self.train: DataSet | None = None
+
+    def follow(self, info) -> None:
+        """The session changed (a worker SessionInfo): take its points unless they are ours."""
+        self.problem = info.config.problem
+        self.n_classes = info.config.n_classes if self.problem == "classification" else 1
+        self.train = info.train
+        mine = [i for i, d in enumerate(self._pending) if d is info.data]
+        if mine:  # our own change coming back; later clicks may still be on their way
+            del self._pending[:mine[0] + 1]
+            return
+        self._pending.clear()
+        self.points = np.array(info.data.points, dtype=np.float64).reshape(-1, 2)
+        self.labels = np.array(info.data.labels, dtype=np.float64)
+
+    def add(self, x1: float, x2: float, label: float) -> bool:
+        if len(self.points) >= MAX_POINTS:
+            return False
+        self.points = np.vstack([self.points, [[x1, x2]]])
+        self.labels = np.append(self.labels, label)
+        self._publish()
+        return True
+
+    def remove(self, index: int) -> None:
+        """Remove row `index` of `points`."""
+        self.points = np.delete(self.points, index, axis=0)
+        self.labels = np.delete(self.labels, index)
+        self._publish()
+
+    def remove_train_point(self, train_index: int) -> bool:
+        """Remove the point shown as row `train_index` of the training set."""
+        if self.train is None or not 0 <= train_index < len(self.train.points):
+            return False
+        where = np.flatnonzero(np.all(self.points == self.train.points[train_index], axis=1))
+        if len(where) == 0:
+            return False
+        self.remove(int(where[0]))
+        return True
+
+    def remove_near(self, x1: float, x2: float, pixel_size: tuple[float, float],
+                    radius_px: float = ERASER_RADIUS_PX) -> bool:
+        """Remove the point nearest (x1, x2) within `radius_px` screen pixels."""
+        if len(self.points) == 0:
+            return False
+        d = (self.points - [x1, x2]) / np.asarray(pixel_size, dtype=np.float64)
+        dist = np.hypot(d[:, 0], d[:, 1])
+        index = int(np.argmin(dist))
+        if dist[index] > radius_px:
+            return False
+        self.remove(index)
+        return True
+
+    def clear(self) -> None:
+        self.points = np.zeros((0, 2))
+        self.labels = np.zeros(0)
+        self._publish()
+
+    def dataset(self) -> DataSet:
+        data = make_custom_dataset(self.points.copy(), self.labels.copy(), self.problem)
+        if self.problem == "classification" and data.n_classes < self.n_classes:
+            # Keep the class count while drawing, so the network is not rebuilt each click.
+            data = dataclasses.replace(data, n_classes=self.n_classes)
+        return data
+
+    def _publish(self) -> None:
+        data = self.dataset()
+        self.n_classes = data.n_classes
+        self._pending.append(data)
+        self._send(data)
+        self.points_changed.emit()
+
+
+class DrawingController(QObject):
+    """Wires DrawTools and a PointEditor to the window's boundary view and worker."""
+
+    def __init__(self, window, tools: DrawTools, editor: PointEditor):
+        super().__init__(window)
+        self.window = window
+        self.tools = tools
+        self.editor = editor
+        view = window.boundary_view
+        view.point_added.connect(self._on_point_added)
+        view.point_removed.connect(self._on_point_removed)
+        tools.changed.connect(self._update_view)
+        tools.clear_requested.connect(editor.clear)
+        window.worker.session_changed.connect(self._on_session_changed)
+        for action in (getattr(window, "dark_action", None),
+                       getattr(window, "colorblind_action", None)):
+            if action is not None:
+                action.triggered.connect(self._update_colors)
+        self._update_colors()
+
+    def _on_session_changed(self, info) -> None:
+        self.editor.follow(info)
+        self.tools.set_problem(info.config.problem, info.config.n_classes)
+        self._update_colors()
+
+    def _update_view(self) -> None:
+        drawing = self.tools.drawing()
+        label = int(self.tools.label()) if self.editor.problem == "classification" else 0
+        self.window.boundary_view.set_drawing(drawing, label)
+        show_test = getattr(self.window, "show_test", None)
+        if drawing and show_test is not None:
+            show_test.setChecked(True)  # every point you draw stays visible
+
+    def _update_colors(self) -> None:
+        palette = self.window.boundary_view.palette_
+        self.tools.set_colors([palette.class_color(c) for c in range(MAX_CLASSES)])
+
+    def _on_point_added(self, x1: float, x2: float, _label: int) -> None:
+        if self.tools.erasing():
+            pixel = self.window.boundary_view.view_box.viewPixelSize()
+            self.editor.remove_near(x1, x2, (abs(pixel[0]), abs(pixel[1])))
+            return
+        if not self.editor.add(x1, x2, self.tools.label()):
+            self.window.banner.show_message(
+                f"At most {MAX_POINTS} points: remove some before adding more.", "error", 6000)
+
+    def _on_point_removed(self, train_index: int) -> None:
+        self.editor.remove_train_point(train_index)
+
+
+def attach_drawing(window) -> DrawingController:
+    """Put the drawing tools under the boundary plot and connect them."""
+    tools = DrawTools()
+    group = window.boundary_view.parentWidget()
+    layout = group.layout() if group is not None else None
+    if layout is not None:
+        layout.insertWidget(layout.indexOf(window.boundary_view) + 1, tools)
+    tools.setObjectName("drawTools")
+    tools.setFocusPolicy(Qt.NoFocus)
+    editor = PointEditor(window.set_points, window)
+    return DrawingController(window, tools, editor)

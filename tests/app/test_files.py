@@ -1,0 +1,511 @@
+"""The File menu, drawing, exports, autosave and crash recovery, driven through a real
+window; questions are answered by a scripted Prompts, so no dialog ever blocks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtGui import QImage
+
+import app.autosave as autosave
+import app.files as files
+from app.files import FileController, attach
+from app.settings import Settings
+from app.window import MainWindow
+from engine.config import SessionConfig
+from engine.datasets import load_csv, make_dataset, to_csv
+from engine.export import python_model, read_history_csv
+from engine.io import make_custom_dataset, save_session
+from engine.session import TrainingSession
+
+WAIT_MS = 20000
+
+
+class ScriptedPrompts:
+    """Answers every question from a script and records every message."""
+
+    def __init__(self):
+        self.warnings: list[tuple[str, str]] = []
+        self.save_answers: list[str] = []
+        self.restore_answer = False
+        self.restore_asked: list[str] = []
+        self.paths: list[str] = []
+
+    def warning(self, title: str, text: str) -> None:
+        self.warnings.append((title, text))
+
+    def ask_save_changes(self, name: str) -> str:
+        return self.save_answers.pop(0) if self.save_answers else "discard"
+
+    def ask_restore(self, when: str) -> bool:
+        self.restore_asked.append(when)
+        return self.restore_answer
+
+    def open_path(self, caption, folder, filters) -> str:
+        return self.paths.pop(0) if self.paths else ""
+
+    def save_path(self, caption, suggested, filters) -> str:
+        return self.paths.pop(0) if self.paths else ""
+
+
+@pytest.fixture
+def prompts(monkeypatch, tmp_path):
+    scripted = ScriptedPrompts()
+    monkeypatch.setattr(files, "make_prompts", lambda window: scripted)
+    monkeypatch.setattr(autosave, "data_folder", lambda window: tmp_path / "appdata")
+    return scripted
+
+
+@pytest.fixture
+def open_window(qtbot, prompts):
+    """open_window(**kwargs) -> (window, its FileController), shown, first frame drawn."""
+    windows: list[MainWindow] = []
+
+    def make(**kwargs) -> tuple[MainWindow, FileController]:
+        window = MainWindow(settings=Settings(), **kwargs)
+        controller = attach(window)  # returns the window's own when it attached itself
+        window.show()
+        windows.append(window)
+        qtbot.waitUntil(lambda: window.last_frame() is not None, timeout=WAIT_MS)
+        return window, controller
+
+    yield make
+    prompts.save_answers = ["discard"] * len(windows)
+    for window in windows:
+        window.close()
+        assert not window.worker_running()
+    qtbot.wait(20)  # let frames already queued be drawn before the views go
+    for window in windows:
+        window.deleteLater()  # living windows would all be restyled by the next one
+    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+
+
+def in_worker(window, fn):
+    return window.run_in_worker(fn)
+
+
+def train(qtbot, window, epochs: int = 3) -> None:
+    start = in_worker(window, lambda s: s.epoch)
+    for _ in range(epochs):
+        window.step_epoch()
+    qtbot.waitUntil(lambda: window.last_frame().snapshot.epoch >= start + epochs,
+                    timeout=WAIT_MS)
+
+
+def settle(qtbot, window) -> None:
+    """Wait until the newest frame shows the session as it is now."""
+    step = in_worker(window, lambda s: s.step_count)
+    qtbot.waitUntil(lambda: window.last_frame().snapshot.step == step, timeout=WAIT_MS)
+    qtbot.wait(50)
+
+
+def click_plot(qtbot, window, x1: float, x2: float, button=Qt.LeftButton) -> None:
+    view = window.boundary_view
+    qtbot.mouseClick(view.plot_widget.viewport(), button, pos=view.scene_pos(x1, x2))
+
+
+def state(window):
+    """Everything a session file must bring back, read from the real session."""
+    def read(s):
+        w, b = s.parameters_as_lists()
+        return (s.config, w, b, np.array(s.history), s.data.points.copy(),
+                s.data.labels.copy(), s.step_count, s.epoch)
+    return in_worker(window, read)
+
+
+def assert_same_state(a, b) -> None:
+    assert a[0] == b[0]
+    for x, y in zip(a[1] + a[2], b[1] + b[2], strict=True):
+        np.testing.assert_array_equal(x, y)
+    np.testing.assert_array_equal(a[3], b[3])  # NaN == NaN here
+    np.testing.assert_array_equal(a[4], b[4])
+    np.testing.assert_array_equal(a[5], b[5])
+    assert a[6:] == b[6:]
+
+
+# ------------------------------------------------------------------ drawing
+
+
+def test_drawn_points_reach_the_session_and_screenshot(open_window, qtbot):
+    window, fc = open_window()
+    tools = fc.drawing.tools
+    tools.clear_button.click()
+    qtbot.waitUntil(lambda: len(in_worker(window, lambda s: s.data.points)) == 0,
+                    timeout=WAIT_MS)
+    tools.draw_button.click()
+    assert window.show_test.isChecked()  # every drawn point stays visible
+    corners = [(-0.6, 0.6, 0), (0.6, -0.6, 0), (0.6, 0.6, 1), (-0.6, -0.6, 1), (0.0, 0.0, 2)]
+    for x1, x2, label in corners:
+        tools.class_buttons[label].click()
+        click_plot(qtbot, window, x1, x2)
+    data = in_worker(window, lambda s: s.data)
+    assert data.labels.tolist() == [0, 0, 1, 1, 2]
+    px, py = window.boundary_view.view_box.viewPixelSize()
+    want = np.array([c[:2] for c in corners])
+    assert np.all(np.abs(data.points - want) <= 1.5 * np.array([px, py]))
+    assert in_worker(window, lambda s: (s.config.dataset, s.config.classes)) == ("custom", 3)
+
+    # Right-click removes a point; the eraser removes by a left click; then look at it.
+    train_points = in_worker(window, lambda s: s.train.points)
+    qtbot.waitUntil(lambda: fc.drawing.editor.train is not None
+                    and np.array_equal(fc.drawing.editor.train.points, train_points),
+                    timeout=WAIT_MS)  # the plot shows the session's points
+    x1, x2 = train_points[0]
+    click_plot(qtbot, window, x1, x2, Qt.RightButton)
+    assert len(in_worker(window, lambda s: s.data.points)) == 4
+    tools.eraser_button.click()
+    remaining = in_worker(window, lambda s: s.data.points)
+    click_plot(qtbot, window, *remaining[-1])
+    assert len(in_worker(window, lambda s: s.data.points)) == 3
+    click_plot(qtbot, window, 0.9, -0.9)  # nothing there: nothing removed
+    assert len(in_worker(window, lambda s: s.data.points)) == 3
+    tools.eraser_button.click()
+    for x1, x2 in [(-0.3, 0.5), (0.4, 0.2), (-0.2, -0.4)]:
+        click_plot(qtbot, window, x1, x2)
+    train(qtbot, window, 2)
+    settle(qtbot, window)
+    window.grab().save("/tmp/neuroplay-drawing.png")
+    assert window.windowTitle().startswith("Untitled*")
+
+
+def test_drawing_off_adds_nothing(open_window, qtbot):
+    window, fc = open_window()
+    before = len(in_worker(window, lambda s: s.data.points))
+    click_plot(qtbot, window, 0.1, 0.1)
+    assert len(in_worker(window, lambda s: s.data.points)) == before
+    assert not fc.drawing.tools.class_buttons[0].isEnabled()
+
+
+# ------------------------------------------------------------------ sessions
+
+
+def test_save_then_open_in_a_fresh_window_gives_back_everything(open_window, qtbot, prompts,
+                                                                 tmp_path):
+    first, fc = open_window(config=SessionConfig(hidden=(5, 3), activations=("tanh", "relu"),
+                                                 optimizer="adam", learning_rate=0.01))
+    fc.drawing.tools.draw_button.click()
+    click_plot(qtbot, first, 0.5, 0.25)
+    click_plot(qtbot, first, -0.75, 0.5)
+    train(qtbot, first, 3)
+    settle(qtbot, first)
+    path = tmp_path / "my run"
+    prompts.paths = [str(path)]
+    fc.save_action.trigger()  # untitled: Save asks where, like Save As
+    saved = state(first)
+    assert (tmp_path / "my run.json").is_file() and fc.path.name == "my run.json"
+    assert first.windowTitle() == "my run.json — Neuroplay"
+    assert len(saved[4]) == 202 and saved[0].dataset == "custom"
+
+    second, fc2 = open_window()
+    assert fc2.open_path(tmp_path / "my run.json")
+    assert_same_state(state(second), saved)
+    settle(qtbot, second)
+    assert second.windowTitle() == "my run.json — Neuroplay"
+    assert not fc2.is_modified()
+    assert second.session_config() == saved[0]
+    train(qtbot, second, 1)  # ready to continue training
+    settle(qtbot, second)
+    assert second.windowTitle() == "my run.json* — Neuroplay"
+    assert fc2.save()
+    assert second.windowTitle() == "my run.json — Neuroplay"
+
+
+def test_a_command_line_file_is_the_same_format(open_window, tmp_path):
+    s = TrainingSession(SessionConfig(dataset="xor", hidden=(3,), activations=("sin",)))
+    s.run_epochs(4)
+    save_session(s, tmp_path / "cli.json")  # what neuroplay-train --out writes
+    window, fc = open_window()
+    assert files.open_path(window, tmp_path / "cli.json")
+    got = state(window)
+    assert got[0] == s.config and got[6] == s.step_count
+    np.testing.assert_array_equal(got[3], np.array(s.history))
+
+
+@pytest.mark.parametrize("name, body, words", [
+    ("truncated.json", None, "damaged or truncated"),
+    ("malformed.json", "{'format': 1}", "damaged or truncated"),
+    ("newer.json", json.dumps({"format": "neuroplay-session", "version": 9}), "newer"),
+    ("other.json", json.dumps({"hello": "world"}), "not a Neuroplay session"),
+    ("deep.json", "[" * 200000 + "]" * 200000, "nested too deeply"),
+    ("binary.json", b"\x00\xff\xfe\x89PNG", "not a text file"),
+    ("missing.json", "absent", "Cannot read"),
+])
+def test_bad_files_give_one_message_and_change_nothing(open_window, prompts, tmp_path, name,
+                                                       body, words):
+    window, fc = open_window()
+    good = tmp_path / "good.json"
+    save_session(TrainingSession(SessionConfig(n_points=30)), good)
+    path = tmp_path / name
+    if body is None:
+        path.write_text(good.read_text()[:500])
+    elif isinstance(body, bytes):
+        path.write_bytes(body)
+    elif body != "absent":
+        path.write_text(body)
+    before = state(window)
+    assert not fc.open_path(path)
+    assert len(prompts.warnings) == 1
+    title, text = prompts.warnings[0]
+    assert name in text and words in text
+    assert_same_state(state(window), before)
+    assert fc.path is None
+    window.step_epoch()  # the app keeps running
+    assert in_worker(window, lambda s: s.epoch) == before[7] + 1
+
+
+def test_huge_file_is_refused_before_reading(open_window, prompts, tmp_path, monkeypatch):
+    import engine.io
+    monkeypatch.setattr(engine.io, "MAX_FILE_BYTES", 1000)
+    window, fc = open_window()
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps({"pad": "x" * 5000}))
+    assert not fc.open_path(path)
+    assert "limit" in prompts.warnings[0][1]
+
+
+def test_recent_files_keep_the_last_eight_and_drop_missing_ones(open_window, prompts,
+                                                                tmp_path):
+    window, fc = open_window()
+    paths = []
+    for i in range(10):
+        paths.append(tmp_path / f"run{i}.json")
+        assert fc.save_as(paths[-1])
+    recent = fc.recent_files()
+    assert recent == [str(p.resolve()) for p in reversed(paths)][:8]
+    fc._fill_recent_menu()
+    assert [a.text() for a in fc.recent_menu.actions()][0] == "&1 run9.json"
+    paths[9].unlink()
+    assert not fc.open_recent(str(paths[9].resolve()))
+    assert "no longer exists" in prompts.warnings[-1][1]
+    assert str(paths[9].resolve()) not in fc.recent_files()
+    assert fc.open_recent(str(paths[5].resolve()))
+    assert fc.recent_files()[0] == str(paths[5].resolve())
+
+
+def test_new_and_open_ask_before_discarding_changes(open_window, qtbot, prompts, tmp_path):
+    window, fc = open_window()
+    train(qtbot, window, 2)
+    settle(qtbot, window)
+    assert fc.is_modified()
+    prompts.save_answers = ["cancel"]
+    assert not fc.new_session()
+    assert in_worker(window, lambda s: s.epoch) >= 2
+    prompts.save_answers = ["discard"]
+    assert fc.new_session()
+    assert in_worker(window, lambda s: (s.epoch, s.config)) == (0, SessionConfig())
+
+
+# ------------------------------------------------------------------ quitting
+
+
+def test_quit_with_unsaved_changes_asks(open_window, qtbot, prompts, tmp_path):
+    window, fc = open_window()
+    train(qtbot, window, 2)
+    settle(qtbot, window)
+    prompts.save_answers = ["cancel"]
+    window.close()
+    assert window.isVisible() and window.worker_running()
+    prompts.save_answers = ["save"]
+    prompts.paths = [str(tmp_path / "kept.json")]
+    expected = state(window)
+    window.close()
+    assert not window.isVisible() and not window.worker_running()
+    assert_same_state(state_of_file(tmp_path / "kept.json"), expected)
+
+
+def state_of_file(path):
+    from engine.io import load_session
+    s = load_session(path)
+    w, b = s.parameters_as_lists()
+    return (s.config, w, b, np.array(s.history), s.data.points, s.data.labels, s.step_count,
+            s.epoch)
+
+
+def test_quit_without_changes_asks_nothing(open_window, prompts):
+    window, fc = open_window()
+    prompts.save_answers = ["cancel"]  # would keep the window open if asked
+    window.close()
+    assert not window.isVisible()
+    assert prompts.save_answers == ["cancel"]
+
+
+# ------------------------------------------------------------------ autosave and restore
+
+
+def dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_restore_after_a_crash(open_window, qtbot, prompts, tmp_path):
+    folder = tmp_path / "appdata"
+    folder.mkdir()
+    data = make_custom_dataset(np.array([[0.5, 0.5], [-0.5, 0.25], [0.1, -0.7]]),
+                               np.array([0, 1, 1]), "classification")
+    crashed = TrainingSession(SessionConfig(dataset="custom", hidden=(4,),
+                                            activations=("tanh",), train_fraction=1.0),
+                              data=data)
+    crashed.run_epochs(7)
+    save_session(crashed, folder / "autosave.json")
+    (folder / "running.lock").write_text(f"{dead_pid()}\n")
+    prompts.restore_answer = True
+    window, fc = open_window()
+    assert len(prompts.restore_asked) == 1
+    assert_same_state(state(window), state_of_file(folder / "autosave.json"))
+    assert (folder / "running.lock").read_text().split()[0] == str(os.getpid())
+    settle(qtbot, window)
+    assert window.windowTitle() == "Untitled* — Neuroplay"  # not in a file yet
+
+
+def test_no_restore_when_declined_or_when_the_owner_lives(open_window, prompts, tmp_path):
+    folder = tmp_path / "appdata"
+    folder.mkdir()
+    save_session(TrainingSession(SessionConfig(dataset="xor")), folder / "autosave.json")
+    (folder / "running.lock").write_text(f"{dead_pid()}\n")
+    window, fc = open_window()
+    assert len(prompts.restore_asked) == 1
+    assert in_worker(window, lambda s: s.config.dataset) == "moons"
+    # This window now owns the lock: a second one must not offer its autosave.
+    open_window()
+    assert len(prompts.restore_asked) == 1
+
+
+def test_autosave_and_clean_quit(open_window, qtbot, tmp_path):
+    folder = tmp_path / "appdata"
+    window, fc = open_window()
+    assert fc.autosaver.timer.isActive() and fc.autosaver.timer.interval() == 60_000
+    assert (folder / "running.lock").is_file()
+    train(qtbot, window, 2)
+    assert fc.autosave_now()
+    assert_same_state(state_of_file(folder / "autosave.json"), state(window))
+    assert not fc.autosave_now()  # nothing new since
+    train(qtbot, window, 1)
+    expected = state(window)
+    window.close()
+    assert not (folder / "running.lock").exists()  # a clean quit leaves no lock
+    assert_same_state(state_of_file(folder / "autosave.json"), expected)  # saved on quit
+
+
+def test_a_damaged_autosave_is_reported_not_fatal(open_window, prompts, tmp_path):
+    folder = tmp_path / "appdata"
+    folder.mkdir()
+    (folder / "autosave.json").write_text('{"format": "neuroplay-session", "vers')
+    (folder / "running.lock").write_text("not a pid\n")
+    prompts.restore_answer = True
+    window, fc = open_window()
+    assert "could not be read" in prompts.warnings[0][1]
+    assert in_worker(window, lambda s: s.config) == SessionConfig()
+
+
+# ------------------------------------------------------------------ import and export
+
+
+def test_import_points_from_csv(open_window, prompts, tmp_path):
+    window, fc = open_window()
+    data = make_dataset("spiral", 60, classes=3, seed=4)
+    path = tmp_path / "spiral.csv"
+    path.write_text("x1,x2,label\n" + "\n".join(
+        f"{a},{b},{c}" for (a, b), c in zip(data.points.tolist(), data.labels.tolist(),
+                                            strict=True)))
+    prompts.paths = [str(path)]
+    fc.import_action.trigger()
+    got = in_worker(window, lambda s: s.data)
+    np.testing.assert_array_equal(got.points, data.points)
+    np.testing.assert_array_equal(got.labels, data.labels)
+    assert in_worker(window, lambda s: s.config.classes) == 3
+
+
+def test_bad_csv_rows_are_listed_by_line(open_window, prompts, tmp_path):
+    window, fc = open_window()
+    rows = ["x1,x2,label"] + [f"{i},0,{i % 2}" for i in range(5)]
+    rows += [f"{i},oops,1" for i in range(25)]  # lines 7..31 are bad
+    path = tmp_path / "bad.csv"
+    path.write_text("\n".join(rows))
+    before = state(window)
+    assert not fc.import_points(path)
+    (title, text), = prompts.warnings
+    lines = text.splitlines()
+    assert "bad.csv" in lines[0]
+    assert lines[1].startswith("line 7:") and lines[10].startswith("line 16:")
+    assert lines[11] == "... and 15 more problems."
+    assert_same_state(state(window), before)
+
+
+def test_data_set_csv_round_trip(open_window, tmp_path):
+    window, fc = open_window()
+    assert fc.export_data_csv(tmp_path / "data")
+    back = load_csv(tmp_path / "data.csv")
+    data = in_worker(window, lambda s: s.data)
+    np.testing.assert_array_equal(back.points, data.points)
+    np.testing.assert_array_equal(back.labels, data.labels)
+    assert to_csv(back) == to_csv(data)
+
+
+def test_loss_history_csv_parses_back(open_window, qtbot, tmp_path):
+    window, fc = open_window()
+    train(qtbot, window, 3)
+    assert fc.export_loss_csv(tmp_path / "loss.csv")
+    back = np.array(read_history_csv((tmp_path / "loss.csv").read_text()))
+    np.testing.assert_array_equal(back, np.array(in_worker(window, lambda s: s.history)))
+    assert len(back) >= 4
+
+
+@pytest.mark.parametrize("method", ["export_boundary", "export_network"])
+def test_pictures_decode_and_are_not_blank(open_window, qtbot, tmp_path, method):
+    window, fc = open_window()
+    train(qtbot, window, 2)
+    settle(qtbot, window)
+    assert getattr(fc, f"{method}_png")(tmp_path / "picture.png")
+    image = QImage(str(tmp_path / "picture.png"))
+    assert not image.isNull() and image.width() > 100
+    small = image.scaled(64, 64)
+    colours = {small.pixel(x, y) for x in range(64) for y in range(64)}
+    assert len(colours) > 20
+    assert getattr(fc, f"{method}_svg")(tmp_path / "picture.svg")
+    root = ET.parse(tmp_path / "picture.svg").getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert len(list(root.iter())) > 20  # it holds drawing, not an empty page
+
+
+def test_picture_with_a_wrong_suffix_is_refused(open_window, prompts, tmp_path):
+    window, fc = open_window()
+    assert not fc._export_picture(tmp_path / "plot.bmp", window.boundary_view, "x", ".png")
+    assert ".png or .svg" in prompts.warnings[0][1]
+
+
+def test_model_exports_match_the_session(open_window, qtbot, tmp_path):
+    window, fc = open_window()
+    train(qtbot, window, 2)
+    assert fc.export_python(tmp_path / "model.py")
+    assert fc.export_javascript(tmp_path / "model.js")
+    config, weights, biases = in_worker(window, lambda s: (s.config,
+                                                           *s.parameters_as_lists()))
+    assert (tmp_path / "model.py").read_text() == python_model(config, weights, biases)
+    points = np.random.default_rng(1).uniform(-2, 2, (20, 2))
+    run = subprocess.run([sys.executable, str(tmp_path / "model.py")],
+                         input="\n".join(f"{a},{b}" for a, b in points.tolist()),
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    want = in_worker(window, lambda s: s.predict(points))
+    np.testing.assert_allclose([float(v) for v in run.stdout.split()], want, atol=1e-5)
+    assert "const nn = X =>" in (tmp_path / "model.js").read_text()
+
+
+def test_failed_write_keeps_the_old_file(open_window, prompts, tmp_path):
+    window, fc = open_window()
+    assert fc.save_as(tmp_path / "keep.json")
+    before = (tmp_path / "keep.json").read_text()
+    assert not fc.save_as(tmp_path / "no such folder" / "x.json")
+    assert "Could not save x.json" in prompts.warnings[0][1]
+    assert fc.path == tmp_path / "keep.json"
+    assert (tmp_path / "keep.json").read_text() == before
