@@ -138,6 +138,8 @@ class MainWindow(QMainWindow):
             column.addWidget(panel)
         column.addStretch(1)
         self.control_scroll = QScrollArea()
+        self.control_scroll.setObjectName("controlScroll")
+        self.control_scroll.viewport().setAutoFillBackground(False)
         self.control_scroll.setWidget(controls)
         self.control_scroll.setWidgetResizable(True)
         self.control_scroll.setFrameShape(QFrame.NoFrame)
@@ -464,6 +466,7 @@ class MainWindow(QMainWindow):
         for view in (self.network_view, self.boundary_view, self.loss_chart, self.data_panel):
             view.set_palette(palette)
         self.banner.set_dark(self._dark)
+        self.playback.set_dark(self._dark)
 
     def toggle_fullscreen(self) -> None:
         if self.isFullScreen():

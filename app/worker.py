@@ -205,6 +205,7 @@ class TrainingWorker(QObject):
             try:
                 name, args = self._commands.get_nowait()
             except queue.Empty:
+                self._dirty |= changed
                 return changed
             try:
                 changed |= self._run_command(name, args)
@@ -316,7 +317,11 @@ class TrainingWorker(QObject):
             return
         n = self._chunk_size()
         if n > 0:
-            self._timed_steps(lambda: self._session.step(n))
+            try:
+                self._timed_steps(lambda: self._session.step(n))
+            except Exception as exc:  # never let a training error kill the thread
+                self._set_playing(False)
+                self.error.emit(f"Training stopped: {_describe(exc)}")
             if self._session.diverged:
                 self._set_playing(False)
         self._maybe_emit()

@@ -136,7 +136,8 @@ QGroupBox::title {{
     subcontrol-origin: margin; subcontrol-position: top left; left: 10px; top: 1px;
     padding: 0 4px; color: {muted};
 }}
-QScrollArea#controlScroll, QWidget#controlColumn {{ background: transparent; }}
+QScrollArea#controlScroll, QWidget#controlColumn, QScrollArea#layerScroll,
+QWidget#layerStrip {{ background: transparent; }}
 QFrame#playbackBar {{ border-bottom: 1px solid {line}; }}
 QLabel#statCaption {{ color: {muted}; font-size: 8pt; }}
 QLabel#statValue {{ font-size: 16pt; }}

@@ -94,6 +94,7 @@ class DataPanel(QGroupBox):
             button.setText(DATASET_LABELS[name])
             button.setToolTip(f"Use the {DATASET_LABELS[name].lower()} data set")
             button.setAutoRaise(True)
+            button.setFixedWidth(THUMBNAIL_SIZE + 32)
             button.setObjectName(f"dataset_{name}")
             button.clicked.connect(lambda _c=False, n=name: self._emit(dataset=n))
             self._group.addButton(button)
@@ -191,6 +192,7 @@ class DataPanel(QGroupBox):
         for k, name in enumerate(names):
             self._grid.addWidget(self._buttons[name], k // 4, k % 4)
             self._buttons[name].show()
+        self._grid.setColumnStretch(4, 1)
 
     def _emit(self, **changes) -> None:
         self.changed.emit(changes)

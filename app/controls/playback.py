@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -17,6 +18,48 @@ from PySide6.QtWidgets import (
 
 # Slider positions, slow to fast: training steps per second, None = as fast as it goes.
 SPEEDS: tuple[float | None, ...] = (1, 3, 10, 30, 100, 300, 1000, None)
+
+
+def paint_icon(kind: str, color: str, size: int = 24) -> QIcon:
+    """A crisp play / pause / step / reset glyph (fonts may lack the Unicode symbols)."""
+    ratio = 3
+    pixmap = QPixmap(size * ratio, size * ratio)
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.Antialiasing)
+    painter.setPen(Qt.NoPen)
+    painter.setBrush(QColor(color))
+    s = float(size)
+    if kind in ("play", "step"):
+        left = 0.24 * s if kind == "play" else 0.2 * s
+        right = 0.82 * s if kind == "play" else 0.66 * s
+        path = QPainterPath(QPointF(left, 0.16 * s))
+        path.lineTo(right, 0.5 * s)
+        path.lineTo(left, 0.84 * s)
+        path.closeSubpath()
+        painter.drawPath(path)
+        if kind == "step":
+            painter.drawRoundedRect(QRectF(0.7 * s, 0.18 * s, 0.11 * s, 0.64 * s), 1, 1)
+    elif kind == "pause":
+        for x in (0.26, 0.57):
+            painter.drawRoundedRect(QRectF(x * s, 0.18 * s, 0.17 * s, 0.64 * s), 1.5, 1.5)
+    elif kind == "reset":
+        pen = QPen(QColor(color), 0.11 * s, Qt.SolidLine, Qt.RoundCap)
+        painter.setPen(pen)
+        painter.setBrush(Qt.NoBrush)
+        painter.drawArc(QRectF(0.2 * s, 0.2 * s, 0.6 * s, 0.6 * s), 100 * 16, 290 * 16)
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(QColor(color))
+        head = QPainterPath(QPointF(0.36 * s, 0.06 * s))
+        head.lineTo(0.56 * s, 0.2 * s)
+        head.lineTo(0.36 * s, 0.34 * s)
+        head.closeSubpath()
+        painter.drawPath(head)
+    else:
+        raise ValueError(f"no icon called {kind!r}")
+    painter.end()
+    return QIcon(pixmap)
 
 
 def speed_text(speed: float | None) -> str:
@@ -67,11 +110,13 @@ class PlaybackBar(QFrame):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("playbackBar")
-        self.reset_button = self._button("\u21ba", "Reset the network to its first weights (R)",
+        self.reset_button = self._button("Reset the network to its first weights (R)",
                                          "resetButton", 40)
-        self.play_button = self._button("\u25b6", "Play (Space)", "playButton", 52)
-        self.step_button = self._button("\u23ed", "Train one more epoch (Right arrow)",
-                                        "stepButton", 40)
+        self.play_button = self._button("Play (Space)", "playButton", 52)
+        self.step_button = self._button("Train one more epoch (Right arrow)", "stepButton", 40)
+        self._icon_color = "#3c4043"
+        self._playing = False
+        self.set_dark(False)
         self.reset_button.clicked.connect(self.reset_clicked)
         self.play_button.clicked.connect(self.play_clicked)
         self.step_button.clicked.connect(self.step_clicked)
@@ -117,17 +162,25 @@ class PlaybackBar(QFrame):
                      self.train_accuracy, self.test_accuracy):
             layout.addWidget(stat)
 
-    def _button(self, text: str, tip: str, name: str, size: int) -> QToolButton:
+    def _button(self, tip: str, name: str, size: int) -> QToolButton:
         button = QToolButton()
-        button.setText(text)
+        button.setIconSize(QSize(size // 2, size // 2))
         button.setToolTip(tip)
         button.setObjectName(name)
         button.setFixedSize(QSize(size, size))
         button.setFocusPolicy(Qt.NoFocus)  # Space belongs to play/pause, not the focused button
         return button
 
+    def set_dark(self, dark: bool) -> None:
+        """Icon colours for the theme (the play button stays white on blue)."""
+        self._icon_color = "#e6e6e6" if dark else "#3c4043"
+        self.reset_button.setIcon(paint_icon("reset", self._icon_color))
+        self.step_button.setIcon(paint_icon("step", self._icon_color))
+        self.set_playing(self._playing)
+
     def set_playing(self, playing: bool) -> None:
-        self.play_button.setText("\u23f8" if playing else "\u25b6")
+        self._playing = playing
+        self.play_button.setIcon(paint_icon("pause" if playing else "play", "#ffffff", 26))
         self.play_button.setToolTip("Pause (Space)" if playing else "Play (Space)")
         self.play_button.setProperty("playing", playing)
 

@@ -1,0 +1,454 @@
+"""The main window driven like a user: clicks, keys, typing; the session must follow."""
+
+from __future__ import annotations
+
+import json
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt, QtMsgType, qInstallMessageHandler
+from PySide6.QtGui import QColor
+
+from app.controls.playback import format_epoch
+from app.settings import Settings
+from app.theme import get_palette
+from app.window import MainWindow
+from engine.config import SessionConfig
+from engine.session import TrainingSession
+
+WAIT_MS = 20000
+
+
+def until(qtbot, condition) -> None:
+    qtbot.waitUntil(lambda: bool(condition()), timeout=WAIT_MS)
+
+
+def make_settings(tmp_path) -> Settings:
+    """Settings in a file under tmp_path: tests never touch the user's real settings."""
+    return Settings(QSettings(str(tmp_path / "neuroplay.ini"), QSettings.IniFormat))
+
+
+@pytest.fixture
+def open_window(qtbot, tmp_path):
+    """open_window(settings=None) -> a shown MainWindow; all are closed and checked after."""
+    windows: list[MainWindow] = []
+
+    def make(settings: Settings | None = None, **kwargs) -> MainWindow:
+        window = MainWindow(settings=settings or make_settings(tmp_path), **kwargs)
+        window.show()
+        windows.append(window)
+        until(qtbot, lambda: window.last_frame() is not None)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+        assert not window.worker_running()
+
+
+@pytest.fixture
+def window(open_window) -> MainWindow:
+    return open_window()
+
+
+def session(window: MainWindow, fn):
+    """Read the real session, on the worker thread, after every command sent so far."""
+    return window.run_in_worker(fn)
+
+
+def frame_step(window: MainWindow) -> int:
+    return window.last_frame().snapshot.step
+
+
+def choose(qtbot, combo, value) -> None:
+    """Open the combo's list and click `value`, as a user would."""
+    target = combo.findData(value)
+    assert target >= 0, value
+    combo.showPopup()
+    view = combo.view()
+    until(qtbot, view.isVisible)
+    rect = view.visualRect(view.model().index(target, 0))
+    qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=rect.center())
+    until(qtbot, lambda: not view.isVisible())
+
+
+def type_into(qtbot, line_edit, text: str) -> None:
+    line_edit.selectAll()
+    qtbot.keyClick(line_edit, Qt.Key_A, Qt.ControlModifier)
+    qtbot.keyClicks(line_edit, text)
+    qtbot.keyClick(line_edit, Qt.Key_Return)
+
+
+def play_some(qtbot, window: MainWindow, epochs: int = 3) -> int:
+    """Play until `epochs` epochs are shown, pause, and return the step count."""
+    qtbot.mouseClick(window.playback.play_button, Qt.LeftButton)
+    until(qtbot, lambda: window.last_frame().snapshot.epoch >= epochs)
+    qtbot.mouseClick(window.playback.play_button, Qt.LeftButton)
+    until(qtbot, lambda: not window.is_playing())
+    return session(window, lambda s: s.step_count)
+
+
+# ------------------------------------------------------------------ playing
+
+
+def test_play_pause_step_reset_with_buttons(window, qtbot):
+    assert window.playback.epoch.text() == format_epoch(0)
+    qtbot.mouseClick(window.playback.play_button, Qt.LeftButton)
+    until(qtbot, lambda: window.is_playing())
+    assert "Pause" in window.playback.play_button.toolTip()
+    until(qtbot, lambda: window.playback.epoch.text() not in (format_epoch(0), format_epoch(1)))
+
+    qtbot.mouseClick(window.playback.play_button, Qt.LeftButton)
+    until(qtbot, lambda: not window.is_playing())
+    paused_at = session(window, lambda s: s.step_count)
+    qtbot.wait(200)
+    assert session(window, lambda s: s.step_count) == paused_at
+
+    epoch = session(window, lambda s: s.epoch)
+    qtbot.mouseClick(window.playback.step_button, Qt.LeftButton)
+    until(qtbot, lambda: window.last_frame().snapshot.epoch == epoch + 1)
+    assert window.playback.epoch.text() == format_epoch(epoch + 1)
+
+    qtbot.mouseClick(window.playback.reset_button, Qt.LeftButton)
+    until(qtbot, lambda: frame_step(window) == 0)
+    assert window.playback.epoch.text() == format_epoch(0)
+    assert session(window, lambda s: (s.step_count, len(s.history))) == (0, 1)
+
+
+def test_keyboard_shortcuts(window, qtbot):
+    qtbot.keyClick(window, Qt.Key_Right)
+    until(qtbot, lambda: window.last_frame().snapshot.epoch == 1)
+    qtbot.keyClick(window, Qt.Key_Space)
+    until(qtbot, lambda: window.is_playing())
+    qtbot.keyClick(window, Qt.Key_Space)
+    until(qtbot, lambda: not window.is_playing())
+    assert session(window, lambda s: s.step_count) > 0
+    qtbot.keyClick(window, Qt.Key_R)
+    until(qtbot, lambda: frame_step(window) == 0)
+    for button, key in ((window.playback.play_button, "Space"),
+                        (window.playback.step_button, "Right"),
+                        (window.playback.reset_button, "(R)")):
+        assert key in button.toolTip()
+    menus = [a.text() for a in window.help_menu.actions()]
+    assert "Keyboard shortcuts" in menus and "About Neuroplay" in menus
+    assert window.fullscreen_action.shortcut().toString() == "F11"
+
+
+def test_loss_chart_and_numbers_follow_training(window, qtbot):
+    play_some(qtbot, window, epochs=5)
+    final = session(window, lambda s: (s.step_count, np.array(s.history)))
+    until(qtbot, lambda: frame_step(window) == final[0])
+    np.testing.assert_array_equal(window.loss_chart.history, final[1])
+    snap = window.last_frame().snapshot
+    assert window.playback.train_loss.text() == f"{snap.train_loss:.3f}"
+    assert window.playback.test_accuracy.text() == f"{snap.test_accuracy * 100:.1f}%"
+
+
+# ------------------------------------------------------------------ data and network
+
+
+def test_dataset_thumbnail_resets_and_says_so(window, qtbot):
+    play_some(qtbot, window)
+    qtbot.mouseClick(window.data_panel._buttons["xor"], Qt.LeftButton)
+    until(qtbot, lambda: session(window, lambda s: s.config.dataset) == "xor")
+    until(qtbot, lambda: frame_step(window) == 0)
+    until(qtbot, lambda: window.banner.text() == "Network reset: the data changed.")
+    assert window.playback.epoch.text() == format_epoch(0)
+    assert window.session_config().dataset == "xor"
+
+
+def test_data_controls_reach_the_session(window, qtbot):
+    panel = window.data_panel
+    panel.noise.setValue(30)
+    panel.points.setValue(300)
+    panel.train_ratio.setValue(50)
+    seed = panel.seed.value()
+    qtbot.mouseClick(panel.regenerate, Qt.LeftButton)
+    got = session(window, lambda s: (s.config.noise, s.config.n_points, s.config.train_fraction,
+                                     s.config.data_seed, len(s.train.points),
+                                     len(s.test.points)))
+    assert got == (0.3, 300, 0.5, seed + 1, 150, 150)
+
+
+def test_feature_toggles(window, qtbot):
+    buttons = window.features_panel.buttons
+    qtbot.mouseClick(buttons["x1^2"], Qt.LeftButton)
+    qtbot.mouseClick(buttons["sin x2"], Qt.LeftButton)
+    assert session(window, lambda s: s.config.features) == ("x1", "x2", "x1^2", "sin x2")
+    until(qtbot, lambda: window.last_frame().snapshot.weights[0].shape == (4, 8))
+    until(qtbot, lambda: window.banner.text() == "Network reset: the input features changed.")
+    for name in ("x1", "x2", "x1^2"):
+        qtbot.mouseClick(buttons[name], Qt.LeftButton)
+    assert session(window, lambda s: s.config.features) == ("sin x2",)
+    qtbot.mouseClick(buttons["sin x2"], Qt.LeftButton)  # the last one cannot go
+    assert "at least one input feature" in window.banner.text()
+    assert buttons["sin x2"].isChecked()
+    assert session(window, lambda s: s.config.features) == ("sin x2",)
+
+
+def test_network_buttons_change_the_shape(window, qtbot):
+    panel = window.network_panel
+    qtbot.mouseClick(panel.add_layer, Qt.LeftButton)
+    qtbot.mouseClick(panel.cards()[0].add_neuron, Qt.LeftButton)
+    qtbot.mouseClick(panel.cards()[1].remove_neuron, Qt.LeftButton)
+    assert session(window, lambda s: s.config.hidden) == (9, 3, 4)
+    until(qtbot, lambda: [w.shape for w in window.last_frame().snapshot.weights]
+          == [(2, 9), (9, 3), (3, 4), (4, 1)])
+    until(qtbot, lambda: window.banner.text() == "Network reset: the network's shape changed.")
+    choose(qtbot, panel.cards()[2].activation, "tanh")
+    assert session(window, lambda s: s.config.activations) == ("relu", "relu", "tanh")
+    assert panel.all_activations.value() == "mixed"
+    choose(qtbot, panel.all_activations, "sigmoid")
+    assert session(window, lambda s: s.config.activations) == ("sigmoid",) * 3
+    qtbot.mouseClick(panel.remove_layer, Qt.LeftButton)
+    assert session(window, lambda s: s.config.hidden) == (9, 3)
+
+
+def test_layer_and_neuron_limits(window, qtbot):
+    panel = window.network_panel
+    while panel.add_layer.isEnabled():
+        qtbot.mouseClick(panel.add_layer, Qt.LeftButton)
+    assert len(session(window, lambda s: s.config.hidden)) == 8
+    card = panel.cards()[1]
+    while card.remove_neuron.isEnabled():
+        qtbot.mouseClick(card.remove_neuron, Qt.LeftButton)
+    assert session(window, lambda s: s.config.hidden[1]) == 1
+
+
+# ------------------------------------------------------------------ hyperparameters
+
+
+def test_live_hyperparameters_keep_training(window, qtbot):
+    steps = play_some(qtbot, window)
+    tp = window.training_panel
+    type_into(qtbot, tp.learning_rate.lineEdit(), "0.1")
+    choose(qtbot, tp.optimizer, "adam")
+    assert tp.momentum.isEnabled()
+    tp.momentum.setValue(0.8)
+    tp.batch_size.setValue(0)
+    choose(qtbot, tp.loss, "mse")
+    choose(qtbot, tp.regularization, "l2")
+    choose(qtbot, tp.regularization_rate, 0.01)
+    choose(qtbot, tp.schedule, "cosine")
+    c = session(window, lambda s: s.config)
+    assert (c.learning_rate, c.optimizer, c.momentum, c.batch_size, c.loss,
+            c.regularization, c.regularization_rate, c.schedule) == (
+        0.1, "adam", 0.8, 0, "mse", "l2", 0.01, "cosine")
+    assert session(window, lambda s: (s.step_count, s.steps_per_epoch)) == (steps, 1)
+    until(qtbot, lambda: frame_step(window) == steps)
+    rows = session(window, lambda s: len(s.history))
+    until(qtbot, lambda: len(window.loss_chart.history) == rows)
+    assert rows > 1  # the loss curve goes on: nothing was reset
+
+
+def test_typed_learning_rate_that_is_not_a_number(window, qtbot):
+    line = window.training_panel.learning_rate.lineEdit()
+    type_into(qtbot, line, "fast")
+    assert "learning rate must be a number" in window.banner.text()
+    assert window.training_panel.learning_rate.currentText() == "0.03"
+    assert session(window, lambda s: s.config.learning_rate) == 0.03
+
+
+def test_problem_init_and_seed_reset_the_network(window, qtbot):
+    tp = window.training_panel
+    choose(qtbot, tp.problem, "regression")
+    c = session(window, lambda s: s.config)
+    assert (c.problem, c.dataset) == ("regression", "plane")
+    assert window.data_panel._buttons["plane"].isVisible()
+    assert not window.data_panel._buttons["moons"].isVisible()
+    until(qtbot, lambda: window.banner.text() == "Network reset: the data changed.")
+    play_some(qtbot, window, epochs=1)
+    choose(qtbot, tp.init, "he")
+    until(qtbot, lambda: frame_step(window) == 0)
+    until(qtbot, lambda: window.banner.text() == "Network reset: the initialisation changed.")
+    qtbot.mouseClick(tp.new_seed, Qt.LeftButton)
+    assert session(window, lambda s: (s.config.init, s.config.init_seed)) == ("he", 2)
+
+
+def test_multiclass_data_and_incompatible_loss(window, qtbot):
+    qtbot.mouseClick(window.data_panel._buttons["spiral"], Qt.LeftButton)
+    window.data_panel.classes.setValue(3)
+    c = session(window, lambda s: s.config)
+    assert (c.dataset, c.classes, c.resolved_loss) == ("spiral", 3, "softmax_ce")
+    until(qtbot, lambda: window.last_frame().snapshot.weights[-1].shape == (4, 3))
+    choose(qtbot, window.training_panel.loss, "hinge")  # not for three classes
+    assert "loss" in window.banner.text() and window.banner.kind() == "error"
+    assert window.training_panel.loss.value() == "auto"
+    assert session(window, lambda s: s.config.loss) == "auto"
+
+
+# ------------------------------------------------------------------ weights and divergence
+
+
+def click_on_weight(qtbot, window, edge) -> None:
+    view = window.network_view
+    a, b = view.edge_endpoints(*edge)
+    for t in np.linspace(0.15, 0.85, 15):
+        p = a + t * (b - a)
+        if view.weight_at(*p) == edge:
+            qtbot.mouseClick(view.plot_widget.viewport(), Qt.LeftButton,
+                             pos=view.widget_pos(*p))
+            return
+    pytest.fail(f"no clickable point on weight {edge}")
+
+
+def test_edit_a_weight_inline(window, qtbot):
+    click_on_weight(qtbot, window, (1, 2, 3))
+    editor = window.editor()
+    assert editor is not None and "neuron 3 of layer 1" in editor.title.text()
+    type_into(qtbot, editor.editor, "heavy")
+    assert "not a number" in editor.message.text()
+    assert window.editor() is editor  # still open, nothing changed
+    before = session(window, lambda s: float(s.snapshot().weights[1][2, 3]))
+    assert before != 1.5
+    type_into(qtbot, editor.editor, "1.5")
+    assert window.editor() is None
+    assert session(window, lambda s: float(s.snapshot().weights[1][2, 3])) == 1.5
+    until(qtbot, lambda: window.last_frame().snapshot.weights[1][2, 3] == 1.5)
+
+
+def test_edit_a_bias_and_cancel(window, qtbot):
+    window.network_view.bias_edit_requested.emit(0, 5)
+    editor = window.editor()
+    assert "Bias of neuron 6 of layer 1" == editor.title.text()
+    type_into(qtbot, editor.editor, "-0.75")
+    assert session(window, lambda s: float(s.snapshot().biases[0][5])) == -0.75
+    window.network_view.bias_edit_requested.emit(0, 5)
+    editor = window.editor()
+    qtbot.keyClicks(editor.editor, "3")
+    qtbot.keyClick(editor.editor, Qt.Key_Escape)
+    assert window.editor() is None
+    assert session(window, lambda s: float(s.snapshot().biases[0][5])) == -0.75
+
+
+# Overflow on the way to infinity is the point of this test, not a defect.
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_divergence_pauses_and_explains(window, qtbot):
+    choose(qtbot, window.training_panel.loss, "mse")
+    type_into(qtbot, window.training_panel.learning_rate.lineEdit(), "100")
+    qtbot.mouseClick(window.playback.play_button, Qt.LeftButton)
+    until(qtbot, lambda: window.banner.text().startswith("Training diverged at step"))
+    until(qtbot, lambda: not window.is_playing())
+    text = window.banner.text()
+    assert "the loss became infinite" in text and "(try 0.03)" in text and "Reset" in text
+    snap = window.last_frame().snapshot
+    assert snap.diverged
+    assert all(np.all(np.isfinite(w)) for w in snap.weights)
+    assert f"step {snap.step}:" in text
+    qtbot.mouseClick(window.playback.reset_button, Qt.LeftButton)
+    until(qtbot, lambda: not window.last_frame().snapshot.diverged)
+    assert window.banner.text() == ""
+
+
+# ------------------------------------------------------------------ closing and settings
+
+
+def test_close_during_training_stops_the_thread_quietly(open_window, qtbot):
+    messages: list[str] = []
+
+    def handler(kind, _context, text):
+        if kind != QtMsgType.QtDebugMsg:
+            messages.append(text)
+
+    previous = qInstallMessageHandler(handler)
+    try:
+        window = open_window()
+        qtbot.mouseClick(window.playback.play_button, Qt.LeftButton)
+        until(qtbot, lambda: window.last_frame().snapshot.epoch >= 2)
+        window.close()
+        assert not window.worker_running()
+    finally:
+        qInstallMessageHandler(previous)
+    assert not [m for m in messages if "thread" in m.lower() or "timer" in m.lower()]
+
+
+def test_settings_survive_a_restart(open_window, qtbot, tmp_path):
+    first = open_window()
+    type_into(qtbot, first.training_panel.learning_rate.lineEdit(), "0.3")
+    qtbot.mouseClick(first.network_panel.add_layer, Qt.LeftButton)
+    qtbot.mouseClick(first.show_test, Qt.LeftButton)
+    first.resize(960, 700)  # fits the offscreen screen, so restoring does not clamp it
+    first.main_splitter.setSizes([300, 400, 400])
+    sizes = first.main_splitter.sizes()
+    first.close()
+
+    second = open_window()
+    c = second.session_config()
+    assert (c.learning_rate, c.hidden) == (0.3, (8, 4, 4))
+    assert session(second, lambda s: s.config) == c
+    assert second.show_test.isChecked()
+    assert (second.width(), second.height()) == (960, 700)
+    assert second.main_splitter.sizes() == sizes
+
+
+@pytest.mark.parametrize("stored", [
+    "{not json", json.dumps({"learning_rate": "fast"}), json.dumps({"hidden": [99]}),
+    json.dumps(["a list"]), json.dumps({"unknown": 1}),
+])
+def test_bad_stored_settings_fall_back_to_defaults(open_window, tmp_path, stored):
+    store = QSettings(str(tmp_path / "neuroplay.ini"), QSettings.IniFormat)
+    store.setValue("session/config", stored)
+    store.setValue("window/geometry", "garbage")
+    store.setValue("view/speed", "very fast")
+    store.sync()
+    window = open_window(Settings(store))
+    assert window.session_config() == SessionConfig()
+
+
+def test_settings_file_is_the_temporary_one(tmp_path):
+    settings = make_settings(tmp_path)
+    settings.save_config(SessionConfig(learning_rate=0.3))
+    settings.sync()
+    assert "0.3" in (tmp_path / "neuroplay.ini").read_text()
+    assert make_settings(tmp_path).load_config().learning_rate == 0.3
+
+
+# ------------------------------------------------------------------ look
+
+
+def has_colour(image, color: str, tolerance: int = 40) -> bool:
+    target = np.array(QColor(color).getRgb()[:3])
+    ptr = image.convertToFormat(image.Format.Format_RGB888)
+    width, height, stride = ptr.width(), ptr.height(), ptr.bytesPerLine()
+    raw = np.frombuffer(ptr.constBits(), np.uint8, count=stride * height)
+    pixels = raw.reshape(height, stride)[:, :width * 3].reshape(height, width, 3)
+    return bool(np.any(np.all(np.abs(pixels.astype(int) - target) <= tolerance, axis=2)))
+
+
+def test_rendered_window_is_not_blank_and_shows_both_classes(window, qtbot):
+    play_some(qtbot, window, epochs=3)
+    image = window.grab().toImage()
+    assert image.width() >= 1000
+    small = image.scaled(160, 100)
+    colours = {small.pixel(x, y) for x in range(160) for y in range(100)}
+    assert len(colours) > 50
+    boundary = window.boundary_view.grab().toImage()
+    palette = get_palette()
+    assert has_colour(boundary, palette.class_color(0))
+    assert has_colour(boundary, palette.class_color(1))
+
+
+def test_dark_theme_and_colorblind_palette(window, qtbot):
+    window.dark_action.trigger()
+    assert window.boundary_view.palette_.dark
+    assert window.settings.load_bool("dark", False)
+    window.colorblind_action.trigger()
+    assert window.network_view.palette_ == get_palette("colorblind", dark=True)
+    boundary = window.boundary_view.grab().toImage()
+    assert has_colour(boundary, get_palette("colorblind", dark=True).class_color(1))
+
+
+def test_load_session_shows_it(window, qtbot):
+    play_some(qtbot, window, epochs=1)
+    config = SessionConfig(dataset="circles", hidden=(5,), activations=("tanh",))
+    window.load_session(TrainingSession(config))
+    until(qtbot, lambda: session(window, lambda s: s.config) == config)
+    until(qtbot, lambda: [w.shape for w in window.last_frame().snapshot.weights]
+          == [(2, 5), (5, 1)])
+    assert window.session_config() == config
+    assert window.network_panel.layer_count.text() == "1 hidden layer"
+    assert window.data_panel._buttons["circles"].isChecked()
+    assert window.file_menu.title() == "&File"
