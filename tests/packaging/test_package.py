@@ -1,0 +1,248 @@
+"""The installers: desktop entry, Depends computation, and (marked `packaging`, minutes) a real
+`packaging/build.py` run whose .deb is unpacked into a temporary root and smoke-tested.
+
+Run the build tests with:  QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -m packaging
+"""
+
+from __future__ import annotations
+
+import configparser
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tomllib
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtGui import QGuiApplication, QImage  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+DESKTOP = ROOT / "resources" / "neuroplay.desktop"
+MAX_PACKAGE_BYTES = 90 * 1000 * 1000
+MAIN_CATEGORIES = {"AudioVideo", "Audio", "Video", "Development", "Education", "Game",
+                   "Graphics", "Network", "Office", "Science", "Settings", "System", "Utility"}
+on_debian = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or shutil.which("dpkg-deb") is None,
+    reason=".deb packages are built on Debian or Ubuntu (dpkg-deb missing)")
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "packaging" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(name, module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def project_version() -> str:
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        return tomllib.load(f)["project"]["version"]
+
+
+def read_desktop(path: Path) -> dict[str, str]:
+    parser = configparser.ConfigParser(interpolation=None, delimiters=("=",))
+    parser.optionxform = str  # keys are case-sensitive in desktop entries
+    parser.read_string(path.read_text(encoding="utf-8"))
+    assert parser.sections() == ["Desktop Entry"]
+    return dict(parser["Desktop Entry"])
+
+
+# ------------------------------------------------------------------ fast checks
+def test_desktop_entry_launches_neuroplay_with_its_icon():
+    entry = read_desktop(DESKTOP)
+    assert entry["Type"] == "Application"
+    assert entry["Name"] == "Neuroplay"
+    assert entry["Exec"].split()[0] == "neuroplay"
+    assert entry["Icon"] == "neuroplay"  # a theme name: hicolor/<size>/apps/neuroplay.png
+    assert entry["Terminal"] == "false"
+    categories = entry["Categories"]
+    assert categories.endswith(";")
+    assert MAIN_CATEGORIES & set(categories.split(";"))
+    assert entry["Keywords"].endswith(";")
+
+
+def test_desktop_entry_passes_desktop_file_validate():
+    validator = shutil.which("desktop-file-validate")
+    if validator is None:
+        pytest.skip("desktop-file-validate is not installed (desktop-file-utils)")
+    result = subprocess.run([validator, str(DESKTOP)], capture_output=True, text=True)
+    assert result.returncode == 0 and not result.stdout.strip(), result.stdout
+
+
+def test_control_file_layout():
+    deb = load("deb")
+    text = deb.control_text("1.2.3", "amd64", "libc6 (>= 2.36), libgl1", 4321)
+    fields = dict(line.split(": ", 1) for line in text.splitlines() if not line.startswith(" "))
+    assert fields["Package"] == "neuroplay"
+    assert fields["Version"] == "1.2.3"
+    assert fields["Installed-Size"] == "4321"
+    assert fields["Depends"] == "libc6 (>= 2.36), libgl1"
+    long_description = [line for line in text.splitlines() if line.startswith(" ")]
+    assert long_description and all(len(line) <= 80 for line in long_description)
+    assert text.endswith("\n")
+
+
+@on_debian
+def test_depends_for_a_program_that_needs_only_glibc(tmp_path):
+    deb = load("deb")
+    shutil.copy(shutil.which("true") or "/bin/true", tmp_path / "tool")
+    depends = deb.depends_field(tmp_path)
+    assert depends.startswith("libc6 (>= 2.")
+    assert "," not in depends
+
+
+@on_debian
+def test_depends_refuses_a_library_it_cannot_name(tmp_path):
+    deb = load("deb")
+    import PySide6
+
+    module = Path(PySide6.__file__).parent / "QtSvg.abi3.so"  # needs libQt6Svg, not carried
+    shutil.copy(module, tmp_path / module.name)
+    with pytest.raises(deb.PackagingError, match=r"libQt6Svg\.so\.6"):
+        deb.depends_field(tmp_path)
+
+
+# ------------------------------------------------------------------ the real build
+@pytest.fixture(scope="module")
+def built() -> dict[str, Path]:
+    """Run packaging/build.py as `make package` does; return the .deb and .tar.gz paths."""
+    result = subprocess.run([sys.executable, "packaging/build.py"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    arch = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    version = project_version()
+    paths = {"deb": ROOT / "dist" / f"neuroplay_{version}_{arch}.deb",
+             "tar": ROOT / "dist" / f"neuroplay-{version}-linux-{os.uname().machine}.tar.gz"}
+    for path in paths.values():
+        assert path.is_file(), f"{path} was not built"
+    return paths
+
+
+@pytest.fixture(scope="module")
+def installed(built, tmp_path_factory) -> Path:
+    """The .deb unpacked into a temporary root, as dpkg would install it under /."""
+    root = tmp_path_factory.mktemp("root")
+    subprocess.run(["dpkg-deb", "-x", str(built["deb"]), str(root)], check=True)
+    return root
+
+
+def no_python_env() -> dict[str, str]:
+    """An environment that offers the app no Python, virtualenv or display."""
+    keep = ("HOME", "LANG", "TMPDIR", "USER")
+    env = {k: os.environ[k] for k in keep if k in os.environ}
+    env["PATH"] = "/usr/bin:/bin"
+    return env
+
+
+def run_smoke(executable: Path, shot: Path, cwd: Path) -> str:
+    result = subprocess.run([str(executable), "--smoke-test", "--screenshot", str(shot)],
+                            cwd=cwd, env=no_python_env(), capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@on_debian
+@pytest.mark.packaging
+def test_deb_control_fields(built):
+    def field(name: str) -> str:
+        return subprocess.run(["dpkg-deb", "-f", str(built["deb"]), name], capture_output=True,
+                              text=True, check=True).stdout.strip()
+
+    assert field("Package") == "neuroplay"
+    assert field("Version") == project_version()
+    assert field("Maintainer")
+    assert field("Description").startswith("build small neural networks")
+    depends = {d.strip().split(" ")[0] for d in field("Depends").replace("|", ",").split(",")}
+    assert {"libc6", "libgl1", "libegl1", "libxkbcommon0", "libfontconfig1", "libdbus-1-3",
+            "libxcb-cursor0", "libxkbcommon-x11-0"} <= depends
+    contents = subprocess.run(["dpkg-deb", "--contents", str(built["deb"])],
+                              capture_output=True, text=True, check=True).stdout.splitlines()
+    assert all(" root/root " in line for line in contents)
+    assert int(field("Installed-Size")) * 1024 > 50e6
+
+
+@on_debian
+@pytest.mark.packaging
+def test_deb_installs_launcher_menu_entry_icons_and_cache_scripts(built, installed, tmp_path):
+    launcher = installed / "usr/bin/neuroplay"
+    assert os.readlink(launcher) == "/opt/neuroplay/neuroplay"
+    assert os.access(installed / "opt/neuroplay/neuroplay", os.X_OK)
+    desktop = installed / "usr/share/applications/neuroplay.desktop"
+    assert read_desktop(desktop) == read_desktop(DESKTOP)
+    app = QGuiApplication.instance() or QGuiApplication([])
+    assert app is not None
+    for size in (16, 32, 48, 64, 128, 256, 512):
+        image = QImage(str(installed / f"usr/share/icons/hicolor/{size}x{size}/apps/neuroplay.png"))
+        assert (image.width(), image.height()) == (size, size)
+    assert (installed / "usr/share/icons/hicolor/scalable/apps/neuroplay.svg").is_file()
+
+    control = tmp_path / "control"
+    subprocess.run(["dpkg-deb", "-e", str(built["deb"]), str(control)], check=True)
+    for script in ("postinst", "postrm"):
+        path = control / script
+        assert os.access(path, os.X_OK)
+        subprocess.run(["sh", "-n", str(path)], check=True)  # parses as a shell script
+        text = path.read_text()
+        assert "update-desktop-database" in text and "gtk-update-icon-cache" in text
+        assert "command -v" in text  # only when the tool is installed
+
+
+@on_debian
+@pytest.mark.packaging
+def test_installed_app_passes_its_smoke_test(installed, tmp_path):
+    shot = tmp_path / "installed.png"
+    out = run_smoke(installed / "opt/neuroplay/neuroplay", shot, tmp_path)
+    assert f"Neuroplay {project_version()} (frozen" in out
+    assert "smoke test passed" in out
+    image = QImage(str(shot))
+    assert image.width() >= 800 and image.height() >= 500
+    # Started through a symlink, as /usr/bin/neuroplay does.
+    link = tmp_path / "bin" / "neuroplay"
+    link.parent.mkdir()
+    link.symlink_to(installed / "opt/neuroplay/neuroplay")
+    assert "smoke test passed" in run_smoke(link, tmp_path / "via-link.png", tmp_path)
+
+
+@on_debian
+@pytest.mark.packaging
+def test_bundle_leaves_out_what_the_app_does_not_use(installed):
+    bundle = installed / "opt/neuroplay/_internal"
+    names = {p.name for p in bundle.rglob("*")}
+    for unwanted in ("libQt6Quick.so.6", "libQt6Qml.so.6", "libQt6Pdf.so.6",
+                     "libQt6WebEngineCore.so.6", "libQt6Network.so.6", "libqgtk3.so",
+                     "translations", "qml", "_tkinter.cpython-312-x86_64-linux-gnu.so"):
+        assert unwanted not in names, unwanted
+    assert not any(n.startswith(("libQt6Quick", "libQt6Qml", "libQt6VirtualKeyboard"))
+                   for n in names)
+    assert "libQt6OpenGL.so.6" in names  # pyqtgraph 0.14 needs QtOpenGL
+    assert "libqxcb.so" in names and "libqwayland.so" in names and "libqoffscreen.so" in names
+
+
+@on_debian
+@pytest.mark.packaging
+def test_tarball_holds_the_app_and_an_install_note(built, tmp_path):
+    top = f"neuroplay-{project_version()}"
+    with tarfile.open(built["tar"]) as tar:
+        members = {m.name: m for m in tar.getmembers()}
+        assert all(m.uid == 0 and m.gid == 0 for m in members.values())
+        assert members[f"{top}/neuroplay"].mode & 0o111
+        note = tar.extractfile(f"{top}/INSTALL.txt").read().decode()
+        assert project_version() in note and "--smoke-test" in note and "apt install" in note
+        tar.extractall(tmp_path, filter="tar")
+    out = run_smoke(tmp_path / top / "neuroplay", tmp_path / "tar.png", tmp_path)
+    assert "smoke test passed" in out
+
+
+@on_debian
+@pytest.mark.packaging
+def test_each_package_is_under_90_mb(built):
+    for path in built.values():
+        assert path.stat().st_size < MAX_PACKAGE_BYTES, f"{path.name}: {path.stat().st_size}"
