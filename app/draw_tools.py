@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QDoubleSpinBox,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QToolButton,
     QWidget,
@@ -58,6 +57,7 @@ class DrawTools(QWidget):
         self.eraser_button.setCheckable(True)
         self.eraser_button.setToolTip("Click near a point to remove it")
         self.clear_button = QPushButton("Clear all points")
+        self.clear_button.setToolTip("Remove every point, to draw your own from scratch")
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
@@ -70,8 +70,6 @@ class DrawTools(QWidget):
         layout.addWidget(self.eraser_button)
         layout.addWidget(self.clear_button)
         layout.addStretch(1)
-        self.hint = QLabel("")
-        layout.addWidget(self.hint)
 
         self._colors: list[str] = ["#0877bd", "#f59322", "#2ca02c", "#9467bd", "#d62728"]
         self._problem = "classification"
@@ -144,12 +142,6 @@ class DrawTools(QWidget):
         on = self.drawing()
         for widget in (*self.class_buttons, self.value_box, self.eraser_button):
             widget.setEnabled(on)
-        if not on:
-            self.hint.setText("")
-        elif self.eraser_button.isChecked():
-            self.hint.setText("Click a point to remove it")
-        else:
-            self.hint.setText("Click to add, right-click to remove")
         self.changed.emit()
 
 
@@ -169,21 +161,23 @@ class PointEditor(QObject):
         self.n_classes = 2
         self.points = np.zeros((0, 2))
         self.labels = np.zeros(0)
+        self.base_extent = (-1.0, 1.0, -1.0, 1.0)  # the plot range when drawing began
         self._pending: list[DataSet] = []  # sent, not yet reported back by the worker
         self.train: DataSet | None = None
 
-    def follow(self, info) -> None:
-        """The session changed (a worker SessionInfo): take its points unless they are ours."""
-        self.problem = info.config.problem
-        self.n_classes = info.config.n_classes if self.problem == "classification" else 1
-        self.train = info.train
-        mine = [i for i, d in enumerate(self._pending) if d is info.data]
+    def follow(self, config, data: DataSet, train: DataSet) -> None:
+        """The session changed: take its points unless they are our own change coming back."""
+        self.problem = config.problem
+        self.n_classes = config.n_classes if self.problem == "classification" else 1
+        self.train = train
+        mine = [i for i, d in enumerate(self._pending) if d is data]
         if mine:  # our own change coming back; later clicks may still be on their way
             del self._pending[:mine[0] + 1]
             return
         self._pending.clear()
-        self.points = np.array(info.data.points, dtype=np.float64).reshape(-1, 2)
-        self.labels = np.array(info.data.labels, dtype=np.float64)
+        self.points = np.array(data.points, dtype=np.float64).reshape(-1, 2)
+        self.labels = np.array(data.labels, dtype=np.float64)
+        self.base_extent = tuple(float(v) for v in data.extent)
 
     def add(self, x1: float, x2: float, label: float) -> bool:
         if len(self.points) >= MAX_POINTS:
@@ -229,10 +223,15 @@ class PointEditor(QObject):
 
     def dataset(self) -> DataSet:
         data = make_custom_dataset(self.points.copy(), self.labels.copy(), self.problem)
-        if self.problem == "classification" and data.n_classes < self.n_classes:
-            # Keep the class count while drawing, so the network is not rebuilt each click.
-            data = dataclasses.replace(data, n_classes=self.n_classes)
-        return data
+        fit, base = data.extent, self.base_extent
+        # Keep the plot range while drawing (clearing must not shrink where you can click).
+        extent = (min(fit[0], base[0]), max(fit[1], base[1]),
+                  min(fit[2], base[2]), max(fit[3], base[3]))
+        n_classes = data.n_classes
+        if self.problem == "classification":
+            # Keep the class count too, so the network is not rebuilt on each click.
+            n_classes = max(n_classes, self.n_classes)
+        return dataclasses.replace(data, extent=extent, n_classes=n_classes)
 
     def _publish(self) -> None:
         data = self.dataset()
@@ -263,8 +262,11 @@ class DrawingController(QObject):
         self._update_colors()
 
     def _on_session_changed(self, info) -> None:
-        self.editor.follow(info)
-        self.tools.set_problem(info.config.problem, info.config.n_classes)
+        self.follow(info.config, info.data, info.train)
+
+    def follow(self, config, data: DataSet, train: DataSet) -> None:
+        self.editor.follow(config, data, train)
+        self.tools.set_problem(config.problem, config.n_classes)
         self._update_colors()
 
     def _update_view(self) -> None:
@@ -302,4 +304,7 @@ def attach_drawing(window) -> DrawingController:
     tools.setObjectName("drawTools")
     tools.setFocusPolicy(Qt.NoFocus)
     editor = PointEditor(window.set_points, window)
-    return DrawingController(window, tools, editor)
+    controller = DrawingController(window, tools, editor)
+    # The worker announced its first session before we listened: read it once.
+    controller.follow(*window.run_in_worker(lambda s: (s.config, s.data, s.train)))
+    return controller

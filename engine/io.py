@@ -6,6 +6,7 @@ set is rebuilt from its seed), the weights, the counters and the loss history.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.config import MAX_POINTS, ConfigError, SessionConfig
+from engine.config import MAX_CLASSES, MAX_POINTS, ConfigError, SessionConfig
 from engine.datasets import DataSet
 from engine.snapshot import HISTORY_COLUMNS
 
@@ -47,6 +48,9 @@ def session_to_dict(session) -> dict:
             "problem": session.data.problem,
             "points": session.data.points.tolist(),
             "labels": session.data.labels.tolist(),
+            # Drawn points keep the plot range and class count they were drawn with.
+            "extent": [float(v) for v in session.data.extent],
+            "n_classes": int(session.data.n_classes),
         }
     return doc
 
@@ -130,7 +134,34 @@ def _read_data(raw, config: SessionConfig) -> DataSet | None:
         raise SessionFileError("The session's points must be pairs of numbers.")
     if not (np.all(np.isfinite(p)) and np.all(np.isfinite(y))):
         raise SessionFileError("The session's points hold NaN or infinite values.")
-    return make_custom_dataset(p, y, config.problem)
+    data = make_custom_dataset(p, y, config.problem)
+    changes = {}
+    if raw.get("extent") is not None:
+        changes["extent"] = _read_extent(raw["extent"])
+    if raw.get("n_classes") is not None:
+        changes["n_classes"] = _read_n_classes(raw["n_classes"], data)
+    return dataclasses.replace(data, **changes) if changes else data
+
+
+def _read_extent(raw) -> tuple[float, float, float, float]:
+    """(x1 min, x1 max, x2 min, x2 max), each range non-empty and within ±1e6."""
+    ok = (isinstance(raw, list) and len(raw) == 4
+          and all(isinstance(v, int | float) and not isinstance(v, bool) for v in raw))
+    if ok:
+        extent = tuple(float(v) for v in raw)
+        ok = (all(math.isfinite(v) and abs(v) <= 1e6 for v in extent)
+              and extent[0] < extent[1] and extent[2] < extent[3])
+    if not ok:
+        raise SessionFileError("The session's plot range must be 4 numbers: x1 min < x1 max, "
+                               "x2 min < x2 max.")
+    return extent
+
+
+def _read_n_classes(raw, data: DataSet) -> int:
+    low, high = (1, 1) if data.problem == "regression" else (data.n_classes, MAX_CLASSES)
+    if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
+        raise SessionFileError(f"The session's class count must be from {low} to {high}.")
+    return raw
 
 
 def make_custom_dataset(points: np.ndarray, labels: np.ndarray, problem: str) -> DataSet:

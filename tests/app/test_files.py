@@ -118,7 +118,7 @@ def state(window):
     def read(s):
         w, b = s.parameters_as_lists()
         return (s.config, w, b, np.array(s.history), s.data.points.copy(),
-                s.data.labels.copy(), s.step_count, s.epoch)
+                s.data.labels.copy(), s.step_count, s.epoch, s.data.extent, s.data.n_classes)
     return in_worker(window, read)
 
 
@@ -327,7 +327,7 @@ def state_of_file(path):
     s = load_session(path)
     w, b = s.parameters_as_lists()
     return (s.config, w, b, np.array(s.history), s.data.points, s.data.labels, s.step_count,
-            s.epoch)
+            s.epoch, s.data.extent, s.data.n_classes)
 
 
 def test_quit_without_changes_asks_nothing(open_window, prompts):

@@ -1,6 +1,7 @@
 """Files survive: a save killed halfway leaves the old file whole, and damaged or hostile
 session and CSV files give only the clear error."""
 
+import dataclasses
 import json
 import os
 import random
@@ -120,6 +121,29 @@ def test_a_cleared_drawing_saves_and_opens(tmp_path):
     save_session(s, tmp_path / "empty.json")
     t = load_session(tmp_path / "empty.json")
     assert t.data.points.shape == (0, 2) and t.config.dataset == "custom"
+
+
+def test_drawn_points_keep_their_plot_range_and_class_count(tmp_path):
+    data = make_custom_dataset(np.array([[0.1, 0.2], [0.3, -0.2]]), np.array([0, 1]),
+                               "classification")
+    data = dataclasses.replace(data, extent=(-3.0, 3.0, -2.5, 2.5), n_classes=4)
+    s = TrainingSession(SessionConfig(dataset="custom", classes=4), data=data)
+    save_session(s, tmp_path / "drawn.json")
+    t = load_session(tmp_path / "drawn.json")
+    assert t.data.extent == (-3.0, 3.0, -2.5, 2.5) and t.data.n_classes == 4
+    doc = json.loads((tmp_path / "drawn.json").read_text())
+    for key, bad, words in [("extent", [1, 0, 0, 1], "plot range"),
+                            ("extent", [0, 1, 0, "2"], "plot range"),
+                            ("extent", [0, 1e300, 0, 1], "plot range"),
+                            ("n_classes", 1, "class count"), ("n_classes", 9, "class count")]:
+        broken = json.loads(json.dumps(doc))
+        broken["data"][key] = bad
+        (tmp_path / "bad.json").write_text(json.dumps(broken))
+        with pytest.raises(SessionFileError, match=words):
+            load_session(tmp_path / "bad.json")
+    del doc["data"]["extent"], doc["data"]["n_classes"]  # files without them still open
+    (tmp_path / "old.json").write_text(json.dumps(doc))
+    assert load_session(tmp_path / "old.json").data.extent == (-1.0, 1.0, -1.0, 1.0)
 
 
 def test_hostile_files_are_refused(tmp_path):
