@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
         controls = QWidget()
         controls.setObjectName("controlColumn")
         column = QVBoxLayout(controls)
-        column.setContentsMargins(8, 8, 8, 8)
+        column.setContentsMargins(2, 4, 6, 4)
         column.setSpacing(10)
         for panel in (self.data_panel, self.features_panel, self.training_panel):
             column.addWidget(panel)
@@ -144,7 +144,8 @@ class MainWindow(QMainWindow):
         self.control_scroll.setWidgetResizable(True)
         self.control_scroll.setFrameShape(QFrame.NoFrame)
         self.control_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.control_scroll.setMinimumWidth(controls.sizeHint().width() + 16)
+        scrollbar = self.control_scroll.verticalScrollBar().sizeHint().width()
+        self.control_scroll.setMinimumWidth(controls.minimumSizeHint().width() + scrollbar)
 
         network_group = QGroupBox("Network")
         network_layout = QVBoxLayout(network_group)
@@ -174,7 +175,7 @@ class MainWindow(QMainWindow):
         self.main_splitter.setStretchFactor(1, 3)
         self.main_splitter.setStretchFactor(2, 2)
         self.main_splitter.setChildrenCollapsible(False)
-        self.main_splitter.setSizes([330, 520, 430])
+        self.main_splitter.setSizes([350, 510, 420])
 
         central = QWidget()
         layout = QVBoxLayout(central)

@@ -130,7 +130,7 @@ def window_style_sheet(dark: bool) -> str:
     return f"""
 QGroupBox {{
     background: {card}; border: 1px solid {line}; border-radius: 8px;
-    margin-top: 16px; padding: 10px 8px 8px 8px;
+    margin-top: 16px; padding: 8px 2px 4px 2px;
 }}
 QGroupBox::title {{
     subcontrol-origin: margin; subcontrol-position: top left; left: 10px; top: 1px;

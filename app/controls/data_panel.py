@@ -31,8 +31,9 @@ from engine.config import (
 )
 from engine.datasets import make_dataset
 
+SHORT_LABELS = {"checkerboard": "Checkers", "multi_gaussian": "Hills"}  # fit a thumbnail
 MULTICLASS_DATASETS = ("gaussians", "spiral")  # the sets whose class count can change
-THUMBNAIL_SIZE = 52
+THUMBNAIL_SIZE = 48
 MIN_POINTS_SHOWN = 10
 
 
@@ -91,10 +92,10 @@ class DataPanel(QGroupBox):
             button.setCheckable(True)
             button.setToolButtonStyle(Qt.ToolButtonTextUnderIcon)
             button.setIconSize(QSize(THUMBNAIL_SIZE, THUMBNAIL_SIZE))
-            button.setText(DATASET_LABELS[name])
+            button.setText(SHORT_LABELS.get(name, DATASET_LABELS[name]))
             button.setToolTip(f"Use the {DATASET_LABELS[name].lower()} data set")
             button.setAutoRaise(True)
-            button.setFixedWidth(THUMBNAIL_SIZE + 32)
+            button.setFixedWidth(THUMBNAIL_SIZE + 24)
             button.setObjectName(f"dataset_{name}")
             button.clicked.connect(lambda _c=False, n=name: self._emit(dataset=n))
             self._group.addButton(button)

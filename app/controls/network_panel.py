@@ -8,10 +8,10 @@ import math
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QScrollArea,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -35,10 +35,13 @@ def _small_button(text: str, tip: str) -> QToolButton:
 class LayerCard(QFrame):
     """One hidden layer: [-] n [+] neurons and its activation."""
 
+    WIDTH = 104
+
     def __init__(self, index: int, parent: QWidget | None = None):
         super().__init__(parent)
         self.index = index
         self.setObjectName("layerCard")
+        self.setFixedWidth(self.WIDTH)
         self.remove_neuron = _small_button("\u2212", f"One neuron fewer in layer {index + 1}")
         self.add_neuron = _small_button("+", f"One more neuron in layer {index + 1}")
         self.count = QLabel()
@@ -101,33 +104,28 @@ class NetworkPanel(QWidget):
         header.addWidget(self.add_layer)
         header.addWidget(self.layer_count)
         header.addStretch(1)
-        header.addWidget(QLabel("Activation"))
-        header.addWidget(self.all_activations)
-        header.addWidget(QLabel("Output"))
-        header.addWidget(self.output_activation)
+        options = QHBoxLayout()
+        options.setSpacing(6)
+        options.addWidget(QLabel("Activation"))
+        options.addWidget(self.all_activations, 1)
+        options.addSpacing(8)
+        options.addWidget(QLabel("Output"))
+        options.addWidget(self.output_activation, 1)
+        options.addStretch(1)
 
         self._cards: list[LayerCard] = []
-        self._card_row = QHBoxLayout()
-        self._card_row.setSpacing(6)
-        self._card_row.setContentsMargins(0, 0, 0, 0)
-        strip = QWidget()
-        strip.setObjectName("layerStrip")
-        strip.setLayout(self._card_row)
-        self._scroll = QScrollArea()
-        self._scroll.setObjectName("layerScroll")
-        self._scroll.setWidget(strip)
-        self._scroll.setWidgetResizable(True)
-        self._scroll.setFrameShape(QFrame.NoFrame)
-        self._scroll.viewport().setAutoFillBackground(False)
-        strip.setAutoFillBackground(False)
-        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
-        self._scroll.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        # Cards wrap onto more rows when the column is narrow: no sideways scrolling.
+        self._card_grid = QGridLayout()
+        self._card_grid.setSpacing(6)
+        self._card_grid.setContentsMargins(0, 0, 0, 0)
+        self._columns = 0
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
+        layout.setSpacing(6)
         layout.addLayout(header)
-        layout.addWidget(self._scroll)
+        layout.addLayout(options)
+        layout.addLayout(self._card_grid)
         self.set_config(self._config)
 
     def cards(self) -> list[LayerCard]:
@@ -139,7 +137,7 @@ class NetworkPanel(QWidget):
         hidden = config.hidden
         while len(self._cards) > len(hidden):
             card = self._cards.pop()
-            self._card_row.removeWidget(card)
+            self._card_grid.removeWidget(card)
             card.deleteLater()
         while len(self._cards) < len(hidden):
             card = LayerCard(len(self._cards))
@@ -147,10 +145,9 @@ class NetworkPanel(QWidget):
             card.remove_neuron.clicked.connect(lambda _c=False, k=k: self._on_neurons(k, -1))
             card.add_neuron.clicked.connect(lambda _c=False, k=k: self._on_neurons(k, +1))
             card.activation.value_changed.connect(lambda v, k=k: self._on_activation(k, v))
-            self._card_row.insertWidget(len(self._cards), card)
             self._cards.append(card)
-        if self._card_row.count() == len(self._cards):
-            self._card_row.addStretch(1)
+        self._columns = 0
+        self._place_cards()
         for card, n, act in zip(self._cards, hidden, config.activations, strict=True):
             card.show_layer(n, act)
         count = len(hidden)
@@ -164,7 +161,24 @@ class NetworkPanel(QWidget):
             combo.blockSignals(True)
             combo.set_value(value)
             combo.blockSignals(False)
-        self._scroll.setFixedHeight(self._cards[0].sizeHint().height() + 16 if self._cards else 0)
+
+    def _place_cards(self) -> None:
+        """Lay the cards out in as many columns as fit the width."""
+        width = max(self.width(), 1)
+        columns = max(1, min(MAX_HIDDEN_LAYERS, (width + 6) // (LayerCard.WIDTH + 6)))
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for card in self._cards:
+            self._card_grid.removeWidget(card)
+        for k, card in enumerate(self._cards):
+            self._card_grid.addWidget(card, k // columns, k % columns, Qt.AlignLeft)
+        for c in range(MAX_HIDDEN_LAYERS + 1):
+            self._card_grid.setColumnStretch(c, 1 if c == columns else 0)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._place_cards()
 
     def _on_add_layer(self) -> None:
         c = self._config

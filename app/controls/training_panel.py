@@ -74,7 +74,6 @@ class TrainingPanel(QGroupBox):
         self.schedule_steps.setRange(1, 10**9)
         self.schedule_steps.setSingleStep(1000)
         self.schedule_steps.setKeyboardTracking(False)
-        self.schedule_steps.setSuffix(" steps")
         self.schedule_steps.setToolTip("Decay horizon (linear, cosine) or period (step decay)")
         self.init = ChoiceCombo(INIT_LABELS)
         self.init.setToolTip("How the first weights are drawn")
@@ -109,9 +108,12 @@ class TrainingPanel(QGroupBox):
         form.addRow("Momentum", self.momentum)
         form.addRow("Batch size", self.batch_size)
         form.addRow("Loss", self.loss)
-        form.addRow("Regularization", _row(self.regularization, self.regularization_rate))
-        form.addRow("LR schedule", _row(self.schedule, self.schedule_steps))
-        form.addRow("Initialisation", _row(self.init, self.init_seed, self.new_seed))
+        form.addRow("Regularization", self.regularization)
+        form.addRow("Reg. rate", self.regularization_rate)
+        form.addRow("LR schedule", self.schedule)
+        form.addRow("Decay steps", self.schedule_steps)
+        form.addRow("Initialisation", self.init)
+        form.addRow("Init seed", _row(self.init_seed, self.new_seed))
         self.set_config(SessionConfig())
 
     def set_config(self, config: SessionConfig) -> None:
