@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -80,13 +81,54 @@ def open_window(qtbot, prompts):
 
     yield make
     prompts.save_answers = ["discard"] * len(windows)
+    close_windows(windows, qtbot.wait)
+
+
+def close_windows(windows: list[MainWindow], wait) -> None:
     for window in windows:
         window.close()
         assert not window.worker_running()
-    qtbot.wait(20)  # let frames already queued be drawn before the views go
+    wait(20)  # let frames already queued be drawn before the views go
     for window in windows:
         window.deleteLater()  # living windows would all be restyled by the next one
     QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+
+
+def pump(ms: int) -> None:
+    end = time.monotonic() + ms / 1000
+    while time.monotonic() < end:
+        QCoreApplication.processEvents()
+        time.sleep(0.002)
+
+
+@pytest.fixture(scope="module")
+def shared(qapp, tmp_path_factory):
+    """One trained window for the checks that only read or refuse: (window, controller,
+    prompts). Tests must leave its session as they found it."""
+    scripted = ScriptedPrompts()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(files, "make_prompts", lambda window: scripted)
+        patch.setattr(autosave, "data_folder", lambda window: None)
+        window = MainWindow(settings=Settings())
+        controller = attach(window)
+    window.show()
+    for _ in range(3):
+        window.step_epoch()
+    end = time.monotonic() + WAIT_MS / 1000
+    while (window.last_frame() is None or window.last_frame().snapshot.epoch < 3) \
+            and time.monotonic() < end:
+        pump(10)
+    assert window.last_frame().snapshot.epoch == 3
+    yield window, controller, scripted
+    scripted.save_answers = ["discard"]
+    close_windows([window], pump)
+
+
+@pytest.fixture
+def quiet(shared):
+    """The shared window with its message list emptied."""
+    shared[2].warnings.clear()
+    return shared
 
 
 def in_worker(window, fn):
@@ -230,7 +272,7 @@ def test_a_command_line_file_is_the_same_format(open_window, tmp_path):
     np.testing.assert_array_equal(got[3], np.array(s.history))
 
 
-@pytest.mark.parametrize("name, body, words", [
+BAD_FILES = [
     ("truncated.json", None, "damaged or truncated"),
     ("malformed.json", "{'format': 1}", "damaged or truncated"),
     ("newer.json", json.dumps({"format": "neuroplay-session", "version": 9}), "newer"),
@@ -238,34 +280,44 @@ def test_a_command_line_file_is_the_same_format(open_window, tmp_path):
     ("deep.json", "[" * 200000 + "]" * 200000, "nested too deeply"),
     ("binary.json", b"\x00\xff\xfe\x89PNG", "not a text file"),
     ("missing.json", "absent", "Cannot read"),
-])
-def test_bad_files_give_one_message_and_change_nothing(open_window, prompts, tmp_path, name,
-                                                       body, words):
-    window, fc = open_window()
+    ("hostile.json", json.dumps({"format": "neuroplay-session", "version": 1,
+                                 "config": {"hidden": [32] * 9}}), "settings are invalid"),
+]
+
+
+def test_bad_files_give_one_message_and_change_nothing(quiet, tmp_path):
+    window, fc, prompts = quiet
     good = tmp_path / "good.json"
     save_session(TrainingSession(SessionConfig(n_points=30)), good)
-    path = tmp_path / name
-    if body is None:
-        path.write_text(good.read_text()[:500])
-    elif isinstance(body, bytes):
-        path.write_bytes(body)
-    elif body != "absent":
-        path.write_text(body)
     before = state(window)
-    assert not fc.open_path(path)
-    assert len(prompts.warnings) == 1
-    title, text = prompts.warnings[0]
-    assert name in text and words in text
-    assert_same_state(state(window), before)
-    assert fc.path is None
+    path_before = fc.path
+    for name, body, words in BAD_FILES:
+        path = tmp_path / name
+        if body is None:
+            path.write_text(good.read_text()[:500])
+        elif isinstance(body, bytes):
+            path.write_bytes(body)
+        elif body != "absent":
+            path.write_text(body)
+        prompts.warnings.clear()
+        assert not fc.open_path(path), name
+        assert len(prompts.warnings) == 1, name
+        title, text = prompts.warnings[0]
+        assert name in text and words in text, (name, text)
+        assert_same_state(state(window), before)
+        assert fc.path == path_before
     window.step_epoch()  # the app keeps running
     assert in_worker(window, lambda s: s.epoch) == before[7] + 1
+    window.reset()  # leave the shared session as it was
+    for _ in range(3):
+        window.step_epoch()
+    assert_same_state(state(window), before)
 
 
-def test_huge_file_is_refused_before_reading(open_window, prompts, tmp_path, monkeypatch):
+def test_huge_file_is_refused_before_reading(quiet, tmp_path, monkeypatch):
     import engine.io
     monkeypatch.setattr(engine.io, "MAX_FILE_BYTES", 1000)
-    window, fc = open_window()
+    window, fc, prompts = quiet
     path = tmp_path / "huge.json"
     path.write_text(json.dumps({"pad": "x" * 5000}))
     assert not fc.open_path(path)
@@ -425,8 +477,8 @@ def test_import_points_from_csv(open_window, prompts, tmp_path):
     assert in_worker(window, lambda s: s.config.classes) == 3
 
 
-def test_bad_csv_rows_are_listed_by_line(open_window, prompts, tmp_path):
-    window, fc = open_window()
+def test_bad_csv_rows_are_listed_by_line(quiet, tmp_path):
+    window, fc, prompts = quiet
     rows = ["x1,x2,label"] + [f"{i},0,{i % 2}" for i in range(5)]
     rows += [f"{i},oops,1" for i in range(25)]  # lines 7..31 are bad
     path = tmp_path / "bad.csv"
@@ -441,8 +493,8 @@ def test_bad_csv_rows_are_listed_by_line(open_window, prompts, tmp_path):
     assert_same_state(state(window), before)
 
 
-def test_data_set_csv_round_trip(open_window, tmp_path):
-    window, fc = open_window()
+def test_data_set_csv_round_trip(quiet, tmp_path):
+    window, fc, _ = quiet
     assert fc.export_data_csv(tmp_path / "data")
     back = load_csv(tmp_path / "data.csv")
     data = in_worker(window, lambda s: s.data)
@@ -451,9 +503,8 @@ def test_data_set_csv_round_trip(open_window, tmp_path):
     assert to_csv(back) == to_csv(data)
 
 
-def test_loss_history_csv_parses_back(open_window, qtbot, tmp_path):
-    window, fc = open_window()
-    train(qtbot, window, 3)
+def test_loss_history_csv_parses_back(quiet, tmp_path):
+    window, fc, _ = quiet
     assert fc.export_loss_csv(tmp_path / "loss.csv")
     back = np.array(read_history_csv((tmp_path / "loss.csv").read_text()))
     np.testing.assert_array_equal(back, np.array(in_worker(window, lambda s: s.history)))
@@ -461,10 +512,8 @@ def test_loss_history_csv_parses_back(open_window, qtbot, tmp_path):
 
 
 @pytest.mark.parametrize("method", ["export_boundary", "export_network"])
-def test_pictures_decode_and_are_not_blank(open_window, qtbot, tmp_path, method):
-    window, fc = open_window()
-    train(qtbot, window, 2)
-    settle(qtbot, window)
+def test_pictures_decode_and_are_not_blank(quiet, tmp_path, method):
+    window, fc, _ = quiet
     assert getattr(fc, f"{method}_png")(tmp_path / "picture.png")
     image = QImage(str(tmp_path / "picture.png"))
     assert not image.isNull() and image.width() > 100
@@ -477,15 +526,14 @@ def test_pictures_decode_and_are_not_blank(open_window, qtbot, tmp_path, method)
     assert len(list(root.iter())) > 20  # it holds drawing, not an empty page
 
 
-def test_picture_with_a_wrong_suffix_is_refused(open_window, prompts, tmp_path):
-    window, fc = open_window()
+def test_picture_with_a_wrong_suffix_is_refused(quiet, tmp_path):
+    window, fc, prompts = quiet
     assert not fc._export_picture(tmp_path / "plot.bmp", window.boundary_view, "x", ".png")
     assert ".png or .svg" in prompts.warnings[0][1]
 
 
-def test_model_exports_match_the_session(open_window, qtbot, tmp_path):
-    window, fc = open_window()
-    train(qtbot, window, 2)
+def test_model_exports_match_the_session(quiet, tmp_path):
+    window, fc, _ = quiet
     assert fc.export_python(tmp_path / "model.py")
     assert fc.export_javascript(tmp_path / "model.js")
     config, weights, biases = in_worker(window, lambda s: (s.config,
@@ -509,3 +557,45 @@ def test_failed_write_keeps_the_old_file(open_window, prompts, tmp_path):
     assert "Could not save x.json" in prompts.warnings[0][1]
     assert fc.path == tmp_path / "keep.json"
     assert (tmp_path / "keep.json").read_text() == before
+
+
+def test_drawing_for_regression_uses_the_value_box(open_window, qtbot):
+    window, fc = open_window(config=SessionConfig(problem="regression", dataset="plane",
+                                                  loss="auto"))
+    tools = fc.drawing.tools
+    assert tools.class_buttons == [] and not tools.value_box.isHidden()
+    tools.draw_button.click()
+    tools.value_box.setValue(0.75)
+    before = len(in_worker(window, lambda s: s.data.points))
+    click_plot(qtbot, window, 0.3, -0.2)
+    data = in_worker(window, lambda s: s.data)
+    assert len(data.points) == before + 1 and data.labels[-1] == 0.75
+    assert in_worker(window, lambda s: s.config.problem) == "regression"
+
+
+def test_the_autosave_timer_writes(open_window, qtbot, tmp_path):
+    window, fc = open_window()
+    train(qtbot, window, 1)
+    fc.autosaver.timer.timeout.emit()  # what the minute timer does
+    assert (tmp_path / "appdata" / "autosave.json").is_file()
+
+
+def test_headless_prompts_never_block():
+    prompts = files.Prompts(None)
+    assert prompts.headless()
+    assert prompts.ask_save_changes("x.json") == "discard"
+    assert prompts.ask_restore("today") is False
+    assert prompts.open_path("Open", "", "") == "" and prompts.save_path("Save", "", "") == ""
+
+
+def test_autosave_folder_follows_the_settings(tmp_path):
+    from PySide6.QtCore import QSettings
+
+    class Holder:
+        pass
+
+    holder = Holder()
+    holder.settings = Settings()
+    assert autosave.data_folder(holder) is None  # kept in memory: no autosave
+    holder.settings = Settings(QSettings(str(tmp_path / "n.ini"), QSettings.IniFormat))
+    assert autosave.data_folder(holder) == tmp_path
