@@ -82,28 +82,30 @@ SONAME_PACKAGES = {
 
 POSTINST = """\
 #!/bin/sh
-# Refresh the menu and icon caches so Neuroplay shows up at once.
+# Refresh the menu and icon caches so Neuroplay shows up at once. DPKG_ROOT is set when
+# dpkg installs into another root without chroot (--force-script-chrootless); else empty.
 set -e
 if [ "$1" = "configure" ]; then
     if command -v update-desktop-database >/dev/null 2>&1; then
-        update-desktop-database -q /usr/share/applications || true
+        update-desktop-database -q "$DPKG_ROOT/usr/share/applications" || true
     fi
     if command -v gtk-update-icon-cache >/dev/null 2>&1; then
-        gtk-update-icon-cache -q -t -f /usr/share/icons/hicolor || true
+        gtk-update-icon-cache -q -t -f "$DPKG_ROOT/usr/share/icons/hicolor" || true
     fi
 fi
 exit 0
 """
 POSTRM = """\
 #!/bin/sh
-# Drop Neuroplay from the menu and icon caches; dpkg has removed the files.
+# Drop Neuroplay from the menu and icon caches; dpkg has removed the files by now.
 set -e
 if [ "$1" = "remove" ] || [ "$1" = "purge" ]; then
     if command -v update-desktop-database >/dev/null 2>&1; then
-        update-desktop-database -q /usr/share/applications || true
+        update-desktop-database -q "$DPKG_ROOT/usr/share/applications" || true
     fi
-    if command -v gtk-update-icon-cache >/dev/null 2>&1; then
-        gtk-update-icon-cache -q -t -f /usr/share/icons/hicolor || true
+    if command -v gtk-update-icon-cache >/dev/null 2>&1 \\
+            && [ -d "$DPKG_ROOT/usr/share/icons/hicolor" ]; then
+        gtk-update-icon-cache -q -t -f "$DPKG_ROOT/usr/share/icons/hicolor" || true
     fi
 fi
 exit 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import configparser
 import importlib.util
+import io
 import os
 import shutil
 import subprocess
@@ -193,6 +194,41 @@ def test_deb_installs_launcher_menu_entry_icons_and_cache_scripts(built, install
         text = path.read_text()
         assert "update-desktop-database" in text and "gtk-update-icon-cache" in text
         assert "command -v" in text  # only when the tool is installed
+
+
+@on_debian
+@pytest.mark.packaging
+def test_dpkg_install_then_purge_leaves_nothing_behind(built, tmp_path):
+    """A real dpkg install and purge into a private root, maintainer scripts included."""
+    root = tmp_path / "root"
+    admin = root / "var/lib/dpkg"
+    for sub in ("info", "updates", "triggers"):
+        (admin / sub).mkdir(parents=True)
+    (admin / "status").touch()
+    # Chrootless: the scripts run here with DPKG_ROOT=root; Depends are not installed there.
+    dpkg = ["dpkg", f"--root={root}", "--force-script-chrootless", "--force-not-root",
+            "--force-depends", "--log=/dev/null"]
+    subprocess.run([*dpkg, "-i", str(built["deb"])], check=True, capture_output=True)
+    listing = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(built["deb"])],
+                             capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(listing)) as tar:
+        files = [m.name.lstrip("./") for m in tar.getmembers() if not m.isdir()]
+    assert all(os.path.lexists(root / f) for f in files)
+    icon_cache = root / "usr/share/icons/hicolor/icon-theme.cache"
+    caches = shutil.which("gtk-update-icon-cache") is not None
+    if caches:  # postinst refreshed the icon cache, and it lists our icon
+        assert b"neuroplay" in icon_cache.read_bytes()
+
+    subprocess.run([*dpkg, "--purge", "neuroplay"], check=True, capture_output=True)
+    left = [str(p.relative_to(root)) for p in root.rglob("*")
+            if not p.is_dir() and admin not in p.parents]
+    assert not any(os.path.lexists(root / f) for f in files)
+    # Only the shared caches stay, and they no longer mention Neuroplay.
+    assert set(left) <= {"usr/share/applications/mimeinfo.cache",
+                         "usr/share/icons/hicolor/icon-theme.cache"}
+    assert not (root / "opt/neuroplay").exists()
+    if caches and icon_cache.exists():
+        assert b"neuroplay" not in icon_cache.read_bytes()
 
 
 @on_debian
