@@ -29,7 +29,13 @@ from app.exports import ExportFailed, save_picture
 from engine.config import default_config
 from engine.datasets import CSVError, load_csv, to_csv
 from engine.export import history_csv, javascript_model, python_model
-from engine.io import SessionFileError, load_session, session_to_dict, write_atomic
+from engine.io import (
+    SessionFileError,
+    load_session,
+    session_json,
+    session_to_dict,
+    write_atomic,
+)
 from engine.session import TrainingSession
 
 APP_TITLE = "Neuroplay"
@@ -39,6 +45,7 @@ RECENT_KEY = "files/recent"
 FOLDER_KEY = "files/last_folder"
 SESSION_FILTER = "Neuroplay sessions (*.json);;All files (*)"
 CSV_FILTER = "CSV files (*.csv);;All files (*)"
+RESTORED = b"restored"  # the "saved" fingerprint of work restored after a crash
 EXPORTS = (  # (menu text, method name)
     ("Data set as CSV...", "export_data_csv"),
     ("Loss history as CSV...", "export_loss_csv"),
@@ -231,6 +238,8 @@ class FileController(QObject):
         return state_fingerprint(self._step, self._config, *self._params, self._data)
 
     def is_modified(self) -> bool:
+        if self._saved == RESTORED:
+            return True
         now = self.current_fingerprint()
         return now is not None and now != self._saved
 
@@ -321,7 +330,8 @@ class FileController(QObject):
         try:
             doc, fingerprint = self._in_worker(lambda s: (session_to_dict(s),
                                                            session_fingerprint(s)))
-            write_atomic(path, json.dumps(doc, separators=(",", ":"), allow_nan=False))
+            text, thinned = session_json(doc)
+            write_atomic(path, text)
         except TimeoutError as e:
             self._warn("Cannot save", f"Could not save {path.name}: {e}.")
             return False
@@ -333,7 +343,9 @@ class FileController(QObject):
         self._saved = self._autosaved = fingerprint
         self._remember(path)
         self._refresh_title()
-        self.window.banner.show_message(f"Saved {path.name}.", "info", 3000)
+        note = (f" The loss history was thinned by {thinned} rows to keep the file openable."
+                if thinned else "")
+        self.window.banner.show_message(f"Saved {path.name}.{note}", "info", 6000 if note else 3000)
         return True
 
     # ------------------------------------------------------------ recent files
@@ -478,7 +490,7 @@ class FileController(QObject):
                                                            session_fingerprint(s)))
             if fingerprint == self._autosaved and self.guard.autosave_path.exists():
                 return False
-            self.guard.write(json.dumps(doc, separators=(",", ":"), allow_nan=False))
+            self.guard.write(session_json(doc)[0])
         except (TimeoutError, OSError, ValueError) as e:
             self.window.banner.show_message(f"Autosave failed: {e}", "error", 6000)
             return False
@@ -511,7 +523,7 @@ class FileController(QObject):
             self._warn("Cannot restore", f"The autosaved session could not be read.\n{e}")
             return
         self._show_session(session, None)
-        self._saved = b""  # restored work is not in any file yet: offer to save it
+        self._saved = RESTORED  # restored work is not in any file yet: offer to save it
 
 
 def attach(window) -> FileController:
@@ -525,5 +537,7 @@ def attach(window) -> FileController:
 
 
 def open_path(window, path) -> bool:
-    """`neuroplay FILE`: open a session file in the window (app/main.py calls this)."""
-    return attach(window).open_path(path, confirm=False)
+    """`neuroplay FILE`: open a session file in the window (app/main.py calls this).
+
+    Work restored after a crash a moment ago is not dropped without asking."""
+    return attach(window).open_path(path)

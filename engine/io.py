@@ -260,8 +260,29 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def session_json(doc: dict, limit: int | None = None) -> tuple[str, int]:
+    """A session document as compact JSON of at most `limit` bytes (MAX_FILE_BYTES).
+
+    A very long loss history is thinned (evenly, keeping the first and last rows) so the
+    file can always be opened again; returns (text, how many history rows were left out).
+    """
+    limit = MAX_FILE_BYTES if limit is None else limit
+    text = json.dumps(doc, separators=(",", ":"), allow_nan=False)
+    rows = doc.get("history") or []
+    size = len(text.encode("utf-8"))
+    keep = len(rows)
+    while size > limit and keep > 2:
+        keep = max(2, int(keep * limit / size * 0.95))
+        index = np.unique(np.linspace(0, len(rows) - 1, keep).round().astype(np.int64))
+        thinned = dict(doc, history=[rows[i] for i in index])
+        text = json.dumps(thinned, separators=(",", ":"), allow_nan=False)
+        size = len(text.encode("utf-8"))
+        keep = len(index)
+    return text, len(rows) - keep
+
+
 def save_session(session, path: str | os.PathLike) -> None:
-    write_atomic(path, json.dumps(session_to_dict(session), separators=(",", ":")))
+    write_atomic(path, session_json(session_to_dict(session))[0])
 
 
 def read_json(path: str | os.PathLike, limit: int | None = None, what: str = "file"):

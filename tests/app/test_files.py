@@ -415,8 +415,14 @@ def test_restore_after_a_crash(open_window, qtbot, prompts, tmp_path):
     assert len(prompts.restore_asked) == 1
     assert_same_state(state(window), state_of_file(folder / "autosave.json"))
     assert (folder / "running.lock").read_text().split()[0] == str(os.getpid())
-    settle(qtbot, window)
     assert window.windowTitle() == "Untitled* — Neuroplay"  # not in a file yet
+    settle(qtbot, window)
+    assert window.windowTitle() == "Untitled* — Neuroplay"
+    # A file named on the command line must not silently replace the restored work.
+    save_session(TrainingSession(SessionConfig(dataset="xor")), tmp_path / "cli.json")
+    prompts.save_answers = ["cancel"]
+    assert not files.open_path(window, tmp_path / "cli.json")
+    assert in_worker(window, lambda s: s.config.dataset) == "custom"
 
 
 def test_no_restore_when_declined_or_when_the_owner_lives(open_window, prompts, tmp_path):

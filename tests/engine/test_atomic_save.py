@@ -3,6 +3,7 @@ session and CSV files give only the clear error."""
 
 import dataclasses
 import json
+import math
 import os
 import random
 import shutil
@@ -26,6 +27,7 @@ from engine.io import (
     load_session,
     make_custom_dataset,
     save_session,
+    session_json,
     session_to_dict,
     write_atomic,
 )
@@ -144,6 +146,26 @@ def test_drawn_points_keep_their_plot_range_and_class_count(tmp_path):
     del doc["data"]["extent"], doc["data"]["n_classes"]  # files without them still open
     (tmp_path / "old.json").write_text(json.dumps(doc))
     assert load_session(tmp_path / "old.json").data.extent == (-1.0, 1.0, -1.0, 1.0)
+
+
+def test_a_very_long_history_is_thinned_to_fit(tmp_path, monkeypatch):
+    import engine.io
+
+    s = TrainingSession(SessionConfig(n_points=20, hidden=(3,), activations=("tanh",)))
+    rows = [(float(i), float(i), 1.0 / (i + 1), math.nan, 0.5, math.nan) for i in range(20_000)]
+    s.history = rows
+    doc = session_to_dict(s)
+    text, dropped = session_json(doc)
+    assert dropped == 0 and json.loads(text)["history"] == doc["history"]
+    monkeypatch.setattr(engine.io, "MAX_FILE_BYTES", 200_000)
+    text, dropped = session_json(doc)
+    assert len(text.encode()) <= 200_000 and dropped > 0
+    save_session(s, tmp_path / "long.json")  # save_session thins the same way
+    t = load_session(tmp_path / "long.json")
+    assert len(t.history) == 20_000 - dropped
+    assert t.history[0][0] == 0 and t.history[-1][0] == 19_999  # first and last kept
+    steps = [r[0] for r in t.history]
+    assert steps == sorted(steps)
 
 
 def test_hostile_files_are_refused(tmp_path):
