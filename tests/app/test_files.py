@@ -605,3 +605,13 @@ def test_autosave_folder_follows_the_settings(tmp_path):
     assert autosave.data_folder(holder) is None  # kept in memory: no autosave
     holder.settings = Settings(QSettings(str(tmp_path / "n.ini"), QSettings.IniFormat))
     assert autosave.data_folder(holder) == tmp_path
+
+
+def test_a_huge_csv_is_refused_before_reading(quiet, tmp_path, monkeypatch):
+    import engine.datasets
+    monkeypatch.setattr(engine.datasets, "MAX_CSV_BYTES", 1000)
+    window, fc, prompts = quiet
+    path = tmp_path / "huge.csv"
+    path.write_text("x1,x2,label\n" + "0.5,0.5,1\n" * 200)
+    assert not fc.import_points(path)
+    assert "larger than" in prompts.warnings[0][1]
