@@ -12,6 +12,10 @@ import os
 import sys
 import time
 
+from app.main import limit_blas_threads
+
+limit_blas_threads()
+
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m app.screenshot",

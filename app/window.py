@@ -7,6 +7,8 @@ sends commands to the TrainingWorker, and draws the newest Frame the worker send
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import numpy as np
@@ -50,6 +52,7 @@ from engine.session import TrainingSession
 DEFAULT_SIZE = (1280, 800)
 MINIMUM_SIZE = (960, 640)
 INPUT_MAP_GRID = 24
+CHART_INTERVAL_S = 0.1  # the loss curve moves slowly; redrawing it costs a third of a frame
 SHORTCUTS = (("Space", "Play or pause"), ("Right arrow", "Train one more epoch"),
              ("R", "Reset the network"), ("F11", "Full screen"), ("Ctrl+Q", "Quit"))
 
@@ -74,6 +77,8 @@ class MainWindow(QMainWindow):
         self._info: SessionInfo | None = None
         self._last_frame: Frame | None = None
         self._pending: Frame | None = None
+        self._pending_history = None  # a Snapshot whose history rows the chart has not shown
+        self._chart_drawn_at = 0.0
         self._playing = False
         self._diverged_shown = False
         self.frames_drawn = 0
@@ -98,6 +103,9 @@ class MainWindow(QMainWindow):
         self.worker.error.connect(lambda text: self.banner.show_message(text, "error", 8000))
         self.worker.set_speed(self.playback.speed_value())
         self._restore_window_state()
+        app = QApplication.instance()
+        if app is not None:  # quitting without closing the window still ends the thread
+            app.aboutToQuit.connect(self.shutdown)
         self._worker_thread.start()
 
     @staticmethod
@@ -370,6 +378,7 @@ class MainWindow(QMainWindow):
         self.network_view.set_network(info.config.layer_sizes, list(info.config.features),
                                       self._input_maps(info))
         if info.reset:
+            self._pending_history = None
             self.loss_chart.clear()
             self._diverged_shown = False
             self.playback.epoch.set_text(format_epoch(0))
@@ -392,7 +401,7 @@ class MainWindow(QMainWindow):
     def _on_frame(self, frame: Frame) -> None:
         """Keep only the newest frame; draw it when the event loop is free."""
         if self._pending is not None:
-            self.loss_chart.show_snapshot(self._pending.snapshot)  # keep its history rows
+            self._queue_history(self._pending.snapshot)  # keep its history rows
         self._pending = frame
         QTimer.singleShot(0, self._draw_pending)
 
@@ -403,14 +412,19 @@ class MainWindow(QMainWindow):
         try:
             self._draw(frame)
         finally:
-            self.worker.frame_drawn()
+            # After the repaint the views just asked for (posted events run before timers).
+            QTimer.singleShot(0, self.worker.frame_drawn)
 
     def _draw(self, frame: Frame) -> None:
         snap = frame.snapshot
         self._last_frame = frame
         self.network_view.show_snapshot(snap)
         self.boundary_view.show_snapshot(snap)
-        self.loss_chart.show_snapshot(snap)
+        self._queue_history(snap)
+        now = time.perf_counter()
+        if not frame.playing or now - self._chart_drawn_at >= CHART_INTERVAL_S:
+            self._flush_history()
+            self._chart_drawn_at = now
         self.playback.show_numbers(snap, frame.steps_per_second, frame.playing)
         if snap.diverged and not self._diverged_shown:
             self._diverged_shown = True
@@ -421,6 +435,25 @@ class MainWindow(QMainWindow):
             if self.banner.kind() == "warning":
                 self.banner.hide_message()
         self.frames_drawn += 1
+
+    def _queue_history(self, snap) -> None:
+        """Collect a snapshot's history rows; the loss chart is redrawn a few times a second."""
+        pending = self._pending_history
+        if pending is not None and snap.history_start != pending.history_start + len(
+                pending.history):
+            self._flush_history()  # not a continuation (a reset): draw in order
+            pending = None
+        if pending is None:
+            self._pending_history = snap
+        else:
+            rows = np.concatenate([pending.history, snap.history])
+            self._pending_history = dataclasses.replace(snap, history=rows,
+                                                        history_start=pending.history_start)
+
+    def _flush_history(self) -> None:
+        if self._pending_history is not None:
+            self.loss_chart.show_snapshot(self._pending_history)
+            self._pending_history = None
 
     def _show_error(self, text: str) -> None:
         self.banner.show_message(text, "error", 8000)
@@ -468,6 +501,7 @@ class MainWindow(QMainWindow):
             view.set_palette(palette)
         self.banner.set_dark(self._dark)
         self.playback.set_dark(self._dark)
+        self.playback.fix_sizes()
 
     def toggle_fullscreen(self) -> None:
         if self.isFullScreen():

@@ -8,6 +8,12 @@ Training runs in chunks sized to a time budget, driven by a QTimer that lives in
 worker thread, so commands are applied between chunks and the worker's event loop stays
 responsive. At most one frame is emitted per display frame (about 60 per second), and
 only once the GUI has drawn the previous one, so a slow GUI never builds up a backlog.
+
+While the GUI draws a frame the worker does not train: both are Python threads, and
+running them at once makes each wait for the interpreter lock many times per frame (a
+frame took 140 ms that way on a busy machine). Instead they take turns: the worker trains
+for a budget sized so training keeps about TRAINING_SHARE of the time, then hands over a
+frame and sleeps until the GUI says it is drawn (or MAX_DRAW_WAIT_S passes).
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ from engine.snapshot import Snapshot
 
 FRAME_INTERVAL_S = 1 / 60
 CHUNK_BUDGET_S = 0.012  # training time per chunk: short enough to apply commands promptly
+TRAINING_SHARE = 0.7  # of the time while playing; drawing and snapshots get the rest
+MAX_TRAIN_BETWEEN_FRAMES_S = 0.1  # so even a slow GUI gets 10 frames a second
+MAX_DRAW_WAIT_S = 0.25  # train on if the GUI has not drawn a frame by then
 SLOW_TICK_MS = 16  # chunk timer interval when a speed limit is set
 
 # Fields grouped by what a reset means to the user.
@@ -110,6 +119,9 @@ class TrainingWorker(QObject):
         self._dirty = True
         self._gui_ready = True
         self._last_emit = 0.0
+        self._frame_started = 0.0
+        self._train_started = time.perf_counter()  # when the current stretch of training began
+        self._frame_cost = 0.005  # seconds from starting a snapshot to the GUI having drawn it
         self._chunk_timer: QTimer | None = None
         self._frame_timer: QTimer | None = None
         self._finished = False
@@ -216,7 +228,7 @@ class TrainingWorker(QObject):
     def _run_command(self, name: str, args: tuple) -> bool:
         session = self._session
         if name == "ack":
-            self._gui_ready = True
+            self._on_frame_drawn()
             return False
         if name in ("play", "pause", "toggle"):
             want = {"play": True, "pause": False}.get(name, not self._playing)
@@ -292,7 +304,7 @@ class TrainingWorker(QObject):
         self._playing = playing
         self._rate_window.clear()
         self._allowance = 0.0
-        self._last_tick = time.perf_counter()
+        self._last_tick = self._train_started = time.perf_counter()
         self._update_timer()
         self.playing_changed.emit(playing)
 
@@ -315,6 +327,11 @@ class TrainingWorker(QObject):
         if not self._playing:
             self._maybe_emit()
             return
+        if not self._gui_ready and self._waited_for_gui() < MAX_DRAW_WAIT_S:
+            self._chunk_timer.stop()  # the GUI is drawing: sleep until it says it is done
+            self._frame_timer.start(max(1, int((MAX_DRAW_WAIT_S - self._waited_for_gui())
+                                               * 1000)))
+            return
         n = self._chunk_size()
         if n > 0:
             try:
@@ -326,8 +343,27 @@ class TrainingWorker(QObject):
                 self._set_playing(False)
         self._maybe_emit()
 
+    def _waited_for_gui(self) -> float:
+        return time.perf_counter() - self._last_emit
+
+    def _on_frame_drawn(self) -> None:
+        if self._gui_ready:
+            return
+        self._gui_ready = True
+        now = time.perf_counter()
+        self._frame_cost = 0.7 * self._frame_cost + 0.3 * (now - self._frame_started)
+        self._train_started = now
+        self._update_timer()
+
+    def _training_budget(self) -> float:
+        """Seconds to train before the next frame: TRAINING_SHARE of each frame's cycle."""
+        share = TRAINING_SHARE / (1 - TRAINING_SHARE)
+        return min(max(FRAME_INTERVAL_S, share * self._frame_cost), MAX_TRAIN_BETWEEN_FRAMES_S)
+
     def _chunk_size(self) -> int:
-        by_time = max(1, int(CHUNK_BUDGET_S / max(self._seconds_per_step, 1e-7)))
+        left = self._training_budget() - (time.perf_counter() - self._train_started)
+        budget = min(CHUNK_BUDGET_S, max(left, 0.002))
+        by_time = max(1, int(budget / max(self._seconds_per_step, 1e-7)))
         by_time = min(by_time, 2 * self._last_chunk + 1)  # grow gently after a slow start
         now = time.perf_counter()
         limit = self._steps_per_second_limit
@@ -364,13 +400,25 @@ class TrainingWorker(QObject):
 
     @Slot()
     def _maybe_emit(self) -> None:
-        if self._finished or not self._dirty or not self._gui_ready:
+        """Send a frame when something changed, the GUI is ready, and it is time."""
+        if self._finished:
             return
-        wait = FRAME_INTERVAL_S - (time.perf_counter() - self._last_emit)
-        if wait > 0:
-            if self._frame_timer is not None and not self._frame_timer.isActive():
-                self._frame_timer.start(max(1, int(wait * 1000)))
+        if self._playing and not self._gui_ready:
+            self._update_timer()  # waited long enough for the GUI: train on meanwhile
             return
+        if not self._dirty or not self._gui_ready:
+            return
+        now = time.perf_counter()
+        if self._playing:
+            if now - self._train_started < self._training_budget():
+                return
+        else:
+            wait = FRAME_INTERVAL_S - (now - self._last_emit)
+            if wait > 0:
+                if self._frame_timer is not None and not self._frame_timer.isActive():
+                    self._frame_timer.start(max(1, int(wait * 1000)))
+                return
+        self._frame_started = now
         snap = self._session.snapshot(history_start=self._history_sent)
         self._history_sent = snap.history_start + len(snap.history)
         self._dirty = False

@@ -69,7 +69,9 @@ def speed_text(speed: float | None) -> str:
 
 
 def format_loss(value: float) -> str:
-    return "\u2014" if not math.isfinite(value) else f"{value:.3f}"
+    if not math.isfinite(value):
+        return "\u2014"
+    return f"{value:.3f}" if abs(value) < 1000 else f"{value:.3e}"
 
 
 def format_accuracy(value: float) -> str:
@@ -79,8 +81,9 @@ def format_accuracy(value: float) -> str:
 class Stat(QWidget):
     """A caption above a big number."""
 
-    def __init__(self, caption: str, tip: str, parent: QWidget | None = None):
+    def __init__(self, caption: str, tip: str, widest: str, parent: QWidget | None = None):
         super().__init__(parent)
+        self.widest = widest  # the widest text it will show: its width is fixed to that
         self.caption = QLabel(caption.upper())
         self.caption.setObjectName("statCaption")
         self.value = QLabel("\u2014")
@@ -94,6 +97,15 @@ class Stat(QWidget):
 
     def set_text(self, text: str) -> None:
         self.value.setText(text)
+
+    def fix_size(self) -> None:
+        """Fix the number's size, so new text never relayouts the window (which would
+        repaint all of it on every frame)."""
+        self.value.ensurePolished()
+        metrics = self.value.fontMetrics()
+        width = max(metrics.horizontalAdvance(self.widest),
+                    self.caption.sizeHint().width()) + 4
+        self.value.setFixedSize(width, metrics.height() + 2)
 
     def text(self) -> str:
         return self.value.text()
@@ -129,7 +141,6 @@ class PlaybackBar(QFrame):
         self.speed.setToolTip("Training speed, from one step a second to as fast as it goes")
         self.speed_label = QLabel(speed_text(None))
         self.speed_label.setObjectName("statValueSmall")
-        self.speed_label.setMinimumWidth(92)
         self.speed.valueChanged.connect(self._on_speed)
         speed_box = QVBoxLayout()
         speed_box.setSpacing(0)
@@ -141,12 +152,17 @@ class PlaybackBar(QFrame):
         speed_box.addWidget(speed_caption)
         speed_box.addLayout(speed_row)
 
-        self.epoch = Stat("Epoch", "Passes over the training data so far")
-        self.steps_per_second = Stat("Steps/s", "Training updates per second")
-        self.train_loss = Stat("Train loss", "Loss on the training points")
-        self.test_loss = Stat("Test loss", "Loss on the test points (not trained on)")
-        self.train_accuracy = Stat("Train acc.", "Share of training points classified right")
-        self.test_accuracy = Stat("Test acc.", "Share of test points classified right")
+        self.epoch = Stat("Epoch", "Passes over the training data so far", "0,000,000")
+        self.steps_per_second = Stat("Steps/s", "Training updates per second", "00,000")
+        self.train_loss = Stat("Train loss", "Loss on the training points", "0.000e+00")
+        self.test_loss = Stat("Test loss", "Loss on the test points (not trained on)",
+                              "0.000e+00")
+        self.train_accuracy = Stat("Train acc.", "Share of training points classified right",
+                                   "100.0%")
+        self.test_accuracy = Stat("Test acc.", "Share of test points classified right",
+                                  "100.0%")
+        self.stats = (self.epoch, self.steps_per_second, self.train_loss, self.test_loss,
+                      self.train_accuracy, self.test_accuracy)
         self.epoch.set_text(format_epoch(0))
 
         layout = QHBoxLayout(self)
@@ -158,8 +174,7 @@ class PlaybackBar(QFrame):
         layout.addSpacing(12)
         layout.addLayout(speed_box)
         layout.addStretch(1)
-        for stat in (self.epoch, self.steps_per_second, self.train_loss, self.test_loss,
-                     self.train_accuracy, self.test_accuracy):
+        for stat in self.stats:
             layout.addWidget(stat)
 
     def _button(self, tip: str, name: str, size: int) -> QToolButton:
@@ -170,6 +185,13 @@ class PlaybackBar(QFrame):
         button.setFixedSize(QSize(size, size))
         button.setFocusPolicy(Qt.NoFocus)  # Space belongs to play/pause, not the focused button
         return button
+
+    def fix_sizes(self) -> None:
+        """Call after the style sheet changes (fonts decide the sizes)."""
+        for stat in self.stats:
+            stat.fix_size()
+        self.speed_label.setFixedWidth(self.speed_label.fontMetrics().horizontalAdvance(
+            speed_text(1000)) + 8)
 
     def set_dark(self, dark: bool) -> None:
         """Icon colours for the theme (the play button stays white on blue)."""

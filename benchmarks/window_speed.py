@@ -1,0 +1,133 @@
+"""The whole window training live, offscreen: frames per second, training speed against
+the same session headless, and how late a 16 ms GUI timer fires (responsiveness).
+
+Network [2, 8, 8, 8, 8, 8, 8, 1] on 500 points. Targets: >= 30 frames/s, >= 70% of the
+headless steps/s, worst GUI timer delay <= 50 ms. Prints a table and writes
+benchmarks/results/window_speed.json. Run: python -m benchmarks.window_speed [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from app.main import limit_blas_threads  # noqa: E402
+
+limit_blas_threads()  # as the app does, for the window and the headless run alike
+
+import numpy as np  # noqa: E402
+from PySide6.QtCore import Qt, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from app.settings import Settings  # noqa: E402
+from app.window import MainWindow  # noqa: E402
+from benchmarks.common import print_table, write_json  # noqa: E402
+from engine.config import SessionConfig  # noqa: E402
+from engine.session import TrainingSession  # noqa: E402
+
+CONFIG = SessionConfig(n_points=500, hidden=(8,) * 6, activations=("tanh",) * 6)
+TIMER_MS = 16
+TARGETS = {"frames_per_second": 30.0, "training_ratio": 0.70, "worst_gui_delay_ms": 50.0}
+
+
+def headless_steps_per_second(seconds: float) -> float:
+    """Steps/s of the same session with no window, in chunks like the worker runs."""
+    session = TrainingSession(CONFIG)
+    session.step(50)  # warm up
+    start = time.perf_counter()
+    steps = 0
+    while time.perf_counter() - start < seconds:
+        steps += session.step(20)
+    return steps / (time.perf_counter() - start)
+
+
+class LatenessProbe:
+    """A 16 ms QTimer on the GUI thread that records how late each tick is."""
+
+    def __init__(self):
+        self.delays_ms: list[float] = []
+        self._last = None
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.PreciseTimer)
+        self.timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self.timer.start(TIMER_MS)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.delays_ms.append(max(0.0, (now - self._last) * 1000 - TIMER_MS))
+        self._last = now
+
+
+def windowed(app: QApplication, seconds: float) -> dict:
+    """Train in the shown window for `seconds`; measure frames, steps and GUI delays."""
+    window = MainWindow(config=CONFIG, settings=Settings())
+    window.resize(1280, 800)
+    window.show()
+    deadline = time.monotonic() + 30
+    while window.last_frame() is None and time.monotonic() < deadline:
+        app.processEvents()
+    window.play()
+    warm_until = time.monotonic() + 1.0
+    while time.monotonic() < warm_until:  # let the chunk size settle
+        app.processEvents()
+    probe = LatenessProbe()
+    steps0 = window.run_in_worker(lambda s: s.step_count)
+    frames0 = window.frames_drawn
+    start = time.perf_counter()
+    probe.start()
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.001)  # an idle GUI thread sleeps in its event loop; so do we
+    elapsed = time.perf_counter() - start
+    frames = window.frames_drawn - frames0
+    steps = window.run_in_worker(lambda s: s.step_count) - steps0
+    probe.timer.stop()
+    window.close()
+    delays = np.array(probe.delays_ms[1:] or [0.0])
+    return {"frames_per_second": frames / elapsed, "steps_per_second": steps / elapsed,
+            "worst_gui_delay_ms": float(delays.max()),
+            "p99_gui_delay_ms": float(np.percentile(delays, 99)),
+            "timer_ticks": int(delays.size), "seconds": elapsed}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args(argv)
+    app = QApplication.instance() or QApplication([])
+    headless = headless_steps_per_second(min(args.seconds, 5.0))
+    live = windowed(app, args.seconds)
+    ratio = live["steps_per_second"] / headless
+    rows = [
+        ("frames drawn per second", live["frames_per_second"], ">= 30",
+         live["frames_per_second"] >= TARGETS["frames_per_second"]),
+        ("training steps/s, window", live["steps_per_second"], "", None),
+        ("training steps/s, headless", headless, "", None),
+        ("window / headless", ratio, ">= 0.70", ratio >= TARGETS["training_ratio"]),
+        ("worst GUI timer delay (ms)", live["worst_gui_delay_ms"], "<= 50",
+         live["worst_gui_delay_ms"] <= TARGETS["worst_gui_delay_ms"]),
+        ("99th percentile delay (ms)", live["p99_gui_delay_ms"], "", None),
+    ]
+    print(f"Window training {CONFIG.layer_sizes} on {CONFIG.n_points} points, "
+          f"{live['seconds']:.1f} s")
+    print_table(["measure", "value", "target", "met"],
+                [(name, value, target, "" if met is None else ("yes" if met else "NO"))
+                 for name, value, target, met in rows])
+    write_json("window_speed", {
+        "network": list(CONFIG.layer_sizes), "points": CONFIG.n_points,
+        "headless_steps_per_second": headless, "training_ratio": ratio,
+        "targets": TARGETS, **live,
+    })
+
+
+if __name__ == "__main__":
+    main()
