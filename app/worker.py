@@ -36,8 +36,9 @@ from engine.snapshot import Snapshot
 FRAME_INTERVAL_S = 1 / 60
 CHUNK_BUDGET_S = 0.012  # training time per chunk: short enough to apply commands promptly
 TRAINING_SHARE = 0.7  # of the time while playing; drawing and snapshots get the rest
-MAX_TRAIN_BETWEEN_FRAMES_S = 0.1  # so even a slow GUI gets 10 frames a second
+MAX_TRAIN_BETWEEN_FRAMES_S = 0.05  # so even a slow GUI gets about 10 frames a second
 MAX_DRAW_WAIT_S = 0.25  # train on if the GUI has not drawn a frame by then
+TAKE_TURNS = True  # False: train while the GUI draws (benchmarks compare the two)
 SLOW_TICK_MS = 16  # chunk timer interval when a speed limit is set
 
 # Fields grouped by what a reset means to the user.
@@ -327,7 +328,7 @@ class TrainingWorker(QObject):
         if not self._playing:
             self._maybe_emit()
             return
-        if not self._gui_ready and self._waited_for_gui() < MAX_DRAW_WAIT_S:
+        if TAKE_TURNS and not self._gui_ready and self._waited_for_gui() < MAX_DRAW_WAIT_S:
             self._chunk_timer.stop()  # the GUI is drawing: sleep until it says it is done
             self._frame_timer.start(max(1, int((MAX_DRAW_WAIT_S - self._waited_for_gui())
                                                * 1000)))
@@ -404,12 +405,13 @@ class TrainingWorker(QObject):
         if self._finished:
             return
         if self._playing and not self._gui_ready:
-            self._update_timer()  # waited long enough for the GUI: train on meanwhile
+            if TAKE_TURNS:
+                self._update_timer()  # waited long enough for the GUI: train on meanwhile
             return
         if not self._dirty or not self._gui_ready:
             return
         now = time.perf_counter()
-        if self._playing:
+        if self._playing and TAKE_TURNS:
             if now - self._train_started < self._training_budget():
                 return
         else:

@@ -2,7 +2,8 @@
 the same session headless, and how late a 16 ms GUI timer fires (responsiveness).
 
 Network [2, 8, 8, 8, 8, 8, 8, 1] on 500 points. Targets: >= 30 frames/s, >= 70% of the
-headless steps/s, worst GUI timer delay <= 50 ms. Prints a table and writes
+headless steps/s, worst GUI timer delay <= 50 ms. Also measured for comparison, for half
+the time: the worker training while the GUI draws (app.worker.TAKE_TURNS = False). Prints a table and writes
 benchmarks/results/window_speed.json. Run: python -m benchmarks.window_speed [--seconds 10]
 """
 
@@ -24,6 +25,7 @@ import numpy as np  # noqa: E402
 from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from app import worker as training_worker  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from app.window import MainWindow  # noqa: E402
 from benchmarks.common import print_table, write_json  # noqa: E402
@@ -105,6 +107,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication([])
     headless = headless_steps_per_second(min(args.seconds, 5.0))
+    training_worker.TAKE_TURNS = False
+    parallel = windowed(app, args.seconds / 2)
+    training_worker.TAKE_TURNS = True
     live = windowed(app, args.seconds)
     ratio = live["steps_per_second"] / headless
     rows = [
@@ -116,6 +121,9 @@ def main(argv: list[str] | None = None) -> None:
         ("worst GUI timer delay (ms)", live["worst_gui_delay_ms"], "<= 50",
          live["worst_gui_delay_ms"] <= TARGETS["worst_gui_delay_ms"]),
         ("99th percentile delay (ms)", live["p99_gui_delay_ms"], "", None),
+        ("without turns: frames/s", parallel["frames_per_second"], "", None),
+        ("without turns: window / headless", parallel["steps_per_second"] / headless, "", None),
+        ("without turns: worst delay (ms)", parallel["worst_gui_delay_ms"], "", None),
     ]
     print(f"Window training {CONFIG.layer_sizes} on {CONFIG.n_points} points, "
           f"{live['seconds']:.1f} s")
@@ -126,6 +134,8 @@ def main(argv: list[str] | None = None) -> None:
         "network": list(CONFIG.layer_sizes), "points": CONFIG.n_points,
         "headless_steps_per_second": headless, "training_ratio": ratio,
         "targets": TARGETS, **live,
+        "without_turns": {**parallel,
+                          "training_ratio": parallel["steps_per_second"] / headless},
     })
 
 
