@@ -3,8 +3,9 @@ the same session headless, and how late a 16 ms GUI timer fires (responsiveness)
 
 Network [2, 8, 8, 8, 8, 8, 8, 1] on 500 points. Targets: >= 30 frames/s, >= 70% of the
 headless steps/s, worst GUI timer delay <= 50 ms. Also measured for comparison, for half
-the time: the worker training while the GUI draws (app.worker.TAKE_TURNS = False). Prints a table and writes
-benchmarks/results/window_speed.json. Run: python -m benchmarks.window_speed [--seconds 10]
+the time: the worker training while the GUI draws (app.worker.TAKE_TURNS = False).
+Prints a table and writes benchmarks/results/window_speed.json.
+Run: python -m benchmarks.window_speed [--seconds 10]
 """
 
 from __future__ import annotations
