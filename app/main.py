@@ -46,6 +46,19 @@ def _optional_module(name: str):
     return importlib.import_module(name)
 
 
+# Features built on the window, each added by a function of its module when present:
+# the File menu (with the drawing tools and autosave) and the classroom (lessons, explainer).
+FEATURES = (("app.files", "attach"), ("app.classroom", "attach"))
+
+
+def attach_features(window, features=FEATURES) -> None:
+    """Add the optional features, (module, function) pairs, to a new MainWindow."""
+    for module_name, function in features:
+        module = _optional_module(module_name)
+        if module is not None:
+            getattr(module, function)(window)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
 
@@ -75,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.reset_settings:
         settings.clear()
     window = MainWindow(settings=settings)
+    attach_features(window)
     window.show()
 
     if args.file:

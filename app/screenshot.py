@@ -12,7 +12,7 @@ import os
 import sys
 import time
 
-from app.main import limit_blas_threads
+from app.main import attach_features, limit_blas_threads
 
 limit_blas_threads()
 
@@ -21,7 +21,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m app.screenshot",
                                      description="Save a screenshot of the Neuroplay window.")
     parser.add_argument("out", help="where to write the PNG")
-    parser.add_argument("--steps", type=int, default=400, help="training steps first")
+    parser.add_argument("--steps", type=int, default=600, help="training steps first")
     parser.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT")
     parser.add_argument("--dark", action="store_true", help="use the dark theme")
     args = parser.parse_args(argv)
@@ -35,7 +35,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def take_screenshot(out: str, steps: int = 400, size: tuple[int, int] = (1280, 800),
+def take_screenshot(out: str, steps: int = 600, size: tuple[int, int] = (1280, 800),
                     dark: bool = False, timeout_s: float = 60.0) -> str:
     """Build the window with the default session, train `steps` steps, save it to `out`."""
     from PySide6.QtWidgets import QApplication
@@ -47,6 +47,8 @@ def take_screenshot(out: str, steps: int = 400, size: tuple[int, int] = (1280, 8
     settings = Settings()  # in memory: the screenshot never changes saved settings
     settings.save_bool("dark", dark)
     window = MainWindow(settings=settings)
+    # What a user sees, without the File menu's autosave and questions on closing.
+    attach_features(window, (("app.draw_tools", "attach_drawing"), ("app.classroom", "attach")))
     window.resize(*size)
     window.show()
     try:

@@ -265,6 +265,16 @@ class MainWindow(QMainWindow):
         self._show_config(self._config)
         self.worker.load_session(session)
 
+    def set_control_group_visible(self, group: str, visible: bool) -> None:
+        """Show or hide a group of controls: "data", "features", "network", "training",
+        or a group of hyperparameter rows ("optimizer", "loss", "regularization", ...)."""
+        panels = {"data": self.data_panel, "features": self.features_panel,
+                  "network": self.network_panel, "training": self.training_panel}
+        if group in panels:
+            panels[group].setVisible(visible)
+        else:
+            self.training_panel.set_rows_visible(group, visible)
+
     def run_in_worker(self, fn, timeout_s: float = 30.0):
         """fn(session) run on the worker thread between chunks; returns its result."""
         try:

@@ -71,7 +71,7 @@ def speed_text(speed: float | None) -> str:
 def format_loss(value: float) -> str:
     if not math.isfinite(value):
         return "\u2014"
-    return f"{value:.3f}" if abs(value) < 1000 else f"{value:.3e}"
+    return f"{value:.3f}" if abs(value) < 1000 else f"{value:.2g}"
 
 
 def format_accuracy(value: float) -> str:
@@ -154,9 +154,9 @@ class PlaybackBar(QFrame):
 
         self.epoch = Stat("Epoch", "Passes over the training data so far", "0,000,000")
         self.steps_per_second = Stat("Steps/s", "Training updates per second", "00,000")
-        self.train_loss = Stat("Train loss", "Loss on the training points", "0.000e+00")
+        self.train_loss = Stat("Train loss", "Loss on the training points", "000.000")
         self.test_loss = Stat("Test loss", "Loss on the test points (not trained on)",
-                              "0.000e+00")
+                              "000.000")
         self.train_accuracy = Stat("Train acc.", "Share of training points classified right",
                                    "100.0%")
         self.test_accuracy = Stat("Test acc.", "Share of test points classified right",

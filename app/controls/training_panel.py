@@ -40,6 +40,14 @@ _MOMENTUM_TIPS = {
 class TrainingPanel(QGroupBox):
     """Emits changed(dict) with the hyperparameters the user changed; errors go to invalid."""
 
+    # Rows that show and hide together (lessons hide what they do not need).
+    ROW_GROUPS = {
+        "problem": ("problem",), "learning_rate": ("learning_rate",),
+        "optimizer": ("optimizer", "momentum"), "batch_size": ("batch_size",),
+        "loss": ("loss",), "regularization": ("regularization", "regularization_rate"),
+        "schedule": ("schedule", "schedule_steps"), "initialisation": ("init", "init_seed"),
+    }
+
     changed = Signal(dict)
     invalid = Signal(str)
 
@@ -115,6 +123,15 @@ class TrainingPanel(QGroupBox):
         form.addRow("Initialisation", self.init)
         form.addRow("Init seed", _row(self.init_seed, self.new_seed))
         self.set_config(SessionConfig())
+
+    def set_rows_visible(self, group: str, visible: bool) -> None:
+        """Show or hide the rows of `group` (a key of ROW_GROUPS)."""
+        if group not in self.ROW_GROUPS:
+            raise ValueError(f"unknown hyperparameter group {group!r}; "
+                             f"choose one of {', '.join(self.ROW_GROUPS)}")
+        form = self.layout()
+        for name in self.ROW_GROUPS[group]:
+            form.setRowVisible(getattr(self, name), visible)
 
     def set_config(self, config: SessionConfig) -> None:
         """Show `config` without emitting `changed`."""

@@ -452,3 +452,55 @@ def test_load_session_shows_it(window, qtbot):
     assert window.network_panel.layer_count.text() == "1 hidden layer"
     assert window.data_panel._buttons["circles"].isChecked()
     assert window.file_menu.title() == "&File"
+
+
+def test_lessons_can_hide_control_groups(window):
+    window.set_control_group_visible("regularization", False)
+    form = window.training_panel.layout()
+    assert not form.isRowVisible(window.training_panel.regularization)
+    assert not form.isRowVisible(window.training_panel.regularization_rate)
+    assert form.isRowVisible(window.training_panel.loss)
+    window.set_control_group_visible("data", False)
+    assert window.data_panel.isHidden()
+    window.set_control_group_visible("data", True)
+    window.set_control_group_visible("regularization", True)
+    assert not window.data_panel.isHidden()
+    assert form.isRowVisible(window.training_panel.regularization_rate)
+    with pytest.raises(ValueError, match="unknown hyperparameter group"):
+        window.set_control_group_visible("colours", False)
+
+
+def test_command_line():
+    from app.main import _optional_module, parse_args
+
+    args = parse_args(["lesson.neuroplay", "--reset-settings"])
+    assert (args.file, args.reset_settings, args.smoke_test) == ("lesson.neuroplay", True, False)
+    assert parse_args(["--smoke-test"]).smoke_test
+    assert _optional_module("app.no_such_module") is None
+    assert _optional_module("app.settings").Settings is Settings
+
+
+def test_screenshot_saves_a_picture_of_the_trained_window(tmp_path, qapp):
+    from PySide6.QtGui import QImage
+
+    from app.screenshot import take_screenshot
+
+    out = take_screenshot(str(tmp_path / "shot.png"), steps=50, size=(1024, 700))
+    image = QImage(out)
+    assert (image.width(), image.height()) == (1024, 700)
+    assert has_colour(image, get_palette().class_color(0))
+    assert has_colour(image, get_palette().class_color(1))
+
+
+def test_speed_slider_slows_training(window, qtbot):
+    slider = window.playback.speed
+    slider.setFocus()
+    while slider.value() > 2:  # 10 steps a second
+        qtbot.keyClick(slider, Qt.Key_Left)
+    assert window.playback.speed_label.text() == "10 steps/s"
+    qtbot.mouseClick(window.playback.play_button, Qt.LeftButton)
+    until(qtbot, lambda: frame_step(window) >= 3)
+    qtbot.mouseClick(window.playback.play_button, Qt.LeftButton)
+    until(qtbot, lambda: not window.is_playing())
+    # At full speed this many frames would hold hundreds of steps.
+    assert session(window, lambda s: s.step_count) < 100
