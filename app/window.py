@@ -13,11 +13,13 @@ import time
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import numpy as np
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction, QCursor, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractSlider,
     QApplication,
     QCheckBox,
+    QComboBox,
     QFrame,
     QGroupBox,
     QHBoxLayout,
@@ -57,6 +59,7 @@ INPUT_MAP_GRID = 24
 # moves slowly, and the diagram's weight lines are half the cost of a frame.
 CHART_INTERVAL_S = 0.1
 NETWORK_INTERVAL_S = float(os.environ.get("NEUROPLAY_NETWORK_INTERVAL", 1 / 15))
+ARROW_KEYS = (Qt.Key_Left, Qt.Key_Right, Qt.Key_Up, Qt.Key_Down)
 SHORTCUTS = (("Space", "Play or pause"), ("Right arrow", "Train one more epoch"),
              ("R", "Reset the network"), ("F11", "Full screen"), ("Ctrl+Q", "Quit"))
 
@@ -66,6 +69,16 @@ def divergence_text(step: int, learning_rate: float) -> str:
     suggestion = min(0.03, learning_rate / 10) if learning_rate > 0 else 0.03
     return (f"Training diverged at step {step}: the loss became infinite. "
             f"Lower the learning rate (try {suggestion:g}) and press Reset.")
+
+
+class ArrowKeysStayHere(QObject):
+    """Lets a focused slider or combo box keep the arrow keys (Right is also "step")."""
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.ShortcutOverride and event.key() in ARROW_KEYS:
+            event.accept()  # deliver the key to the widget, not to the shortcut
+            return True
+        return super().eventFilter(watched, event)
 
 
 class MainWindow(QMainWindow):
@@ -95,6 +108,7 @@ class MainWindow(QMainWindow):
         self.resize(*DEFAULT_SIZE)
 
         self._build_widgets()
+        self._arrow_filter = ArrowKeysStayHere(self)
         self._build_menus()
         self._connect_controls()
         self._show_config(self._config)
@@ -111,6 +125,7 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:  # quitting without closing the window still ends the thread
             app.aboutToQuit.connect(self.shutdown)
+            app.focusChanged.connect(self._on_focus_changed)
         self._worker_thread.start()
 
     @staticmethod
@@ -253,6 +268,11 @@ class MainWindow(QMainWindow):
         self.log_scale.toggled.connect(self._on_log_scale)
         self.network_view.weight_edit_requested.connect(self.edit_weight)
         self.network_view.bias_edit_requested.connect(self.edit_bias)
+
+    def _on_focus_changed(self, _old, new) -> None:
+        # Installing twice is harmless: Qt keeps one filter per object.
+        if isinstance(new, QAbstractSlider | QComboBox) and self.isAncestorOf(new):
+            new.installEventFilter(self._arrow_filter)
 
     # ------------------------------------------------------------ public API
     def session_config(self) -> SessionConfig:

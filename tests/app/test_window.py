@@ -141,6 +141,7 @@ def test_loss_chart_and_numbers_follow_training(window, qtbot):
     play_some(qtbot, window, epochs=5)
     final = session(window, lambda s: (s.step_count, np.array(s.history)))
     until(qtbot, lambda: frame_step(window) == final[0])
+    until(qtbot, lambda: len(window.loss_chart.history) == len(final[1]))
     np.testing.assert_array_equal(window.loss_chart.history, final[1])
     snap = window.last_frame().snapshot
     assert window.playback.train_loss.text() == f"{snap.train_loss:.3f}"
@@ -504,3 +505,12 @@ def test_speed_slider_slows_training(window, qtbot):
     until(qtbot, lambda: not window.is_playing())
     # At full speed this many frames would hold hundreds of steps.
     assert session(window, lambda s: s.step_count) < 100
+
+
+def test_right_arrow_moves_a_focused_slider_not_training(window, qtbot):
+    slider = window.data_panel.noise
+    slider.setFocus()
+    before = slider.value()
+    qtbot.keyClick(slider, Qt.Key_Right)
+    assert slider.value() == before + 1
+    assert session(window, lambda s: (s.config.noise, s.step_count)) == ((before + 1) / 100, 0)
