@@ -19,7 +19,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtGui import QGuiApplication, QImage  # noqa: E402
+from PySide6.QtGui import QImage  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 ICONS = ROOT / "resources" / "icons"
@@ -38,9 +38,10 @@ def load_make_icons():
     return module
 
 
-@pytest.fixture(scope="module")
-def gui():
-    return QGuiApplication.instance() or QGuiApplication([])
+@pytest.fixture
+def gui(qapp):
+    """pytest-qt's QApplication: a QGuiApplication here would break later widget tests."""
+    return qapp
 
 
 def pixels(image: QImage) -> np.ndarray:

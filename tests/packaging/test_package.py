@@ -21,7 +21,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtGui import QGuiApplication, QImage  # noqa: E402
+from PySide6.QtGui import QImage  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 DESKTOP = ROOT / "resources" / "neuroplay.desktop"
@@ -172,14 +172,13 @@ def test_deb_control_fields(built):
 
 @on_debian
 @pytest.mark.packaging
-def test_deb_installs_launcher_menu_entry_icons_and_cache_scripts(built, installed, tmp_path):
+def test_deb_installs_launcher_menu_entry_icons_and_cache_scripts(built, installed, tmp_path,
+                                                                   qapp):
     launcher = installed / "usr/bin/neuroplay"
     assert os.readlink(launcher) == "/opt/neuroplay/neuroplay"
     assert os.access(installed / "opt/neuroplay/neuroplay", os.X_OK)
     desktop = installed / "usr/share/applications/neuroplay.desktop"
     assert read_desktop(desktop) == read_desktop(DESKTOP)
-    app = QGuiApplication.instance() or QGuiApplication([])
-    assert app is not None
     for size in (16, 32, 48, 64, 128, 256, 512):
         image = QImage(str(installed / f"usr/share/icons/hicolor/{size}x{size}/apps/neuroplay.png"))
         assert (image.width(), image.height()) == (size, size)
@@ -260,6 +259,25 @@ def test_bundle_leaves_out_what_the_app_does_not_use(installed):
                    for n in names)
     assert "libQt6OpenGL.so.6" in names  # pyqtgraph 0.14 needs QtOpenGL
     assert "libqxcb.so" in names and "libqwayland.so" in names and "libqoffscreen.so" in names
+
+
+@on_debian
+@pytest.mark.packaging
+def test_frozen_archive_has_every_app_module_and_no_unused_stdlib(installed):
+    from PyInstaller.archive.readers import CArchiveReader
+
+    executable = CArchiveReader(str(installed / "opt/neuroplay/neuroplay"))
+    pyz_name = next(name for name, entry in executable.toc.items() if entry[-1] == "z")
+    modules = set(executable.open_embedded_archive(pyz_name).toc)
+    # Every module of the source tree, including those app.main imports by name only.
+    for package in ("app", "engine"):
+        for path in (ROOT / package).rglob("*.py"):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            assert name in modules, f"{name} is missing from the frozen app"
+    for unused in ("tkinter", "unittest", "pydoc_data", "PySide6.QtQml", "PySide6.QtNetwork"):
+        assert unused not in modules, unused
+    assert "pyqtgraph" in modules and "numpy" in modules
 
 
 @on_debian
