@@ -1,6 +1,7 @@
 """`neuroplay --smoke-test [--screenshot PATH]`: prove an install works, end to end.
 
-Opens the real window (offscreen when there is no display), trains a few hundred steps
+Opens the real window with the features `neuroplay` adds to it (File menu, classroom),
+offscreen when there is no display, trains a few hundred steps
 through the window's training worker, draws, saves a screenshot, checks the picture is
 not blank, prints the time from launch to the first drawn frame and exits 0. Any failure
 exits 1 with the reason on stderr. Never reads or writes the user's saved settings.
@@ -98,6 +99,7 @@ def smoke_test(screenshot: str | None) -> dict:
     from PySide6.QtWidgets import QApplication
 
     from app.icon import app_icon
+    from app.main import attach_features
     from app.settings import Settings
     from app.window import MainWindow
 
@@ -111,6 +113,7 @@ def smoke_test(screenshot: str | None) -> dict:
         raise SmokeFailure("the app icon did not load (resources/icons missing)")
     app.setWindowIcon(icon)
     window = MainWindow(settings=Settings())  # in-memory settings: the user's stay untouched
+    attach_features(window)
     try:
         window.show()
         wait_until(app, lambda: window.last_frame() is not None, "the first frame")
@@ -139,6 +142,9 @@ def smoke_test(screenshot: str | None) -> dict:
         if not image.save(path):
             raise SmokeFailure(f"could not write the screenshot to {path}")
     finally:
+        files = getattr(window, "files", None)
+        if files is not None and hasattr(files, "finish"):
+            files.finish()  # a smoke run has nothing to save: skip the unsaved-changes question
         window.close()
         if window.worker_running():
             raise SmokeFailure("the training thread did not stop when the window closed")

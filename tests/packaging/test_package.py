@@ -263,6 +263,17 @@ def test_bundle_leaves_out_what_the_app_does_not_use(installed):
 
 @on_debian
 @pytest.mark.packaging
+def test_bundle_carries_every_resource(installed):
+    # engine/lessons.py and app/icon.py find these next to the code, source or frozen.
+    bundled = installed / "opt/neuroplay/_internal/resources"
+    source = ROOT / "resources"
+    wanted = {p.relative_to(source) for p in source.rglob("*") if p.is_file()
+              and not p.name.startswith("screenshot")}
+    assert wanted and wanted <= {p.relative_to(bundled) for p in bundled.rglob("*")}
+
+
+@on_debian
+@pytest.mark.packaging
 def test_frozen_archive_has_every_app_module_and_no_unused_stdlib(installed):
     from PyInstaller.archive.readers import CArchiveReader
 
