@@ -53,7 +53,7 @@ from engine.features import feature_matrix
 from engine.session import TrainingSession
 
 DEFAULT_SIZE = (1280, 800)
-MINIMUM_SIZE = (960, 640)
+MINIMUM_SIZE = (1000, 640)
 INPUT_MAP_GRID = 24
 # While playing, the costly views are redrawn less often than the boundary: the loss curve
 # moves slowly, and the diagram's weight lines are half the cost of a frame.
@@ -172,8 +172,6 @@ class MainWindow(QMainWindow):
         self.control_scroll.setWidgetResizable(True)
         self.control_scroll.setFrameShape(QFrame.NoFrame)
         self.control_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        scrollbar = self.control_scroll.verticalScrollBar().sizeHint().width()
-        self.control_scroll.setMinimumWidth(controls.minimumSizeHint().width() + scrollbar)
 
         network_group = QGroupBox("Network")
         network_layout = QVBoxLayout(network_group)
@@ -539,6 +537,11 @@ class MainWindow(QMainWindow):
         self.banner.set_dark(self._dark)
         self.playback.set_dark(self._dark)
         self.playback.fix_sizes()
+        # Sizes depend on the style sheet's fonts and padding: fit the column to them.
+        controls = self.control_scroll.widget()
+        controls.ensurePolished()
+        scrollbar = self.control_scroll.verticalScrollBar().sizeHint().width()
+        self.control_scroll.setMinimumWidth(controls.minimumSizeHint().width() + scrollbar)
 
     def toggle_fullscreen(self) -> None:
         if self.isFullScreen():

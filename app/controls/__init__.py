@@ -140,7 +140,7 @@ QScrollArea#controlScroll, QWidget#controlColumn, QScrollArea#layerScroll,
 QWidget#layerStrip {{ background: transparent; }}
 QFrame#playbackBar {{ border-bottom: 1px solid {line}; }}
 QLabel#statCaption {{ color: {muted}; font-size: 8pt; }}
-QLabel#statValue {{ font-size: 16pt; }}
+QLabel#statValue {{ font-size: 15pt; }}
 QLabel#statValueSmall {{ font-size: 10pt; }}
 QLabel#layerCount {{ font-weight: 600; }}
 QLabel#cardTitle {{ color: {muted}; font-size: 8pt; }}

@@ -31,9 +31,10 @@ from engine.config import (
 )
 from engine.datasets import make_dataset
 
-SHORT_LABELS = {"checkerboard": "Checkers", "multi_gaussian": "Hills"}  # fit a thumbnail
+# Names short enough for a thumbnail (tooltips give the full name).
+SHORT_LABELS = {"moons": "Moons", "checkerboard": "Checkers", "multi_gaussian": "Hills"}
 MULTICLASS_DATASETS = ("gaussians", "spiral")  # the sets whose class count can change
-THUMBNAIL_SIZE = 48
+THUMBNAIL_SIZE = 44
 MIN_POINTS_SHOWN = 10
 
 
@@ -95,7 +96,7 @@ class DataPanel(QGroupBox):
             button.setText(SHORT_LABELS.get(name, DATASET_LABELS[name]))
             button.setToolTip(f"Use the {DATASET_LABELS[name].lower()} data set")
             button.setAutoRaise(True)
-            button.setFixedWidth(THUMBNAIL_SIZE + 24)
+            button.setFixedWidth(THUMBNAIL_SIZE + 22)
             button.setObjectName(f"dataset_{name}")
             button.clicked.connect(lambda _c=False, n=name: self._emit(dataset=n))
             self._group.addButton(button)

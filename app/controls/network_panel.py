@@ -104,14 +104,14 @@ class NetworkPanel(QWidget):
         header.addWidget(self.add_layer)
         header.addWidget(self.layer_count)
         header.addStretch(1)
-        options = QHBoxLayout()
-        options.setSpacing(6)
-        options.addWidget(QLabel("Activation"))
-        options.addWidget(self.all_activations, 1)
-        options.addSpacing(8)
-        options.addWidget(QLabel("Output"))
-        options.addWidget(self.output_activation, 1)
-        options.addStretch(1)
+        options = QGridLayout()
+        options.setHorizontalSpacing(8)
+        options.setVerticalSpacing(4)
+        options.addWidget(QLabel("Activation"), 0, 0)
+        options.addWidget(self.all_activations, 0, 1)
+        options.addWidget(QLabel("Output"), 1, 0)
+        options.addWidget(self.output_activation, 1, 1)
+        options.setColumnStretch(2, 1)
 
         self._cards: list[LayerCard] = []
         # Cards wrap onto more rows when the column is narrow: no sideways scrolling.

@@ -90,7 +90,7 @@ class Stat(QWidget):
         self.value.setObjectName("statValue")
         self.setToolTip(tip)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 0, 8, 0)
+        layout.setContentsMargins(6, 0, 6, 0)
         layout.setSpacing(0)
         layout.addWidget(self.caption)
         layout.addWidget(self.value)
@@ -137,7 +137,7 @@ class PlaybackBar(QFrame):
         self.speed.setRange(0, len(SPEEDS) - 1)
         self.speed.setPageStep(1)
         self.speed.setValue(len(SPEEDS) - 1)
-        self.speed.setFixedWidth(120)
+        self.speed.setFixedWidth(100)
         self.speed.setToolTip("Training speed, from one step a second to as fast as it goes")
         self.speed_label = QLabel(speed_text(None))
         self.speed_label.setObjectName("statValueSmall")
@@ -152,7 +152,7 @@ class PlaybackBar(QFrame):
         speed_box.addWidget(speed_caption)
         speed_box.addLayout(speed_row)
 
-        self.epoch = Stat("Epoch", "Passes over the training data so far", "0,000,000")
+        self.epoch = Stat("Epoch", "Passes over the training data so far", "000,000")
         self.steps_per_second = Stat("Steps/s", "Training updates per second", "00,000")
         self.train_loss = Stat("Train loss", "Loss on the training points", "000.000")
         self.test_loss = Stat("Test loss", "Loss on the test points (not trained on)",
@@ -228,5 +228,5 @@ class PlaybackBar(QFrame):
 
 
 def format_epoch(epoch: int) -> str:
-    """000,042: fixed width so the bar does not jump as the count grows."""
-    return f"{epoch:07,d}" if epoch < 1_000_000 else f"{epoch:,d}"
+    """000,042: fixed width so the bar does not jump as the count grows (1.23M past that)."""
+    return f"{epoch:07,d}" if epoch < 1_000_000 else f"{epoch / 1e6:.2f}M"
