@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         self._playing = False
         self._diverged_shown = False
         self.frames_drawn = 0
+        self._splitters_restored = False
         self._editor: ValueEditor | None = None
         self._dark = self.settings.load_bool("dark", False)
         self._palette_name = self.settings.load_palette()
@@ -572,14 +573,21 @@ class MainWindow(QMainWindow):
         geometry = self.settings.load_bytes("geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        for key, splitter in (("main_splitter", self.main_splitter),
-                              ("output_splitter", self.output_splitter)):
-            state = self.settings.load_bytes(key)
-            if state is not None:
-                splitter.restoreState(state)
         speed = self.settings.load_int("speed", self.playback.speed.value(), 0,
                                        self.playback.speed.maximum())
         self.playback.speed.setValue(speed)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._splitters_restored:
+            # Only once the window has its real size, or the splitters rescale what they load.
+            self._splitters_restored = True
+            self.centralWidget().layout().activate()
+            for key, splitter in (("main_splitter", self.main_splitter),
+                                  ("output_splitter", self.output_splitter)):
+                state = self.settings.load_bytes(key)
+                if state is not None:
+                    splitter.restoreState(state)
 
     def save_state(self) -> None:
         self.settings.save_bytes("geometry", self.saveGeometry())

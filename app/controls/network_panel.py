@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -125,7 +126,13 @@ class NetworkPanel(QWidget):
         layout.setSpacing(6)
         layout.addLayout(header)
         layout.addLayout(options)
-        layout.addLayout(self._card_grid)
+        # The cards' box asks for one card's width only; the cards reflow to what it gets.
+        self._card_box = QWidget()
+        self._card_box.setLayout(self._card_grid)
+        self._card_box.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self._card_box.setMinimumWidth(LayerCard.WIDTH)
+        self._card_box.installEventFilter(self)
+        layout.addWidget(self._card_box)
         self.set_config(self._config)
 
     def cards(self) -> list[LayerCard]:
@@ -164,7 +171,7 @@ class NetworkPanel(QWidget):
 
     def _place_cards(self) -> None:
         """Lay the cards out in as many columns as fit the width."""
-        width = max(self.width(), 1)
+        width = max(self._card_box.width(), 1)
         columns = max(1, min(MAX_HIDDEN_LAYERS, (width + 6) // (LayerCard.WIDTH + 6)))
         if columns == self._columns:
             return
@@ -176,9 +183,10 @@ class NetworkPanel(QWidget):
         for c in range(MAX_HIDDEN_LAYERS + 1):
             self._card_grid.setColumnStretch(c, 1 if c == columns else 0)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().resizeEvent(event)
-        self._place_cards()
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if watched is self._card_box and event.type() == QEvent.Resize:
+            self._place_cards()
+        return super().eventFilter(watched, event)
 
     def _on_add_layer(self) -> None:
         c = self._config
@@ -274,8 +282,6 @@ class ValueEditor(QFrame):
         self.deleteLater()
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
-        from PySide6.QtCore import QEvent
-
         if watched is self.editor:
             if event.type() == QEvent.KeyPress and event.key() == Qt.Key_Escape:
                 self.close_editor()

@@ -372,6 +372,7 @@ def test_settings_survive_a_restart(open_window, qtbot, tmp_path):
     qtbot.mouseClick(first.network_panel.add_layer, Qt.LeftButton)
     qtbot.mouseClick(first.show_test, Qt.LeftButton)
     first.resize(1000, 700)  # the narrowest allowed; the 800 px offscreen screen clamps wider
+    first.centralWidget().layout().activate()  # the splitter takes its new width now
     first.main_splitter.setSizes([300, 400, 400])
     sizes = first.main_splitter.sizes()
     first.close()
