@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
+from concurrent.futures import CancelledError
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import numpy as np
@@ -300,6 +301,8 @@ class MainWindow(QMainWindow):
             return self.worker.call(fn).result(timeout=timeout_s)
         except FutureTimeout as exc:
             raise TimeoutError("the training thread did not answer in time") from exc
+        except CancelledError as exc:
+            raise RuntimeError("the training thread has stopped (the window closed)") from exc
 
     def last_frame(self) -> Frame | None:
         return self._last_frame

@@ -170,7 +170,8 @@ class TrainingWorker(QObject):
 
         A fresh frame follows, since fn may have changed the session."""
         future: Future = Future()
-        self._post("call", fn, future)
+        if not self._post("call", fn, future):
+            future.cancel()  # the worker has stopped: nobody would ever answer
         return future
 
     def frame_drawn(self) -> None:
@@ -182,11 +183,13 @@ class TrainingWorker(QObject):
         self._stop_requested.set()
         self._wake.emit()
 
-    def _post(self, name: str, *args) -> None:
+    def _post(self, name: str, *args) -> bool:
+        """Queue a command and wake the worker; False once the worker is stopping."""
         if self._stop_requested.is_set():
-            return
+            return False
         self._commands.put((name, args))
         self._wake.emit()
+        return True
 
     # ------------------------------------------------------------ worker thread
     @Slot()

@@ -515,3 +515,10 @@ def test_right_arrow_moves_a_focused_slider_not_training(window, qtbot):
     qtbot.keyClick(slider, Qt.Key_Right)
     assert slider.value() == before + 1
     assert session(window, lambda s: (s.config.noise, s.step_count)) == ((before + 1) / 100, 0)
+
+
+def test_asking_a_closed_window_fails_clearly(open_window):
+    window = open_window()
+    window.close()
+    with pytest.raises(RuntimeError, match="training thread has stopped"):
+        window.run_in_worker(lambda s: s.step_count)

@@ -222,6 +222,7 @@ def test_stop_while_playing_ends_the_thread_without_qt_warnings(running, qtbot):
         assert not holder.thread.isRunning()
         assert pending.done()  # answered or cancelled: nobody waits forever
         assert holder.worker.thread() is qapp_thread()
+        assert holder.worker.call(lambda s: s.step_count).cancelled()  # no waiting forever
     finally:
         qInstallMessageHandler(previous)
     assert not [m for m in messages if "thread" in m.lower() or "timer" in m.lower()]
