@@ -34,7 +34,8 @@ def _int_list(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(v) for v in text.split(",") if v.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected whole numbers like 2,8,4,1, not {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected whole numbers like 2,8,4,1, not {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:

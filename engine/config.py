@@ -26,6 +26,8 @@ CLASSIFICATION_DATASETS = (
     "moons", "xor", "xor_cloud", "circles", "gaussians", "spiral", "checkerboard",
 )
 REGRESSION_DATASETS = ("plane", "multi_gaussian")
+# The generators that can make more than two classes; the others are binary by nature.
+MULTICLASS_DATASETS = ("circles", "gaussians", "spiral", "checkerboard")
 DATASETS = CLASSIFICATION_DATASETS + REGRESSION_DATASETS
 # Drawn or imported points: the points themselves live in the session, not a generator.
 CUSTOM_DATASET = "custom"
@@ -186,6 +188,10 @@ def _validate(c: SessionConfig) -> None:
     _number("train_fraction", c.train_fraction, 0.1, 1.0)
     _number("data_seed", c.data_seed, 0, 2**31 - 1, integer=True)
     _number("classes", c.classes, 2, MAX_CLASSES, integer=True)
+    if c.classes > 2 and c.dataset not in (*MULTICLASS_DATASETS, CUSTOM_DATASET) \
+            and c.problem == "classification":
+        raise ConfigError("classes", f"{c.dataset} has two classes; more than two need "
+                          f"one of {', '.join(MULTICLASS_DATASETS)}")
     if not c.features:
         raise ConfigError("features", "choose at least one input feature")
     for name in c.features:
@@ -193,7 +199,8 @@ def _validate(c: SessionConfig) -> None:
     if len(set(c.features)) != len(c.features):
         raise ConfigError("features", "a feature is listed twice")
     if len(c.hidden) > MAX_HIDDEN_LAYERS:
-        raise ConfigError("hidden", f"at most {MAX_HIDDEN_LAYERS} hidden layers, not {len(c.hidden)}")
+        raise ConfigError("hidden",
+                          f"at most {MAX_HIDDEN_LAYERS} hidden layers, not {len(c.hidden)}")
     for n in c.hidden:
         _number("hidden", n, 1, MAX_NEURONS, integer=True)
     if len(c.activations) != len(c.hidden):

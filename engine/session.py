@@ -124,10 +124,12 @@ class TrainingSession:
             self.message = "There are no training points: add some data."
             return 0
         done = 0
-        while done < n and not self.diverged:
-            if not self._one_step():
-                break
-            done += 1
+        # Overflow on the way to divergence is expected and reported by _diverge.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            while done < n and not self.diverged:
+                if not self._one_step():
+                    break
+                done += 1
         return done
 
     def run_epochs(self, n: int = 1) -> int:
@@ -261,6 +263,10 @@ class TrainingSession:
     def snapshot(self, history_start: int = 0, grid: int = 100,
                  neuron_grid: int = 24) -> Snapshot:
         """Host copies of everything the views draw; history rows from `history_start`."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._snapshot(history_start, grid, neuron_grid)
+
+    def _snapshot(self, history_start: int, grid: int, neuron_grid: int) -> Snapshot:
         scores = to_host(self._scores(self._outputs(self._grid(grid))))
         confidence = None
         if scores.ndim == 2:
@@ -378,10 +384,12 @@ class TrainingSession:
         """Set the weight from input i to neuron j of layer `layer`, at once."""
         self._check_index(layer, j, i)
         self.model.weights[layer].data[i, j] = self._check_value(value)
+        self._refresh_metrics()
 
     def set_bias(self, layer: int, j: int, value: float) -> None:
         self._check_index(layer, j)
         self.model.biases[layer].data[j] = self._check_value(value)
+        self._refresh_metrics()
 
     def set_parameters(self, weights, biases) -> None:
         """Load all weights and biases: lists of (fan_in, fan_out) and (fan_out,) arrays."""
@@ -400,6 +408,15 @@ class TrainingSession:
         for k, (w, b) in enumerate(zip(weights, biases, strict=True)):
             self.model.weights[k].data[...] = self.backend.asarray(np.asarray(w))
             self.model.biases[k].data[...] = self.backend.asarray(np.asarray(b))
+        self._refresh_metrics()
+
+    def _refresh_metrics(self) -> None:
+        """After a hand edit the shown loss must describe the edited weights: rewrite
+        this step's history row (or add one when the last row is from an earlier step)."""
+        if self.history and self.history[-1][0] == float(self.step_count):
+            self.history.pop()
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self._record_history()
 
     def parameters_as_lists(self) -> tuple[list, list]:
         return ([to_host(w.data).astype(np.float64).tolist() for w in self.model.weights],

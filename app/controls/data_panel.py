@@ -26,6 +26,7 @@ from engine.config import (
     FEATURES,
     MAX_CLASSES,
     MAX_POINTS,
+    MULTICLASS_DATASETS,
     REGRESSION_DATASETS,
     SessionConfig,
 )
@@ -33,7 +34,6 @@ from engine.datasets import make_dataset
 
 # Names short enough for a thumbnail (tooltips give the full name).
 SHORT_LABELS = {"moons": "Moons", "checkerboard": "Checkers", "multi_gaussian": "Hills"}
-MULTICLASS_DATASETS = ("gaussians", "spiral")  # the sets whose class count can change
 THUMBNAIL_SIZE = 44
 MIN_POINTS_SHOWN = 10
 
@@ -106,7 +106,8 @@ class DataPanel(QGroupBox):
         self.classes = QSpinBox()
         self.classes.setRange(2, MAX_CLASSES)
         self.classes.setKeyboardTracking(False)
-        self.classes.setToolTip("Number of classes (spiral arms, Gaussian blobs)")
+        self.classes.setToolTip("Number of classes (rings, Gaussian blobs, spiral arms, "
+                                "board colours)")
         self.classes.valueChanged.connect(lambda v: self._emit(classes=v))
 
         self.noise = QSlider(Qt.Horizontal)

@@ -131,7 +131,17 @@ class TrainingPanel(QGroupBox):
                              f"choose one of {', '.join(self.ROW_GROUPS)}")
         form = self.layout()
         for name in self.ROW_GROUPS[group]:
-            form.setRowVisible(getattr(self, name), visible)
+            form.setRowVisible(self.row_of(getattr(self, name)), visible)
+
+    def row_of(self, widget: QWidget) -> int:
+        """The form row holding `widget`, directly or inside the row's own layout."""
+        form = self.layout()
+        for row in range(form.rowCount()):
+            item = form.itemAt(row, QFormLayout.FieldRole)
+            if item is not None and (item.widget() is widget or (
+                    item.layout() is not None and item.layout().indexOf(widget) >= 0)):
+                return row
+        raise ValueError("that control is not in the hyperparameter form")
 
     def set_config(self, config: SessionConfig) -> None:
         """Show `config` without emitting `changed`."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QToolTip, QVBoxLayout, QWidget
 
@@ -110,7 +110,9 @@ class NetworkView(QWidget):
         self._hover_pos = QPoint()
 
         scene = self.plot_widget.scene()
-        scene.sigMouseMoved.connect(self._on_mouse_moved)
+        # pyqtgraph's sigMouseMoved drops moves that come fast, sometimes the last one,
+        # which would leave a stale tooltip: watch the viewport's moves ourselves.
+        self.plot_widget.viewport().installEventFilter(self)
         scene.sigMouseClicked.connect(self._on_click)
         self.set_palette(self.palette_)
 
@@ -462,6 +464,11 @@ class NetworkView(QWidget):
         if weight is not None:
             return ("weight", *weight)
         return None
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.MouseMove and watched is self.plot_widget.viewport():
+            self._on_mouse_moved(self.plot_widget.mapToScene(event.position().toPoint()))
+        return super().eventFilter(watched, event)
 
     def _on_mouse_moved(self, scene_pos) -> None:
         if not self.layer_sizes:

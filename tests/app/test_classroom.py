@@ -130,16 +130,22 @@ def test_hidden_controls_come_back_when_the_lesson_closes(qtbot, window):
     assert window.data_panel.isHidden() and window.features_panel.isHidden()
     assert window.network_panel.isHidden()
     form: QFormLayout = window.training_panel.layout()
-    row = next(r for r in range(form.rowCount())
-               if form.itemAt(r, QFormLayout.FieldRole).widget() is None
-               and form.itemAt(r, QFormLayout.FieldRole).layout().indexOf(
-                   window.training_panel.regularization) >= 0)
+    row = window.training_panel.row_of(window.training_panel.regularization)
     assert not form.isRowVisible(row)
     assert not window.training_panel.isHidden()
     window.classroom.close_action.trigger()
     assert not window.data_panel.isHidden() and not window.network_panel.isHidden()
     assert form.isRowVisible(row)
     assert not window.classroom.dock.isVisible()
+
+
+def test_a_row_whose_field_is_a_layout_hides_too(window):
+    panel = window.training_panel
+    seed_row = panel.row_of(panel.init_seed)
+    panel.set_rows_visible("initialisation", False)
+    assert not panel.layout().isRowVisible(seed_row)
+    panel.set_rows_visible("initialisation", True)
+    assert panel.layout().isRowVisible(seed_row)
 
 
 def test_a_lesson_opened_twice_trains_the_same_curve(qtbot, window):

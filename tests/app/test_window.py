@@ -325,8 +325,6 @@ def test_edit_a_bias_and_cancel(window, qtbot):
     assert session(window, lambda s: float(s.snapshot().biases[0][5])) == -0.75
 
 
-# Overflow on the way to infinity is the point of this test, not a defect.
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_divergence_pauses_and_explains(window, qtbot):
     choose(qtbot, window.training_panel.loss, "mse")
     type_into(qtbot, window.training_panel.learning_rate.lineEdit(), "100")

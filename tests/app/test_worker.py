@@ -157,8 +157,6 @@ def test_bad_command_reports_and_worker_goes_on(running, qtbot):
     until(qtbot, lambda: rec.frames and rec.last().epoch == 1)
 
 
-# Overflow on the way to infinity is the point of this test, not a defect.
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_divergence_pauses_and_keeps_finite_weights(running, qtbot):
     config = SessionConfig(problem="regression", dataset="plane", learning_rate=100.0)
     holder, rec = running(config)

@@ -52,3 +52,15 @@ def test_multiclass_has_one_output_per_class():
     c = SessionConfig(dataset="spiral", classes=3)
     assert c.layer_sizes[-1] == 3
     assert c.resolved_loss == "softmax_ce"
+
+
+@pytest.mark.parametrize("dataset", ["moons", "xor", "xor_cloud"])
+def test_binary_data_sets_refuse_more_classes(dataset):
+    with pytest.raises(ConfigError) as err:
+        SessionConfig(dataset=dataset, classes=3)
+    assert err.value.field == "classes" and dataset in str(err.value)
+
+
+def test_multiclass_data_sets_and_custom_points_take_more_classes():
+    for dataset in ("circles", "gaussians", "spiral", "checkerboard", "custom"):
+        assert SessionConfig(dataset=dataset, classes=3).layer_sizes[-1] == 3

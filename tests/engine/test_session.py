@@ -98,8 +98,21 @@ def test_divergence_stops_and_keeps_finite_weights():
     assert snap.diverged and "diverged" in snap.message and "learning rate" in snap.message
     assert all(np.all(np.isfinite(w)) for w in snap.weights)
     assert s.step(10) == 0  # stays stopped
-    s.apply(s.config.replace(learning_rate=0.01))  # gentler settings go on from there
-    assert not s.diverged and s.step(10) == 10
+    # Gentler settings clear the stop; the kept weights are finite but may be huge,
+    # so a reset (as the message advises) trains normally again.
+    s.apply(s.config.replace(learning_rate=0.01))
+    assert not s.diverged and s.message == ""
+    s.reset()
+    assert s.step(10) == 10 and not s.diverged
+
+
+def test_divergence_raises_no_numpy_warnings():
+    import warnings
+    s = make(problem="regression", dataset="plane", learning_rate=100.0, batch_size=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s.step(1000)
+    assert s.diverged
 
 
 def test_edit_weight_and_bias():
@@ -136,3 +149,22 @@ def test_float64_precision_and_no_test_set():
     s.step(5)
     train_loss, test_loss, _, test_acc = s.evaluate()
     assert np.isfinite(train_loss) and np.isnan(test_loss) and np.isnan(test_acc)
+
+
+def test_hand_edits_update_the_shown_loss():
+    s = make()
+    before = s.snapshot().train_loss
+    s.set_bias(len(s.config.hidden), 0, 40.0)  # pushes every output to one class
+    after = s.snapshot()
+    assert after.train_loss != pytest.approx(before)
+    assert after.train_loss == pytest.approx(s.evaluate()[0])
+    assert len(s.history) == 1  # the step-0 row was rewritten, not duplicated
+    s.run_epochs(1)
+    rows = len(s.history)
+    s.set_weight(0, 0, 0, 3.0)
+    assert len(s.history) == rows and s.history[-1][0] == s.step_count
+    assert s.snapshot().train_loss == pytest.approx(s.evaluate()[0])
+    assert s.steps_per_epoch > 1
+    s.step(1)  # mid-epoch: the last row is from an earlier step, so a row is added
+    s.set_weight(0, 0, 0, -3.0)
+    assert len(s.history) == rows + 1 and s.history[-1][0] == s.step_count
