@@ -29,7 +29,7 @@ def data_folder(window) -> Path | None:
     A settings file of its own (tests, a portable setup): the folder of that file.
     Settings kept in memory only: None, no autosave and no restore. Tests monkeypatch this.
     """
-    store = getattr(getattr(window, "settings", None), "_store", None)
+    store = getattr(getattr(window, "settings", None), "store", None)
     if store is None:
         return None
     from app.settings import APPLICATION, ORGANIZATION

@@ -350,7 +350,7 @@ class FileController(QObject):
 
     # ------------------------------------------------------------ recent files
     def recent_files(self) -> list[str]:
-        raw = self.window.settings._get(RECENT_KEY)
+        raw = self.window.settings.get(RECENT_KEY)
         try:
             paths = json.loads(raw) if isinstance(raw, str) else []
         except ValueError:
@@ -358,15 +358,15 @@ class FileController(QObject):
         return [p for p in paths if isinstance(p, str)][:MAX_RECENT]
 
     def _set_recent(self, paths: list[str]) -> None:
-        self.window.settings._set(RECENT_KEY, json.dumps(paths[:MAX_RECENT]))
+        self.window.settings.set(RECENT_KEY, json.dumps(paths[:MAX_RECENT]))
 
     def _remember(self, path: Path) -> None:
         full = str(Path(path).resolve())
         self._set_recent([full] + [p for p in self.recent_files() if p != full])
-        self.window.settings._set(FOLDER_KEY, str(Path(full).parent))
+        self.window.settings.set(FOLDER_KEY, str(Path(full).parent))
 
     def _folder(self) -> str:
-        folder = self.window.settings._get(FOLDER_KEY)
+        folder = self.window.settings.get(FOLDER_KEY)
         return folder if isinstance(folder, str) and Path(folder).is_dir() else str(Path.home())
 
     def _fill_recent_menu(self) -> None:

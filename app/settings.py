@@ -38,12 +38,18 @@ class Settings:
         return cls(QSettings(QSettings.IniFormat, QSettings.UserScope, ORGANIZATION, APPLICATION))
 
     # ------------------------------------------------------------ raw access
-    def _get(self, key: str):
+    @property
+    def store(self) -> QSettings | None:
+        """The QSettings behind this, or None when settings live in memory only."""
+        return self._store
+
+    def get(self, key: str):
+        """The stored value of `key` (a string or None); callers check what they read."""
         if self._store is None:
             return self._memory.get(key)
         return self._store.value(key)
 
-    def _set(self, key: str, value) -> None:
+    def set(self, key: str, value) -> None:
         if self._store is None:
             self._memory[key] = value
         else:
@@ -64,7 +70,7 @@ class Settings:
     # ------------------------------------------------------------ session config
     def load_config(self) -> SessionConfig:
         """The last config, or the default one when none is stored or it is not valid."""
-        text = self._get("session/config")
+        text = self.get("session/config")
         if not isinstance(text, str) or not text:
             return default_config()
         try:
@@ -82,18 +88,18 @@ class Settings:
         return config
 
     def save_config(self, config: SessionConfig) -> None:
-        self._set("session/config", json.dumps(config.to_dict()))
+        self.set("session/config", json.dumps(config.to_dict()))
 
     # ------------------------------------------------------------ window state
     def load_bytes(self, key: str) -> QByteArray | None:
-        value = self._get(f"window/{key}")
+        value = self.get(f"window/{key}")
         return value if isinstance(value, QByteArray) and not value.isEmpty() else None
 
     def save_bytes(self, key: str, value: QByteArray) -> None:
-        self._set(f"window/{key}", value)
+        self.set(f"window/{key}", value)
 
     def load_bool(self, key: str, default: bool) -> bool:
-        value = self._get(f"view/{key}")
+        value = self.get(f"view/{key}")
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.lower() in ("true", "false"):
@@ -101,17 +107,17 @@ class Settings:
         return default
 
     def save_bool(self, key: str, value: bool) -> None:
-        self._set(f"view/{key}", bool(value))
+        self.set(f"view/{key}", bool(value))
 
     def load_palette(self) -> str:
-        value = self._get("view/palette")
+        value = self.get("view/palette")
         return value if value in PALETTE_NAMES else "default"
 
     def save_palette(self, name: str) -> None:
-        self._set("view/palette", name)
+        self.set("view/palette", name)
 
     def load_int(self, key: str, default: int, low: int, high: int) -> int:
-        value = self._get(f"view/{key}")
+        value = self.get(f"view/{key}")
         try:
             number = int(value)
         except (TypeError, ValueError):
@@ -119,4 +125,4 @@ class Settings:
         return number if low <= number <= high else default
 
     def save_int(self, key: str, value: int) -> None:
-        self._set(f"view/{key}", int(value))
+        self.set(f"view/{key}", int(value))

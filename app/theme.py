@@ -132,7 +132,9 @@ def apply_qt_theme(app, dark: bool) -> None:
     """Give the whole application the Fusion style and a light or dark QPalette."""
     from PySide6.QtGui import QColor, QPalette
 
-    app.setStyle("Fusion")
+    # Setting the style again re-polishes every widget: costly, and it drops style sheets.
+    if app.style().name().lower() != "fusion":
+        app.setStyle("Fusion")
     if not dark:
         app.setPalette(app.style().standardPalette())
         return
