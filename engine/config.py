@@ -26,6 +26,9 @@ CLASSIFICATION_DATASETS = (
     "moons", "xor", "xor_cloud", "circles", "gaussians", "spiral", "checkerboard",
 )
 REGRESSION_DATASETS = ("plane", "multi_gaussian")
+# Data sets whose points never change (the seed's four XOR points): the number of points,
+# noise, seed and train/test split do not apply, and all the points train.
+FIXED_DATASETS = ("xor",)
 # The generators that can make more than two classes; the others are binary by nature.
 MULTICLASS_DATASETS = ("circles", "gaussians", "spiral", "checkerboard")
 DATASETS = CLASSIFICATION_DATASETS + REGRESSION_DATASETS

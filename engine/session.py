@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from engine.backend import get_backend, to_host
-from engine.config import LIVE_FIELDS, SessionConfig
+from engine.config import FIXED_DATASETS, LIVE_FIELDS, SessionConfig
 from engine.datasets import DataSet, make_dataset, split
 from engine.features import feature_matrix
 from engine.losses import get_loss
@@ -58,7 +58,9 @@ class TrainingSession:
         else:
             self.data = make_dataset(c.dataset, c.n_points, noise=c.noise, seed=c.data_seed,
                                      classes=c.classes)
-        self.train, self.test = split(self.data, c.train_fraction, c.data_seed)
+        # Four fixed points cannot spare a test point: XOR's train on all of them.
+        fraction = 1.0 if c.dataset in FIXED_DATASETS else c.train_fraction
+        self.train, self.test = split(self.data, fraction, c.data_seed)
         self._x_train = self._features(self.train.points)
         self._x_test = self._features(self.test.points)
         self._y_train = self._targets(self.train.labels)

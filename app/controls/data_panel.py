@@ -24,6 +24,7 @@ from app.controls import DATASET_LABELS, FEATURE_LABELS
 from engine.config import (
     CLASSIFICATION_DATASETS,
     FEATURES,
+    FIXED_DATASETS,
     MAX_CLASSES,
     MAX_POINTS,
     MULTICLASS_DATASETS,
@@ -36,6 +37,7 @@ from engine.datasets import make_dataset
 SHORT_LABELS = {"moons": "Moons", "checkerboard": "Checkers", "multi_gaussian": "Hills"}
 THUMBNAIL_SIZE = 44
 MIN_POINTS_SHOWN = 10
+POINTS_TIP = "How many points to generate (train and test together)"
 
 
 def dataset_thumbnail(name: str, palette, size: int = THUMBNAIL_SIZE) -> QPixmap:
@@ -121,7 +123,7 @@ class DataPanel(QGroupBox):
         self.points.setRange(MIN_POINTS_SHOWN, MAX_POINTS)
         self.points.setSingleStep(50)
         self.points.setKeyboardTracking(False)
-        self.points.setToolTip("How many points to generate (train and test together)")
+        self.points.setToolTip(POINTS_TIP)
         self.points.valueChanged.connect(lambda v: self._emit(n_points=v))
 
         self.train_ratio = QSlider(Qt.Horizontal)
@@ -169,6 +171,9 @@ class DataPanel(QGroupBox):
         if config.problem != self._problem or not self._grid.count():
             self._problem = config.problem
             self._layout_thumbnails()
+        # Drawn or imported points match no thumbnail: an exclusive group would keep the
+        # last one checked, so let it hold none while they are shown.
+        self._group.setExclusive(config.dataset in self._buttons)
         for name, button in self._buttons.items():
             button.setChecked(name == config.dataset)
         widgets = (self.classes, self.noise, self.points, self.train_ratio, self.seed)
@@ -179,7 +184,14 @@ class DataPanel(QGroupBox):
                                 and config.dataset in MULTICLASS_DATASETS)
         self.noise.setValue(round(config.noise * 100))
         self.noise_label.setText(f"{round(config.noise * 100)}%")
-        self.points.setValue(max(config.n_points, MIN_POINTS_SHOWN))
+        fixed = config.dataset in FIXED_DATASETS
+        shown = 4 if fixed else max(config.n_points, MIN_POINTS_SHOWN)
+        self.points.setMinimum(min(shown, MIN_POINTS_SHOWN))
+        self.points.setValue(shown)
+        for w in (self.noise, self.points, self.train_ratio, self.seed, self.regenerate):
+            w.setEnabled(not fixed)
+        self.points.setToolTip("XOR is always the same four points, all of them for training"
+                               if fixed else POINTS_TIP)
         self.train_ratio.setValue(round(config.train_fraction * 100))
         self.train_ratio_label.setText(_ratio_text(round(config.train_fraction * 100)))
         self.seed.setValue(config.data_seed)

@@ -145,6 +145,10 @@ class NetworkPanel(QWidget):
         while len(self._cards) > len(hidden):
             card = self._cards.pop()
             self._card_grid.removeWidget(card)
+            # deleteLater alone leaves the card painted until the event loop gets to it,
+            # which a screenshot or presentation can catch: hide it at once.
+            card.hide()
+            card.setParent(None)
             card.deleteLater()
         while len(self._cards) < len(hidden):
             card = LayerCard(len(self._cards))

@@ -161,6 +161,30 @@ def test_dataset_thumbnail_resets_and_says_so(window, qtbot):
     assert window.session_config().dataset == "xor"
 
 
+def test_xor_is_four_fixed_points_that_all_train(window, qtbot):
+    panel = window.data_panel
+    qtbot.mouseClick(panel._buttons["xor"], Qt.LeftButton)
+    until(qtbot, lambda: panel.points.value() == 4)
+    assert not panel.points.isEnabled() and not panel.noise.isEnabled()
+    assert not panel.train_ratio.isEnabled() and not panel.regenerate.isEnabled()
+    assert session(window, lambda s: (len(s.train.points), len(s.test.points))) == (4, 0)
+    qtbot.mouseClick(panel._buttons["moons"], Qt.LeftButton)
+    until(qtbot, lambda: panel.points.value() == 200 and panel.points.isEnabled())
+
+
+def test_drawn_points_check_no_thumbnail(window, qtbot):
+    from engine.datasets import DataSet
+    points = DataSet(np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0]]), np.array([0, 1, 1]),
+                     "classification", 2, (-2.0, 2.0, -2.0, 2.0))
+    window.set_points(points)
+    until(qtbot, lambda: window.session_config().dataset == "custom")
+    assert not any(b.isChecked() for b in window.data_panel._buttons.values())
+    qtbot.mouseClick(window.data_panel._buttons["spiral"], Qt.LeftButton)
+    until(qtbot, lambda: window.session_config().dataset == "spiral")
+    checked = [n for n, b in window.data_panel._buttons.items() if b.isChecked()]
+    assert checked == ["spiral"]
+
+
 def test_data_controls_reach_the_session(window, qtbot):
     panel = window.data_panel
     panel.noise.setValue(30)
@@ -206,6 +230,8 @@ def test_network_buttons_change_the_shape(window, qtbot):
     assert session(window, lambda s: s.config.activations) == ("sigmoid",) * 3
     qtbot.mouseClick(panel.remove_layer, Qt.LeftButton)
     assert session(window, lambda s: s.config.hidden) == (9, 3)
+    shown = [c for c in panel.findChildren(type(panel.cards()[0])) if c.isVisibleTo(panel)]
+    assert len(shown) == 2 and len(panel.cards()) == 2
 
 
 def test_layer_and_neuron_limits(window, qtbot):

@@ -168,3 +168,9 @@ def test_hand_edits_update_the_shown_loss():
     s.step(1)  # mid-epoch: the last row is from an earlier step, so a row is added
     s.set_weight(0, 0, 0, -3.0)
     assert len(s.history) == rows + 1 and s.history[-1][0] == s.step_count
+
+
+def test_xor_trains_on_all_four_points_whatever_the_split():
+    s = make(dataset="xor", train_fraction=0.5)
+    assert len(s.train.points) == 4 and len(s.test.points) == 0
+    assert sorted(map(tuple, s.train.points.tolist())) == [(0, 0), (0, 1), (1, 0), (1, 1)]
