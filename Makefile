@@ -35,8 +35,10 @@ test: $(VENV)/.installed-test
 test-slow: $(VENV)/.installed-test
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m "slow" || [ $$? -eq 5 ]
 
+# Builds the installers, unpacks the .deb and smoke-tests the installed app (minutes).
 test-packaging: $(VENV)/.installed-test $(VENV)/.installed-package
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m "packaging" || [ $$? -eq 5 ]
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m "packaging" \
+		-o faulthandler_timeout=1800 || [ $$? -eq 5 ]
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check engine app tests benchmarks packaging
@@ -46,10 +48,6 @@ bench: $(VENV)/.installed-test
 
 package: $(VENV)/.installed-package
 	$(BIN)/python packaging/build.py
-
-# Builds the installers, unpacks the .deb and smoke-tests the installed app (minutes).
-test-package: $(VENV)/.installed-test $(VENV)/.installed-package
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m packaging -o faulthandler_timeout=1800 tests/packaging
 
 screenshot: $(VENV)/.installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m app.screenshot resources/screenshot.png
