@@ -546,3 +546,14 @@ def test_asking_a_closed_window_fails_clearly(open_window):
     window.close()
     with pytest.raises(RuntimeError, match="training thread has stopped"):
         window.run_in_worker(lambda s: s.step_count)
+
+
+def test_about_names_the_installed_version(window, qtbot):
+    from importlib.metadata import version
+
+    from PySide6.QtWidgets import QMessageBox
+    about = next(a for a in window.help_menu.actions() if a.text() == "About Neuroplay")
+    about.trigger()
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert len(boxes) == 1 and version("neuroplay") in boxes[0].text()
+    boxes[0].close()
