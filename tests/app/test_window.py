@@ -9,7 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QSettings, Qt, QtMsgType
 from PySide6.QtGui import QColor
 
 from app.controls.playback import format_epoch
@@ -371,22 +371,13 @@ def test_divergence_pauses_and_explains(window, qtbot):
 # ------------------------------------------------------------------ closing and settings
 
 
-def test_close_during_training_stops_the_thread_quietly(open_window, qtbot):
-    messages: list[str] = []
-
-    def handler(kind, _context, text):
-        if kind != QtMsgType.QtDebugMsg:
-            messages.append(text)
-
-    previous = qInstallMessageHandler(handler)
-    try:
-        window = open_window()
-        qtbot.mouseClick(window.playback.play_button, Qt.LeftButton)
-        until(qtbot, lambda: window.last_frame().snapshot.epoch >= 2)
-        window.close()
-        assert not window.worker_running()
-    finally:
-        qInstallMessageHandler(previous)
+def test_close_during_training_stops_the_thread_quietly(open_window, qtbot, qtlog):
+    window = open_window()
+    qtbot.mouseClick(window.playback.play_button, Qt.LeftButton)
+    until(qtbot, lambda: window.last_frame().snapshot.epoch >= 2)
+    window.close()
+    assert not window.worker_running()
+    messages = [r.message for r in qtlog.records if r.type != QtMsgType.QtDebugMsg]
     assert not [m for m in messages if "thread" in m.lower() or "timer" in m.lower()]
 
 

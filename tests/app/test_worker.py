@@ -9,7 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QObject, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QObject, QtMsgType
 
 from app.worker import Frame, SessionInfo, WorkerThread, reset_reason
 from engine.config import SessionConfig
@@ -203,26 +203,17 @@ def test_load_session_replaces_the_session(running, qtbot):
     assert rec.last().epoch == 0
 
 
-def test_stop_while_playing_ends_the_thread_without_qt_warnings(running, qtbot):
-    messages: list[str] = []
-
-    def handler(kind, _context, text):
-        if kind != QtMsgType.QtDebugMsg:
-            messages.append(text)
-
-    previous = qInstallMessageHandler(handler)
-    try:
-        holder, rec = running()
-        holder.worker.play()
-        until(qtbot, lambda: rec.frames and rec.last().epoch >= 2)
-        pending = holder.worker.call(lambda s: s.step_count)
-        assert holder.close()
-        assert not holder.thread.isRunning()
-        assert pending.done()  # answered or cancelled: nobody waits forever
-        assert holder.worker.thread() is qapp_thread()
-        assert holder.worker.call(lambda s: s.step_count).cancelled()  # no waiting forever
-    finally:
-        qInstallMessageHandler(previous)
+def test_stop_while_playing_ends_the_thread_without_qt_warnings(running, qtbot, qtlog):
+    holder, rec = running()
+    holder.worker.play()
+    until(qtbot, lambda: rec.frames and rec.last().epoch >= 2)
+    pending = holder.worker.call(lambda s: s.step_count)
+    assert holder.close()
+    assert not holder.thread.isRunning()
+    assert pending.done()  # answered or cancelled: nobody waits forever
+    assert holder.worker.thread() is qapp_thread()
+    assert holder.worker.call(lambda s: s.step_count).cancelled()  # no waiting forever
+    messages = [r.message for r in qtlog.records if r.type != QtMsgType.QtDebugMsg]
     assert not [m for m in messages if "thread" in m.lower() or "timer" in m.lower()]
 
 
