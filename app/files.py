@@ -327,18 +327,17 @@ class FileController(QObject):
     def save_to(self, path) -> bool:
         """Write the session to `path` atomically; on failure the old file stays whole."""
         path = Path(path)
-        try:
-            doc, fingerprint = self._in_worker(lambda s: (session_to_dict(s),
-                                                           session_fingerprint(s)))
-            text, thinned = session_json(doc)
-            write_atomic(path, text)
-        except TimeoutError as e:
-            self._warn("Cannot save", f"Could not save {path.name}: {e}.")
+        made = {}
+
+        def make() -> str:
+            doc, made["fingerprint"] = self._in_worker(
+                lambda s: (session_to_dict(s), session_fingerprint(s)))
+            text, made["thinned"] = session_json(doc)
+            return text
+
+        if not self._write(path, make, "save"):
             return False
-        except (OSError, ValueError) as e:
-            why = getattr(e, "strerror", None) or e
-            self._warn("Cannot save", f"Could not save {path.name}: {why}.")
-            return False
+        fingerprint, thinned = made["fingerprint"], made["thinned"]
         self.path = path
         self._saved = self._autosaved = fingerprint
         self._remember(path)
@@ -404,6 +403,16 @@ class FileController(QObject):
                                         f"{path.name}.", "info", 4000)
         return True
 
+    def _write(self, path: Path, make: Callable, verb: str) -> bool:
+        """write_atomic(path, make()); a failure is shown ("Cannot save ...") and False."""
+        try:
+            write_atomic(path, make())
+        except (TimeoutError, OSError, ValueError) as e:
+            why = e if isinstance(e, TimeoutError) else getattr(e, "strerror", None) or e
+            self._warn(f"Cannot {verb}", f"Could not {verb} {path.name}: {why}.")
+            return False
+        return True
+
     def _export_path(self, path, caption: str, suffix: str, filters: str) -> Path | None:
         if path is None:
             stem = self.path.stem if self.path else "neuroplay"
@@ -418,14 +427,7 @@ class FileController(QObject):
         target = self._export_path(path, caption, suffix, filters)
         if target is None:
             return False
-        try:
-            write_atomic(target, make())
-        except TimeoutError as e:
-            self._warn("Cannot export", f"Could not export {target.name}: {e}.")
-            return False
-        except (OSError, ValueError) as e:
-            why = getattr(e, "strerror", None) or e
-            self._warn("Cannot export", f"Could not export {target.name}: {why}.")
+        if not self._write(target, make, "export"):
             return False
         self.window.banner.show_message(f"Exported {target.name}.", "info", 3000)
         return True
