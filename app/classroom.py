@@ -18,10 +18,8 @@ from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
-    QFormLayout,
     QInputDialog,
     QMenu,
-    QWidget,
 )
 
 from app.explainer import ACTIVATIONS, SIX_LINES_BIASES, SIX_LINES_WEIGHTS, ExplainerWidget
@@ -29,6 +27,7 @@ from app.lessons_panel import LessonPanel
 from app.presentation import Presentation
 from engine.config import CUSTOM_DATASET, SessionConfig
 from engine.lessons import (
+    CONTROL_GROUPS,
     Lesson,
     LessonError,
     describe_difference,
@@ -41,12 +40,6 @@ from engine.lessons import (
     save_lesson,
 )
 
-# Control group -> the window's panel attribute, or rows of its training panel.
-PANELS = {"data": "data_panel", "features": "features_panel", "network": "network_panel",
-          "training": "training_panel"}
-TRAINING_ROWS = {"optimizer": ("optimizer", "momentum"), "loss": ("loss",),
-                 "regularization": ("regularization",), "schedule": ("schedule",),
-                 "initialisation": ("init",)}
 OUTPUT_REFRESH_MS = 250
 WORKER_TIMEOUT_S = 5.0  # the GUI waits this long at most for the training thread
 
@@ -77,41 +70,6 @@ def run_labels(configs: list[SessionConfig], current: SessionConfig) -> list[str
     repeated = {text for text in labels if labels.count(text) > 1}
     return [f"{text} (run {k + 1})" if text in repeated else text
             for k, text in enumerate(labels)]
-
-
-def set_control_group_visible(window, group: str, visible: bool) -> None:
-    """Show or hide one group of controls; uses the window's own method when it has one."""
-    if hasattr(window, "set_control_group_visible"):
-        window.set_control_group_visible(group, visible)
-        return
-    if group in PANELS:
-        panel = getattr(window, PANELS[group], None)
-        if panel is not None:
-            panel.setVisible(visible)
-        return
-    panel = getattr(window, "training_panel", None)
-    form = panel.layout() if panel is not None else None
-    if not isinstance(form, QFormLayout):
-        return
-    for name in TRAINING_ROWS.get(group, ()):
-        widget = getattr(panel, name, None)
-        row = _form_row(form, widget)
-        if row is not None:
-            form.setRowVisible(row, visible)
-
-
-def _form_row(form: QFormLayout, widget: QWidget | None) -> int | None:
-    """The row of `form` whose field is `widget` or a layout holding it."""
-    if widget is None:
-        return None
-    for row in range(form.rowCount()):
-        item = form.itemAt(row, QFormLayout.FieldRole)
-        if item is None:
-            continue
-        if item.widget() is widget or (item.layout() is not None
-                                       and item.layout().indexOf(widget) >= 0):
-            return row
-    return None
 
 
 class Classroom(QObject):
@@ -232,8 +190,8 @@ class Classroom(QObject):
         self.lesson = lesson
         self._applied_config = None
         hidden = set(lesson.hidden_controls)
-        for group in (*PANELS, *TRAINING_ROWS):
-            set_control_group_visible(self.window, group, group not in hidden)
+        for group in CONTROL_GROUPS:
+            self.window.set_control_group_visible(group, group not in hidden)
         self.dock.setWindowTitle(f"Lesson: {lesson.title}")
         self.dock.show()
         self.dock.raise_()
@@ -244,8 +202,8 @@ class Classroom(QObject):
     def close_lesson(self) -> None:
         self.lesson = None
         self._applied_config = None
-        for group in (*PANELS, *TRAINING_ROWS):
-            set_control_group_visible(self.window, group, True)
+        for group in CONTROL_GROUPS:
+            self.window.set_control_group_visible(group, True)
         self.panel.set_lesson(None)
         self.dock.hide()
         self.close_action.setEnabled(False)
