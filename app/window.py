@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from app.banner import Banner
 from app.controls import window_style_sheet
@@ -378,7 +379,8 @@ class MainWindow(QMainWindow):
 
     def editor(self) -> ValueEditor | None:
         """The inline editor open now, if any."""
-        return self._editor if self._editor is not None and self._editor.isVisible() else None
+        editor = self._editor
+        return editor if editor is not None and isValid(editor) and editor.isVisible() else None
 
     def _current_value(self, read) -> float:
         if self._last_frame is None:
@@ -396,7 +398,7 @@ class MainWindow(QMainWindow):
         return f"neuron {unit + 1} of layer {column}"
 
     def _open_editor(self, title: str, value: float, apply) -> None:
-        if self._editor is not None:
+        if self._editor is not None and isValid(self._editor):  # Esc already deleted it
             self._editor.close_editor()
         central = self.centralWidget()
         self._editor = ValueEditor(title, value, central)
