@@ -442,7 +442,7 @@ class MainWindow(QMainWindow):
         if self._pending is not None:
             self._queue_history(self._pending.snapshot)  # keep its history rows
         self._pending = frame
-        QTimer.singleShot(0, self._draw_pending)
+        QTimer.singleShot(0, self, self._draw_pending)  # never after the window is gone
 
     def _draw_pending(self) -> None:
         frame, self._pending = self._pending, None
@@ -452,18 +452,26 @@ class MainWindow(QMainWindow):
             self._draw(frame)
         finally:
             # After the repaint the views just asked for (posted events run before timers).
-            QTimer.singleShot(0, self.worker.frame_drawn)
+            QTimer.singleShot(0, self, self.worker.frame_drawn)
 
     def _draw(self, frame: Frame) -> None:
         snap = frame.snapshot
         self._last_frame = frame
         now = time.perf_counter()
-        if not frame.playing or now - self._network_drawn_at >= NETWORK_INTERVAL_S:
+        draw_network = draw_chart = not frame.playing
+        if frame.playing:
+            # At most one of the two costly views a frame, the later one: no frame keeps the
+            # GUI (and a click) waiting for both.
+            network_late = now - self._network_drawn_at - NETWORK_INTERVAL_S
+            chart_late = now - self._chart_drawn_at - CHART_INTERVAL_S
+            draw_network = network_late >= 0 and network_late >= chart_late
+            draw_chart = chart_late >= 0 and not draw_network
+        if draw_network:
             self.network_view.show_snapshot(snap)
             self._network_drawn_at = now
         self.boundary_view.show_snapshot(snap)
         self._queue_history(snap)
-        if not frame.playing or now - self._chart_drawn_at >= CHART_INTERVAL_S:
+        if draw_chart:
             self._flush_history()
             self._chart_drawn_at = now
         self.playback.show_numbers(snap, frame.steps_per_second, frame.playing)
