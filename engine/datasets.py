@@ -20,6 +20,9 @@ import numpy as np
 from engine.config import MAX_CLASSES, MAX_POINTS
 
 MAX_CSV_BYTES = 10 * 1024 * 1024
+# Coordinates and targets beyond this overflow float32 once squared (x1^2 features)
+# and only make training diverge; the weight editor and the plot range share the limit.
+MAX_VALUE = 1e6
 # A directive comment `to_csv` writes so that a file reads back as the same problem.
 _DIRECTIVE = re.compile(r"#\s*neuroplay:\s*(.*)$")
 
@@ -261,6 +264,10 @@ def _parse_number(line_no: int, column: str, field: str, errors: list[str]) -> f
         return None
     if not math.isfinite(value):
         errors.append(f"line {line_no}: {column} is not a finite number: {_show(field)}")
+        return None
+    if abs(value) > MAX_VALUE:
+        errors.append(f"line {line_no}: {column} is {value:g}; values must be from "
+                      f"-1000000 to 1000000")
         return None
     return value
 

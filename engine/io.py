@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.config import MAX_CLASSES, MAX_POINTS, ConfigError, SessionConfig
-from engine.datasets import DataSet
+from engine.datasets import MAX_VALUE, DataSet
 from engine.snapshot import HISTORY_COLUMNS
 
 FORMAT = "neuroplay-session"
@@ -134,6 +134,9 @@ def _read_data(raw, config: SessionConfig) -> DataSet | None:
         raise SessionFileError("The session's points must be pairs of numbers.")
     if not (np.all(np.isfinite(p)) and np.all(np.isfinite(y))):
         raise SessionFileError("The session's points hold NaN or infinite values.")
+    if np.any(np.abs(p) > MAX_VALUE) or np.any(np.abs(y) > MAX_VALUE):
+        raise SessionFileError("The session's points and labels must be from -1000000 "
+                               "to 1000000.")
     data = make_custom_dataset(p, y, config.problem)
     changes = {}
     if raw.get("extent") is not None:
