@@ -40,7 +40,7 @@ LOSSES = ("auto", "mse", "bce", "hinge", "softmax_ce")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
 REGULARIZATIONS = ("none", "l1", "l2")
 SCHEDULES = ("constant", "linear", "step", "cosine")
-INITS = ("uniform", "xavier", "he")
+INITS = ("uniform", "xavier", "he", "zeros")
 FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin x1", "sin x2")
 
 # Fields that change how training proceeds but keep the weights.

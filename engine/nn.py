@@ -9,7 +9,7 @@ from engine.tensor import Tensor, dense, no_grad
 
 HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear", "leaky_relu", "sin", "gaussian")
 OUTPUT_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
-INITS = ("uniform", "xavier", "he")
+INITS = ("uniform", "xavier", "he", "zeros")
 
 
 def initial_weights(layer_sizes, init: str, seed: int) -> list[np.ndarray]:
@@ -17,6 +17,7 @@ def initial_weights(layer_sizes, init: str, seed: int) -> list[np.ndarray]:
 
     uniform: U(-1, 1), as in the seed article. xavier: Glorot uniform,
     U(-a, a) with a = sqrt(6 / (fan_in + fan_out)). he: normal with std sqrt(2 / fan_in).
+    zeros: all 0, to show why networks start random (every neuron of a layer stays alike).
     """
     if init not in INITS:
         raise ValueError(f"unknown init {init!r}: choose one of {', '.join(INITS)}")
@@ -26,6 +27,8 @@ def initial_weights(layer_sizes, init: str, seed: int) -> list[np.ndarray]:
         shape = (fan_in, fan_out)
         if init == "uniform":
             w = rng.uniform(-1.0, 1.0, shape)
+        elif init == "zeros":
+            w = np.zeros(shape)
         elif init == "xavier":
             limit = np.sqrt(6.0 / (fan_in + fan_out))
             w = rng.uniform(-limit, limit, shape)

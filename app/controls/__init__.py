@@ -24,7 +24,7 @@ LOSS_LABELS = {"auto": "Auto", "mse": "Mean squared error", "bce": "Cross-entrop
 REGULARIZATION_LABELS = {"none": "None", "l1": "L1", "l2": "L2"}
 SCHEDULE_LABELS = {"constant": "Constant", "linear": "Linear decay", "step": "Step decay",
                    "cosine": "Cosine decay"}
-INIT_LABELS = {"uniform": "Uniform", "xavier": "Xavier", "he": "He"}
+INIT_LABELS = {"uniform": "Uniform", "xavier": "Xavier", "he": "He", "zeros": "Zeros"}
 PROBLEM_LABELS = {"classification": "Classification", "regression": "Regression"}
 DATASET_LABELS = {"moons": "Two moons", "xor": "XOR", "xor_cloud": "XOR cloud",
                   "circles": "Circles", "gaussians": "Gaussians", "spiral": "Spiral",

@@ -147,8 +147,8 @@ def test_clear_errors():
         MLP([2, 4, 1], ["swish"])
     with pytest.raises(ValueError, match="unknown output activation 'sin'"):
         MLP([2, 4, 1], ["relu"], output_activation="sin")
-    with pytest.raises(ValueError, match="unknown init 'zeros'"):
-        MLP([2, 4, 1], ["relu"], init="zeros")
+    with pytest.raises(ValueError, match="unknown init 'ones'"):
+        MLP([2, 4, 1], ["relu"], init="ones")
     with pytest.raises(ValueError, match="whole numbers of 1 or more"):
         MLP([2, 0, 1], ["relu"])
     with pytest.raises(ValueError, match=r"inputs of shape \(n, 2\)"):
