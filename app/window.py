@@ -122,7 +122,8 @@ class MainWindow(QMainWindow):
         self.worker.frame_ready.connect(self._on_frame)
         self.worker.session_changed.connect(self._on_session_changed)
         self.worker.playing_changed.connect(self._on_playing_changed)
-        self.worker.error.connect(lambda text: self.banner.show_message(text, "error", 8000))
+        # A bound method, not a lambda: the banner is then shown on the GUI thread.
+        self.worker.error.connect(self._show_error)
         self.worker.set_speed(self.playback.speed_value())
         self._restore_window_state()
         app = QApplication.instance()
