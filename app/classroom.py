@@ -135,7 +135,8 @@ class Classroom(QObject):
         worker = getattr(window, "worker", None)
         if worker is not None:
             worker.frame_ready.connect(self._on_frame)
-            worker.session_changed.connect(lambda _info: self._relabel_runs())
+            # A method, not a lambda: Qt then runs it on the GUI thread, not the worker's.
+            worker.session_changed.connect(self._on_session_changed)
 
     def _action(self, text: str, slot) -> QAction:
         action = QAction(text, self.window)
@@ -339,6 +340,9 @@ class Classroom(QObject):
 
     def run_labels(self) -> list[str]:
         return run_labels([r.config for r in self.kept_runs], self.window.session_config())
+
+    def _on_session_changed(self, _info) -> None:
+        self._relabel_runs()
 
     def _relabel_runs(self) -> None:
         if not self.kept_runs:
