@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from engine.backend import get_backend, to_host
-from engine.config import FIXED_DATASETS, LIVE_FIELDS, SessionConfig
+from engine.config import FIXED_DATASETS, LIVE_FIELDS, ConfigError, SessionConfig
 from engine.datasets import DataSet, make_dataset, split
 from engine.features import feature_matrix
 from engine.losses import get_loss
@@ -348,8 +348,12 @@ class TrainingSession:
                 dataset.problem == "classification"
                 and max(dataset.n_classes, 2) != self.config.classes):
             classes = max(dataset.n_classes, 2) if dataset.problem == "classification" else 2
-            config = self.config.replace(dataset="custom", problem=dataset.problem,
-                                         classes=classes, loss="auto")
+            changes = dict(dataset="custom", problem=dataset.problem, classes=classes,
+                           loss="auto")
+            try:
+                config = self.config.replace(**changes)
+            except ConfigError:  # e.g. a tanh output kept from regression: raw scores now
+                config = self.config.replace(**changes, output_activation="auto")
         else:
             config = self.config.replace(dataset="custom")
         old_sizes = self.config.layer_sizes

@@ -199,3 +199,16 @@ def test_a_session_file_with_an_extreme_learning_rate_is_refused(tmp_path):
     path.write_text(json.dumps(doc))
     with pytest.raises(SessionFileError, match="learning_rate"):
         load_session(path)
+
+
+def test_classes_imported_into_a_regression_with_a_tanh_output():
+    """The output activation kept from regression does not fit class scores: the import
+    must still work (it once failed with an output_activation error)."""
+    session = TrainingSession(SessionConfig(problem="regression", dataset="plane",
+                                            output_activation="tanh"))
+    data = make_custom_dataset(np.array([[0.1, 0.2], [0.5, -0.5], [-0.3, 0.3]]),
+                               np.array([0, 1, 1]), "classification")
+    assert session.set_points(data)
+    assert session.config.problem == "classification"
+    assert session.config.resolved_output_activation == "linear"
+    assert session.step(10) == 10
