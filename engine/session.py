@@ -350,10 +350,16 @@ class TrainingSession:
             classes = max(dataset.n_classes, 2) if dataset.problem == "classification" else 2
             changes = dict(dataset="custom", problem=dataset.problem, classes=classes,
                            loss="auto")
-            try:
-                config = self.config.replace(**changes)
-            except ConfigError:  # e.g. a tanh output kept from regression: raw scores now
-                config = self.config.replace(**changes, output_activation="auto")
+            config = None
+            # The output kept from regression (tanh) or the seed's ReLU output may not fit
+            # the class loss: then a linear output, or else MSE as in the seed article.
+            for extra in ({}, {"output_activation": "auto"}, {"loss": "mse"}):
+                try:
+                    config = self.config.replace(**{**changes, **extra})
+                    break
+                except ConfigError:
+                    if "loss" in extra:
+                        raise
         else:
             config = self.config.replace(dataset="custom")
         old_sizes = self.config.layer_sizes

@@ -212,3 +212,14 @@ def test_classes_imported_into_a_regression_with_a_tanh_output():
     assert session.config.problem == "classification"
     assert session.config.resolved_output_activation == "linear"
     assert session.step(10) == 10
+
+
+def test_classes_imported_into_the_seed_articles_network():
+    """seed_exact keeps a ReLU output, which the class losses refuse: MSE, as in the seed."""
+    session = TrainingSession(SessionConfig(problem="regression", dataset="plane",
+                                            seed_exact=True))
+    data = make_custom_dataset(np.array([[0.1, 0.2], [0.5, -0.5], [-0.3, 0.3]]),
+                               np.array([0, 2, 1]), "classification")
+    session.set_points(data)
+    assert (session.config.classes, session.config.resolved_loss) == (3, "mse")
+    assert session.step(10) == 10
