@@ -1,21 +1,27 @@
-"""Milliseconds per show_snapshot for each live view, offscreen.
+"""Milliseconds per show_snapshot for each live view, offscreen, at the window's sizes.
 
-"update" times show_snapshot alone; "frame" adds an immediate repaint of the plot,
-which is what a frame on screen costs. Prints a table and writes
-benchmarks/results/views_speed.json. Run: python benchmarks/views_speed.py
+"update" times show_snapshot alone; "frame" adds the repaint Qt does next (of what
+changed, as in the window), which is what a frame on screen costs. Snapshots come two
+ways: "moving" fake ones whose weights all drift a lot between frames (the worst case
+for the diagram's line caches),
+and "training" ones from a real session of the window benchmark's network, taken as far
+apart as the window draws the diagram (about 15 times a second). Prints a table and
+writes benchmarks/results/views_speed.json (with the load average: the machine is shared).
+Run: python -m benchmarks.views_speed
 """
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from app.main import limit_blas_threads  # noqa: E402
+
+limit_blas_threads()
 
 import numpy as np  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -24,77 +30,88 @@ from app.views.boundary import BoundaryView  # noqa: E402
 from app.views.fake import fake_dataset, fake_snapshot, input_maps  # noqa: E402
 from app.views.loss_chart import LossChart  # noqa: E402
 from app.views.network_diagram import NetworkView  # noqa: E402
+from benchmarks.common import print_table, write_json  # noqa: E402
+from engine.config import SessionConfig  # noqa: E402
+from engine.session import TrainingSession  # noqa: E402
 
 NETWORKS = {"default 2-8-4-1": (2, 8, 4, 1), "largest 7-32x8-1": (7, *[32] * 8, 1)}
+BENCHMARK = SessionConfig(n_points=500, hidden=(8,) * 6, activations=("tanh",) * 6)
 FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin x1", "sin x2"]
+# Plot sizes in a 1280 x 800 window (the boundary view adds its colour legend).
+SIZES = {"network": (480, 400), "boundary": (390, 360), "loss": (390, 200)}
+STEPS_BETWEEN_DIAGRAMS = 100  # ~1 500 steps/s while drawing the diagram 15 times a second
 REPEATS = 60
 
 
 def median_ms(view, snapshots, repaint: bool) -> float:
     times = []
-    viewport = view.plot_widget.viewport()
+    app = QApplication.instance()
     for k in range(REPEATS):
         t0 = time.perf_counter()
         view.show_snapshot(snapshots[k % len(snapshots)])
         if repaint:
-            viewport.repaint()
+            app.processEvents()  # one pass paints the changed region
         times.append(time.perf_counter() - t0)
+        if not repaint:
+            app.processEvents()  # untimed: no backlog of paints for the next call
     return 1000 * float(np.median(times[3:]))
 
 
-def snapshots_for(sizes, grid, history=False):
+def moving_snapshots(sizes, grid):
     names = FEATURES[: sizes[0]]
+    return [fake_snapshot(100 + 10 * k, layer_sizes=sizes, feature_names=names, grid=grid)
+            for k in range(REPEATS)]
+
+
+def training_snapshots(session: TrainingSession) -> list:
     out = []
-    for k in range(8):
-        step = 100 + 10 * k
-        out.append(fake_snapshot(step, layer_sizes=sizes, feature_names=names, grid=grid,
-                                 history_start=step - 10 if history else 0))
+    for _ in range(REPEATS):
+        session.step(STEPS_BETWEEN_DIAGRAMS)
+        out.append(session.snapshot(history_start=session.step_count))
     return out
 
 
 def main() -> None:
     app = QApplication.instance() or QApplication([])
-    rows = []
-    boundary = BoundaryView()
-    boundary.resize(600, 640)
-    boundary.show()
+    boundary, network, chart = BoundaryView(), NetworkView(), LossChart()
+    for view, size in ((network, SIZES["network"]), (boundary, SIZES["boundary"]),
+                       (chart, SIZES["loss"])):
+        view.resize(*size)
+        view.show()
     boundary.set_data(fake_dataset(400), fake_dataset(100, seed=2))
     boundary.set_show_test(True)
-    network = NetworkView()
-    network.resize(800, 500)
-    network.show()
-    chart = LossChart()
-    chart.resize(600, 300)
-    chart.show()
     app.processEvents()
+    rows = []
+
+    def measure(view_name, view, network_name, snapshots_name, snaps, grid):
+        rows.append({"view": view_name, "network": network_name, "snapshots": snapshots_name,
+                     "grid": grid, "update_ms": median_ms(view, snaps, False),
+                     "frame_ms": median_ms(view, snaps, True)})
+
+    session = TrainingSession(BENCHMARK)
+    session.step(200)  # past the first wild steps
+    sizes = BENCHMARK.layer_sizes
+    network.set_network(sizes, list(BENCHMARK.features), input_maps(list(BENCHMARK.features)))
+    trained = training_snapshots(session)
+    measure("NetworkView", network, "window 2-8x6-1", "training", trained, 0)
+    measure("NetworkView", network, "window 2-8x6-1", "moving", moving_snapshots(sizes, 4), 0)
+    measure("BoundaryView", boundary, "window 2-8x6-1", "training", trained, 100)
     for net_name, sizes in NETWORKS.items():
         names = FEATURES[: sizes[0]]
         network.set_network(sizes, names, input_maps(names))
-        for grid in (100, 200):
-            snaps = snapshots_for(sizes, grid)
-            for view_name, view in (("BoundaryView", boundary), ("NetworkView", network)):
-                if view_name == "NetworkView" and grid == 200:
-                    continue  # the network view does not use the boundary grid
-                rows.append({"view": view_name, "network": net_name, "grid": grid,
-                             "update_ms": median_ms(view, snaps, False),
-                             "frame_ms": median_ms(view, snaps, True)})
-    # The loss chart after a long run: 50 000 history rows held, 10 new rows a frame.
+        measure("NetworkView", network, net_name, "moving", moving_snapshots(sizes, 4), 0)
+    measure("BoundaryView", boundary, "default 2-8-4-1", "moving",
+            moving_snapshots((2, 8, 4, 1), 200), 200)
+    # The loss chart after a long run: 50 000 history rows held, 40 new rows a frame.
     chart.show_snapshot(fake_snapshot(50_000, grid=4, neuron_grid=2))
-    snaps = [fake_snapshot(50_000 + 10 * (k + 1), grid=4, neuron_grid=2,
-                           history_start=50_000 + 10 * k) for k in range(REPEATS)]
-    rows.append({"view": "LossChart", "network": "-", "grid": 0,
-                 "update_ms": median_ms(chart, snaps, False),
-                 "frame_ms": median_ms(chart, snaps, True)})
-    print(f"{'view':<13} {'network':<18} {'grid':>5} {'update ms':>10} {'frame ms':>9}")
-    for r in rows:
-        grid = r["grid"] or "-"
-        print(f"{r['view']:<13} {r['network']:<18} {grid:>5} {r['update_ms']:>10.2f} "
-              f"{r['frame_ms']:>9.2f}")
-    out = Path(__file__).resolve().parent / "results" / "views_speed.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"machine": platform.platform(), "python": platform.python_version(),
-                               "repeats": REPEATS, "rows": rows}, indent=2))
-    print(f"wrote {out}")
+    snaps = [fake_snapshot(50_000 + 40 * (k + 1), grid=4, neuron_grid=2,
+                           history_start=50_000 + 40 * k) for k in range(REPEATS)]
+    measure("LossChart", chart, "-", "50k rows", snaps, 0)
+    print(f"load average {os.getloadavg()[0]:.2f} (2 cores, shared)")
+    print_table(["view", "network", "snapshots", "grid", "update ms", "frame ms"],
+                [(r["view"], r["network"], r["snapshots"], r["grid"] or "-", r["update_ms"],
+                  r["frame_ms"]) for r in rows])
+    write_json("views_speed", {"repeats": REPEATS, "sizes": SIZES, "rows": rows})
     for view in (boundary, network, chart):  # tear down before the interpreter does
         view.close()
         view.deleteLater()

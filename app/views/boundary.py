@@ -10,7 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
-from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QSizePolicy, QVBoxLayout, QWidget
 
 from app.theme import Palette, get_palette
 from engine.snapshot import Snapshot
@@ -128,6 +128,7 @@ class BoundaryView(QWidget):
         self._draw_label = 0
         self._extent = (-6.0, 6.0, -6.0, 6.0)
         self.display_lut = np.zeros((256, 4), np.uint8)  # the heatmap's colours, washed
+        self._washed_for: tuple | None = None  # (lut bytes, neutral) display_lut is from
 
         self.plot_widget = pg.PlotWidget()
         self.plot = self.plot_widget.getPlotItem()
@@ -151,6 +152,9 @@ class BoundaryView(QWidget):
         self.test_scatter.setZValue(11)
         self.test_scatter.setVisible(False)
         self.plot.addItem(self.test_scatter)
+        for scatter in (self.train_scatter, self.test_scatter):
+            # The points change only with the data: a frame copies their cached picture.
+            scatter.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
 
         self.legend = ColorLegend()
         layout = QVBoxLayout(self)
@@ -269,8 +273,11 @@ class BoundaryView(QWidget):
         if snap is None:
             return
         values, lut, levels = self._colour_values(snap)
-        self.display_lut = washed(lut, self.palette_.neutral)
-        self.image.setLookupTable(self.display_lut, update=False)
+        key = (lut.tobytes(), self.palette_.neutral)
+        if key != self._washed_for:  # the same table object: pyqtgraph keeps its colours
+            self._washed_for = key
+            self.display_lut = washed(lut, self.palette_.neutral)
+            self.image.setLookupTable(self.display_lut, update=False)
         self.image.setImage(values, levels=levels, autoLevels=False)
         g_rows, g_cols = values.shape[:2]
         x1min, x1max, x2min, x2max = snap.extent

@@ -2,7 +2,9 @@
 
 History rows arrive a few at a time (Snapshot.history from Snapshot.history_start);
 they go into one growing NumPy buffer that doubles when full, and the two curves are
-re-pointed at views of it, so a frame costs the same after a million steps.
+re-pointed at views of it, so a frame costs the same after a million steps. The curves'
+x positions (continuous epochs) live in a parallel buffer, recomputed only for the last
+two epochs, the only ones new rows can move.
 """
 
 from __future__ import annotations
@@ -50,7 +52,9 @@ class LossChart(QWidget):
         super().__init__(parent)
         self.palette_ = palette or get_palette()
         self._rows = np.empty((1024, len(HISTORY_COLUMNS)), dtype=np.float64)
+        self._x = np.empty(1024, dtype=np.float64)  # continuous epoch of each held row
         self._count = 0
+        self._tail = 0  # first row of the next-to-last epoch: x from here on may change
         self._log = False
         self.reference_curves: list[pg.PlotDataItem] = []
 
@@ -82,12 +86,13 @@ class LossChart(QWidget):
         start = int(snap.history_start)
         if start < self._count:
             self._count = max(start, 0)
+            self._tail = 0  # rows the x positions were based on are gone: redo them all
         self._append(rows)
         self._redraw(snap)
 
     def clear(self) -> None:
         """Forget the current run's history (reference runs stay)."""
-        self._count = 0
+        self._count = self._tail = 0
         self._redraw(None)
 
     def set_log_scale(self, log: bool) -> None:
@@ -152,18 +157,34 @@ class LossChart(QWidget):
             grown = np.empty((capacity, len(HISTORY_COLUMNS)), dtype=np.float64)
             grown[: self._count] = self._rows[: self._count]
             self._rows = grown
+            x = np.empty(capacity, dtype=np.float64)
+            x[: self._count] = self._x[: self._count]
+            self._x = x
         self._rows[self._count: need] = rows
         self._count = need
 
+    def _update_x(self) -> np.ndarray:
+        """x positions of every held row; only rows from the next-to-last epoch on change."""
+        tail, count = self._tail, self._count
+        rows = self._rows[tail:count]
+        self._x[tail:count] = continuous_epochs(rows[:, STEP], rows[:, EPOCH])
+        starts = np.flatnonzero(np.diff(rows[:, EPOCH])) + 1  # where a new epoch begins
+        if len(starts) >= 2:
+            self._tail = tail + int(starts[-2])
+        return self._x[:count]
+
     def _redraw(self, snap: Snapshot | None) -> None:
         held = self.history
-        epochs = continuous_epochs(held[:, STEP], held[:, EPOCH])
+        epochs = self._update_x()
         self.train_curve.setData(epochs, held[:, TRAIN_LOSS], connect="finite")
         has_test = len(held) and np.isfinite(held[:, TEST_LOSS]).any()
         self.test_curve.setData(epochs if has_test else [], held[:, TEST_LOSS] if has_test else [],
                                 connect="finite")
         self._set_label(self.train_curve, "training loss", held[:, TRAIN_LOSS])
         self._set_label(self.test_curve, "test loss", held[:, TEST_LOSS])
+        # Fit the range now: pyqtgraph would do it while painting, and the items' change
+        # would then ask for a second paint of the whole chart.
+        self.plot.getViewBox().prepareForPaint()
 
     def _set_label(self, curve: pg.PlotDataItem, name: str, values: np.ndarray) -> None:
         last = values[-1] if len(values) else np.nan

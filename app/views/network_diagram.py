@@ -4,6 +4,12 @@ Drawn in "diagram units": column c sits at x = c, neurons stack vertically centr
 y = 0 with the first neuron at the top. Items are made in set_network; a snapshot only
 calls setImage / setData / setBrush. Edges are grouped by sign and thickness bucket into
 a few PlotCurveItems with connect="pairs", so thousands of weights cost ten items.
+
+Speed (a frame must leave the CPU to training): weight lines are drawn opaque, in their
+colour already faded toward the background (alpha-blended antialiased lines cost Qt's
+raster engine five times more), and each line item keeps its picture in a cache
+(QGraphicsItem.DeviceCoordinateCache) that is redrawn only when a weight moves to another
+bucket, so a frame that only changes the neuron maps just copies the lines' pictures.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPoint, Qt, Signal
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QToolTip, QVBoxLayout, QWidget
 
 from app.theme import Palette, get_palette
 from engine.snapshot import Snapshot
@@ -45,6 +51,22 @@ def point_segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.nd
     return np.hypot(nearest[:, 0] - p[0], nearest[:, 1] - p[1])
 
 
+def map_colours(values: np.ndarray, lut: np.ndarray) -> np.ndarray:
+    """Values in [-1, 1] (any shape) -> RGBA uint8 (shape + (4,)) through a (256, 4) lut;
+    NaN is clear. The index is floor((v + 1) * 128), as pyqtgraph maps levels (-1, 1)."""
+    table = np.zeros(257, np.uint32)  # one 32-bit word a colour; entry 256 is clear
+    table[:256] = np.ascontiguousarray(lut, np.uint8).view(np.uint32).ravel()
+    index = np.nan_to_num(np.clip((values + 1.0) * 128.0, 0, 255), nan=256.0)
+    return table[index.astype(np.uint16).ravel()].view(np.uint8).reshape(*np.shape(values), 4)
+
+
+def faded(color: str, alpha: int, background: str) -> QColor:
+    """The opaque colour `color` at `alpha` (0-255) shows over `background`."""
+    top, under, a = QColor(color), QColor(background), alpha / 255
+    return QColor(*(round(a * t + (1 - a) * u) for t, u in
+                    zip(top.getRgb()[:3], under.getRgb()[:3], strict=True)))
+
+
 def weight_bucket(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(sign (E,) 0 = negative / 1 = positive, bucket (E,) 0..4 by |w|)."""
     values = np.nan_to_num(np.asarray(values, dtype=np.float64))
@@ -72,6 +94,9 @@ class NetworkView(QWidget):
         self.hover_text = ""  # the tooltip shown now ("" when none)
 
         self.plot_widget = pg.PlotWidget()
+        # One rectangle around what changed: Qt paints the neuron columns' many separate
+        # rectangles one clip at a time, which costs more than the area between them.
+        self.plot_widget.setViewportUpdateMode(QGraphicsView.BoundingRectViewportUpdate)
         self.plot_widget.setMouseTracking(True)
         self.plot = self.plot_widget.getPlotItem()
         self.plot.setMenuEnabled(False)
@@ -90,6 +115,7 @@ class NetworkView(QWidget):
             for bucket in range(len(EDGE_WIDTHS)):
                 curve = pg.PlotCurveItem(connect="pairs", antialias=True)
                 curve.setSegmentedLineMode("on")  # drawLines: one cheap line per weight
+                curve.setCacheMode(QGraphicsItem.DeviceCoordinateCache)  # see the docstring
                 curve.setZValue(1 + bucket)
                 self.plot.addItem(curve)
                 self.edge_curves[sign, bucket] = curve
@@ -99,6 +125,8 @@ class NetworkView(QWidget):
         self.frames.setZValue(22)
         self.bias_markers = pg.ScatterPlotItem(pxMode=False, symbol="s")
         self.bias_markers.setZValue(23)
+        for item in (self.fills, self.frames, self.bias_markers):  # redrawn only on change
+            item.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self.highlight = pg.ScatterPlotItem(pxMode=False, symbol="s", brush=None)
         self.highlight.setZValue(24)
         for item in (self.fills, self.frames, self.bias_markers, self.highlight):
@@ -106,6 +134,8 @@ class NetworkView(QWidget):
         self.column_images: list[pg.ImageItem] = []
         self.texts: list[pg.TextItem] = []
         self._edge_count = 0
+        self._edge_keys: np.ndarray | None = None  # each weight's curve, as last drawn
+        self._bias_keys: np.ndarray | None = None
         self._alpha_scale = 1.0
         self._hover_pos = QPoint()
 
@@ -139,6 +169,7 @@ class NetworkView(QWidget):
         self._show_inputs()
         for curve in self.edge_curves.values():
             curve.setData([], [])
+        self._edge_keys = self._bias_keys = None
         self._fit_view()
 
     def show_snapshot(self, snap: Snapshot) -> None:
@@ -162,19 +193,18 @@ class NetworkView(QWidget):
         self.palette_ = palette
         self.plot_widget.setBackground(palette.background)
         self._make_pens()
-        for image in self.column_images:
-            image.setLookupTable(palette.lut)
         if self.layer_sizes:
             self._apply_static_colors()
             if self._snapshot is not None:
+                self._bias_keys = None  # new brushes for the same buckets
                 self.show_snapshot(self._snapshot)
 
     def _make_pens(self) -> None:
         pal = self.palette_
         many = self._edge_count > MANY_EDGES
         for (sign, b), curve in self.edge_curves.items():
-            color = self._alpha(pal.weight_positive if sign else pal.weight_negative,
-                                int(EDGE_ALPHAS[b] * self._alpha_scale))
+            color = faded(pal.weight_positive if sign else pal.weight_negative,
+                          int(EDGE_ALPHAS[b] * self._alpha_scale), pal.background)
             width = MANY_EDGE_WIDTHS[b] if many else EDGE_WIDTHS[b]
             curve.opts["antialias"] = not many
             curve.setPen(pg.mkPen(color, width=width))
@@ -315,7 +345,6 @@ class NetworkView(QWidget):
         for column, n in enumerate(self.layer_sizes):
             image = pg.ImageItem(axisOrder="row-major")
             image.setZValue(21)
-            image.setLookupTable(self.palette_.lut)
             self.plot.addItem(image)
             self.column_images.append(image)
             self._set_column_image(column, np.full((n, 2, 2), np.nan, np.float32))
@@ -325,14 +354,18 @@ class NetworkView(QWidget):
         self.highlight.setData([], [])
 
     def _set_column_image(self, column: int, maps: np.ndarray) -> None:
-        """Stack (n, g, g) maps in [-1, 1] top neuron first, with NaN (clear) gaps."""
+        """Stack (n, g, g) maps in [-1, 1] top neuron first, with clear gaps.
+
+        Coloured here through the palette's lookup table (NaN clear), so the image item
+        only copies bytes: pyqtgraph's own float path rescales and rebuilds a colour table
+        on every frame."""
         n, g = maps.shape[0], maps.shape[-1]
         gap = max(1, round(g * self.gap_rows / self.grid))
-        atlas = np.full((n, g + gap, g), np.nan, np.float32)
-        atlas[:, :g] = maps[::-1]  # row 0 is the bottom: last neuron first
-        atlas = atlas.reshape(n * (g + gap), g)[: n * (g + gap) - gap]
+        atlas = np.zeros((n, g + gap, g, 4), np.uint8)  # alpha 0: the gaps are clear
+        atlas[:, :g] = map_colours(maps[::-1], self.palette_.lut)  # row 0 is the bottom
+        atlas = atlas.reshape(n * (g + gap), g, 4)[: n * (g + gap) - gap]
         image = self.column_images[column]
-        image.setImage(atlas, levels=(-1.0, 1.0), autoLevels=False)
+        image.setImage(atlas, autoLevels=False)
         _, y_bottom = self.neuron_center(column, n - 1)
         image.setRect(column - self.size / 2, y_bottom - self.size / 2, self.size,
                       (n - 1) * self.pitch + self.size)
@@ -372,6 +405,7 @@ class NetworkView(QWidget):
             item.updateTextPos()
         item.setPos(*pos)
         item.setZValue(30)
+        item.textItem.setCacheMode(QGraphicsItem.DeviceCoordinateCache)  # glyphs drawn once
         self.plot.addItem(item)
         self.texts.append(item)
 
@@ -418,24 +452,31 @@ class NetworkView(QWidget):
         self._set_column_image(0, maps)
 
     def _update_edges(self, weights: np.ndarray) -> None:
-        """weights: every layer's (fan_in, fan_out) raveled and joined, (E,)."""
+        """weights: every layer's (fan_in, fan_out) raveled and joined, (E,).
+
+        Only the curves that gained or lost a weight get new data (and a redrawn cache)."""
         self._edge_sign, self._edge_bucket = weight_bucket(weights)
         key = self._edge_sign * len(EDGE_WIDTHS) + self._edge_bucket
-        order = np.argsort(key, kind="stable")
-        counts = np.bincount(key, minlength=2 * len(EDGE_WIDTHS))
-        xs = np.column_stack([self._seg_a[order, 0], self._seg_b[order, 0]]).ravel()
-        ys = np.column_stack([self._seg_a[order, 1], self._seg_b[order, 1]]).ravel()
-        start = 0
-        for index, count in enumerate(counts):
-            sign, bucket = divmod(index, len(EDGE_WIDTHS))
-            stop = start + 2 * count
-            self.edge_curves[sign, bucket].setData(xs[start:stop], ys[start:stop],
-                                                   connect="pairs")
-            start = stop
+        old, self._edge_keys = self._edge_keys, key
+        if old is None:
+            changed = np.arange(2 * len(EDGE_WIDTHS))
+        else:
+            moved = old != key
+            changed = np.union1d(old[moved], key[moved])
+        for index in changed:
+            members = np.flatnonzero(key == index)
+            xs = np.column_stack([self._seg_a[members, 0], self._seg_b[members, 0]]).ravel()
+            ys = np.column_stack([self._seg_a[members, 1], self._seg_b[members, 1]]).ravel()
+            self.edge_curves[divmod(int(index), len(EDGE_WIDTHS))].setData(xs, ys,
+                                                                          connect="pairs")
 
     def _update_biases(self, biases: np.ndarray) -> None:
         pal = self.palette_
         sign, bucket = weight_bucket(biases)
+        key = sign * len(EDGE_WIDTHS) + bucket
+        if self._bias_keys is not None and np.array_equal(key, self._bias_keys):
+            return  # same colours: keep the markers' cached picture
+        self._bias_keys = key
         if not hasattr(self, "_bias_brushes") or self._bias_palette is not pal:
             self._bias_palette = pal
             self._bias_brushes = [

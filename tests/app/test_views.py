@@ -11,7 +11,7 @@ from app.theme import PALETTES, apply_qt_theme, get_palette, hex_to_rgb
 from app.views.boundary import BoundaryView, washed
 from app.views.fake import DataSet, fake_dataset, fake_history, fake_snapshot, input_maps
 from app.views.loss_chart import LossChart, continuous_epochs
-from app.views.network_diagram import EDGE_WIDTHS, NetworkView
+from app.views.network_diagram import EDGE_ALPHAS, EDGE_WIDTHS, NetworkView
 
 EXTENT = (-6.0, 6.0, -6.0, 6.0)
 G = 60
@@ -244,6 +244,12 @@ def network_view(qtbot):
     return view
 
 
+def seen_over(color: str, alpha: int, background: str) -> np.ndarray:
+    """Independent oracle: the RGB of `color` at `alpha` (0-255) over `background`."""
+    top, under = np.array(hex_to_rgb(color), float), np.array(hex_to_rgb(background), float)
+    return under + (top - under) * alpha / 255
+
+
 def with_weights(snap, weights):
     return type(snap)(**{**snap.__dict__, "weights": tuple(weights)})
 
@@ -330,8 +336,11 @@ def test_network_palette_recolours_lines(network_view):
     view.show_snapshot(fake_snapshot(10))
     colorblind = get_palette("colorblind")
     view.set_palette(colorblind)
-    assert view.edge_curves[1, 3].opts["pen"].color().name() == colorblind.weight_positive
-    assert view.edge_curves[0, 3].opts["pen"].color().name() == colorblind.weight_negative
+    assert view.edge_curves[1, 4].opts["pen"].color().name() == colorblind.weight_positive
+    assert view.edge_curves[0, 4].opts["pen"].color().name() == colorblind.weight_negative
+    faint = view.edge_curves[1, 3].opts["pen"].color()
+    assert close(faint, seen_over(colorblind.weight_positive, EDGE_ALPHAS[3],
+                                  colorblind.background), tol=1)
 
 
 def test_click_weight_and_bias_emit_edit_requests(network_view, qtbot):
@@ -375,7 +384,10 @@ def test_edge_curves_bucket_by_sign_and_size(network_view):
     thick_negative = view.edge_curves[0, 4].opts["pen"]
     thin_positive = view.edge_curves[1, 0].opts["pen"]
     assert thick_negative.color().name() == pal.weight_negative
-    assert thin_positive.color().name() == pal.weight_positive
+    # Thin lines are fainter: drawn opaque in the colour they would show at their alpha.
+    assert thin_positive.color().alpha() == 255
+    assert close(thin_positive.color(), seen_over(pal.weight_positive, EDGE_ALPHAS[0],
+                                                  pal.background), tol=1)
     assert thick_negative.widthF() == pytest.approx(EDGE_WIDTHS[-1])
     assert thick_negative.widthF() > 4 * thin_positive.widthF()
 
