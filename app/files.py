@@ -515,6 +515,19 @@ class FileController(QObject):
         if self.guard is not None:
             self.guard.release()
 
+    def end_unasked(self) -> None:
+        """Neuroplay is being ended (SIGTERM: logout, shutdown) and nobody can answer a
+        question: write the autosave and close without asking. With unsaved changes the
+        lock stays, so the next start offers the work back."""
+        if self._closed:
+            return
+        if not self.is_modified():
+            self.finish()
+            return
+        self.autosave_now()
+        self._closed = True
+        self.autosaver.stop()
+
     def _offer_restore(self) -> None:
         path = self.guard.crashed_autosave()
         if path is None or not self.prompts.ask_restore(self.guard.saved_at()):

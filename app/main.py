@@ -59,6 +59,36 @@ def attach_features(window, features=FEATURES) -> None:
             getattr(module, function)(window)
 
 
+def end_by_signal(window) -> None:
+    """End like a quit that cannot ask: autosave (app.files), close, leave the event loop."""
+    from PySide6.QtWidgets import QApplication
+
+    files = getattr(window, "files", None)
+    if files is not None and hasattr(files, "end_unasked"):
+        files.end_unasked()
+    window.close()
+    QApplication.quit()  # also ends a file dialog's own loop
+
+
+def install_signal_handlers(window, signals=None) -> None:
+    """SIGTERM (logout, shutdown, `kill`) and SIGINT (Ctrl+C) end Neuroplay through
+    end_by_signal. Python runs a handler only when it next gets control, never while Qt's
+    loop waits in C++: a timer gives it that chance. The handler only schedules the quit,
+    so a save in progress finishes first."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    def on_signal(_signum, _frame) -> None:
+        QTimer.singleShot(0, window, lambda: end_by_signal(window))
+
+    for number in signals or (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, on_signal)
+    wakeup = QTimer(window)
+    wakeup.timeout.connect(lambda: None)
+    wakeup.start(200)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
 
@@ -89,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         settings.clear()
     window = MainWindow(settings=settings)
     attach_features(window)
+    install_signal_handlers(window)
     window.show()
 
     if args.file:
