@@ -460,13 +460,15 @@ class MainWindow(QMainWindow):
         self._last_frame = frame
         now = time.perf_counter()
         draw_network = draw_chart = not frame.playing
-        if frame.playing:
-            # At most one of the two costly views a frame, the later one: no frame keeps the
-            # GUI (and a click) waiting for both.
+        # While playing, a costly view (diagram or chart) only every other frame, the later
+        # one: no frame keeps the GUI (and a click) waiting for both, and half the frames
+        # stay cheap, which leaves the time to training (the worker waits while we draw).
+        if frame.playing and not getattr(self, "_costly_last_frame", False):
             network_late = now - self._network_drawn_at - NETWORK_INTERVAL_S
             chart_late = now - self._chart_drawn_at - CHART_INTERVAL_S
             draw_network = network_late >= 0 and network_late >= chart_late
             draw_chart = chart_late >= 0 and not draw_network
+        self._costly_last_frame = frame.playing and (draw_network or draw_chart)
         if draw_network:
             self.network_view.show_snapshot(snap)
             self._network_drawn_at = now
