@@ -20,6 +20,10 @@ from engine.snapshot import HISTORY_COLUMNS, Snapshot
 
 STEP, EPOCH, TRAIN_LOSS, TEST_LOSS = (HISTORY_COLUMNS.index(name)
                                       for name in ("step", "epoch", "train_loss", "test_loss"))
+# A curve is drawn through at most about this many points: beyond, each block of rows
+# becomes its lowest and highest loss (blocks of a power of two rows, aligned to row 0, so
+# the curve keeps its shape from one frame to the next).
+DISPLAY_POINTS = 2000
 # Muted colours for the dashed curves of earlier runs.
 REFERENCE_COLORS = ("#8c8c8c", "#a89f91", "#8fa3b3", "#b39bb0", "#9fb39b")
 
@@ -45,6 +49,26 @@ def continuous_epochs(steps: np.ndarray, epochs: np.ndarray) -> np.ndarray:
     return epochs + fraction
 
 
+def peak_decimate(x: np.ndarray, y: np.ndarray,
+                  max_points: int = DISPLAY_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) (n,) -> at most about max_points points keeping each block's min and max.
+
+    Blocks hold a power of two rows from row 0; the rows after the last whole block are
+    kept as they are, so the curve still ends at the newest loss. NaN is skipped within a
+    block (a block of only NaN stays NaN: a gap).
+    """
+    n = len(y)
+    if n <= max_points:
+        return x, y
+    block = 1 << int(np.ceil(np.log2(2 * n / max_points)))
+    whole = n // block * block
+    blocks = y[:whole].reshape(-1, block)
+    low, high = np.fmin.reduce(blocks, axis=1), np.fmax.reduce(blocks, axis=1)
+    xs = np.concatenate([np.repeat(x[:whole:block], 2), x[whole:]])
+    ys = np.concatenate([np.column_stack([low, high]).ravel(), y[whole:]])
+    return xs, ys
+
+
 class LossChart(QWidget):
     """Loss against epoch: a solid training curve, a test curve, dashed reference runs."""
 
@@ -65,8 +89,8 @@ class LossChart(QWidget):
         self.plot.setLabel("bottom", "epoch")
         self.plot.setLabel("left", "loss")
         self.plot.showGrid(x=True, y=True, alpha=0.25)
-        self.plot.setDownsampling(auto=True, mode="peak")
-        self.plot.setClipToView(True)
+        # Long runs are thinned here (peak_decimate), once a redraw; pyqtgraph's own
+        # downsampling would redo it over every row on each data and range change.
         self.legend = self.plot.addLegend(offset=(-10, 10))
         self.train_curve = self.plot.plot(name="training loss")
         self.test_curve = self.plot.plot(name="test loss")
@@ -176,10 +200,12 @@ class LossChart(QWidget):
     def _redraw(self, snap: Snapshot | None) -> None:
         held = self.history
         epochs = self._update_x()
-        self.train_curve.setData(epochs, held[:, TRAIN_LOSS], connect="finite")
-        has_test = len(held) and np.isfinite(held[:, TEST_LOSS]).any()
-        self.test_curve.setData(epochs if has_test else [], held[:, TEST_LOSS] if has_test else [],
-                                connect="finite")
+        self.train_curve.setData(*peak_decimate(epochs, held[:, TRAIN_LOSS]), connect="finite")
+        if len(held) and np.isfinite(held[:, TEST_LOSS]).any():
+            self.test_curve.setData(*peak_decimate(epochs, held[:, TEST_LOSS]),
+                                    connect="finite")
+        else:
+            self.test_curve.setData([], [], connect="finite")
         self._set_label(self.train_curve, "training loss", held[:, TRAIN_LOSS])
         self._set_label(self.test_curve, "test loss", held[:, TEST_LOSS])
         # Fit the range now: pyqtgraph would do it while painting, and the items' change

@@ -73,6 +73,30 @@ def weight_bucket(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (values >= 0).astype(np.int64), np.searchsorted(WIDTH_EDGES, np.abs(values), "right")
 
 
+class Squares(pg.ScatterPlotItem):
+    """Squares in diagram units whose bounding box is remembered: pyqtgraph works it out
+    (with pixel sizes) on every call, and Qt asks several times a frame."""
+
+    _rect = None
+
+    def boundingRect(self):  # noqa: N802 - Qt's name
+        if self._rect is None:
+            self._rect = super().boundingRect()
+        return self._rect
+
+    def prepareGeometryChange(self) -> None:  # noqa: N802 - Qt's name
+        super().prepareGeometryChange()  # Qt reads the old box first
+        self._rect = None
+
+    def invalidate(self) -> None:  # any change of data, size or pen comes through here
+        self._rect = None
+        super().invalidate()
+
+    def viewTransformChanged(self) -> None:  # noqa: N802 - pyqtgraph's name
+        super().viewTransformChanged()
+        self._rect = None
+
+
 class NetworkView(QWidget):
     """Neurons as live heatmaps, weights as lines coloured by sign and thick by size.
 
@@ -119,15 +143,15 @@ class NetworkView(QWidget):
                 curve.setZValue(1 + bucket)
                 self.plot.addItem(curve)
                 self.edge_curves[sign, bucket] = curve
-        self.fills = pg.ScatterPlotItem(pxMode=False, symbol="s")
+        self.fills = Squares(pxMode=False, symbol="s")
         self.fills.setZValue(20)
-        self.frames = pg.ScatterPlotItem(pxMode=False, symbol="s", brush=None)
+        self.frames = Squares(pxMode=False, symbol="s", brush=None)
         self.frames.setZValue(22)
-        self.bias_markers = pg.ScatterPlotItem(pxMode=False, symbol="s")
+        self.bias_markers = Squares(pxMode=False, symbol="s")
         self.bias_markers.setZValue(23)
         for item in (self.fills, self.frames, self.bias_markers):  # redrawn only on change
             item.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
-        self.highlight = pg.ScatterPlotItem(pxMode=False, symbol="s", brush=None)
+        self.highlight = Squares(pxMode=False, symbol="s", brush=None)
         self.highlight.setZValue(24)
         for item in (self.fills, self.frames, self.bias_markers, self.highlight):
             self.plot.addItem(item)
@@ -183,9 +207,14 @@ class NetworkView(QWidget):
         self._snapshot = snap
         self._update_edges(np.concatenate([np.ravel(w) for w in snap.weights]))
         self._update_biases(np.concatenate([np.ravel(b) for b in snap.biases]))
-        for column, outputs in enumerate(snap.neuron_outputs, start=1):
-            if column < len(self.column_images):
-                self._set_column_image(column, squash(np.asarray(outputs, np.float32)))
+        maps = [np.asarray(m, np.float32) for m in snap.neuron_outputs]
+        maps = maps[: len(self.column_images) - 1]
+        if maps:  # every neuron coloured in one pass, then cut into columns
+            colours = map_colours(squash(np.concatenate(maps)), self.palette_.lut)
+            start = 0
+            for column, m in enumerate(maps, start=1):
+                self._set_column_colours(column, colours[start: start + len(m)])
+                start += len(m)
         if self._hover is not None:
             self._show_hover(self._hover, self._hover_pos)
 
@@ -354,21 +383,26 @@ class NetworkView(QWidget):
         self.highlight.setData([], [])
 
     def _set_column_image(self, column: int, maps: np.ndarray) -> None:
-        """Stack (n, g, g) maps in [-1, 1] top neuron first, with clear gaps.
+        """Show (n, g, g) maps in [-1, 1] (NaN clear) as neuron column `column`."""
+        self._set_column_colours(column, map_colours(maps, self.palette_.lut))
 
-        Coloured here through the palette's lookup table (NaN clear), so the image item
-        only copies bytes: pyqtgraph's own float path rescales and rebuilds a colour table
-        on every frame."""
-        n, g = maps.shape[0], maps.shape[-1]
+    def _set_column_colours(self, column: int, colours: np.ndarray) -> None:
+        """Stack (n, g, g, 4) RGBA maps top neuron first, with clear gaps.
+
+        Coloured before (map_colours), so the image item only copies bytes: pyqtgraph's
+        own float path rescales and rebuilds a colour table on every frame."""
+        n, g = colours.shape[0], colours.shape[2]
         gap = max(1, round(g * self.gap_rows / self.grid))
         atlas = np.zeros((n, g + gap, g, 4), np.uint8)  # alpha 0: the gaps are clear
-        atlas[:, :g] = map_colours(maps[::-1], self.palette_.lut)  # row 0 is the bottom
+        atlas[:, :g] = colours[::-1]  # row 0 is the bottom: last neuron first
         atlas = atlas.reshape(n * (g + gap), g, 4)[: n * (g + gap) - gap]
         image = self.column_images[column]
+        placed = image.image is not None and image.image.shape == atlas.shape
         image.setImage(atlas, autoLevels=False)
-        _, y_bottom = self.neuron_center(column, n - 1)
-        image.setRect(column - self.size / 2, y_bottom - self.size / 2, self.size,
-                      (n - 1) * self.pitch + self.size)
+        if not placed:  # a new size: stretch it over the column again
+            _, y_bottom = self.neuron_center(column, n - 1)
+            image.setRect(column - self.size / 2, y_bottom - self.size / 2, self.size,
+                          (n - 1) * self.pitch + self.size)
 
     def _make_texts(self) -> None:
         for text in self.texts:
