@@ -18,6 +18,11 @@ from PySide6.QtWidgets import (
 
 # Slider positions, slow to fast: training steps per second, None = as fast as it goes.
 SPEEDS: tuple[float | None, ...] = (1, 3, 10, 30, 100, 300, 1000, None)
+# Below this, at full speed, the bar says training is slow (the network or data is large).
+SLOW_STEPS_PER_SECOND = 200
+STEPS_TIP = "Training updates per second"
+SLOW_TIP = ("Training is slow: the network or the data set is large. Fewer layers, "
+            "neurons or points train faster.")
 
 
 def paint_icon(kind: str, color: str, size: int = 24) -> QIcon:
@@ -153,7 +158,7 @@ class PlaybackBar(QFrame):
         speed_box.addLayout(speed_row)
 
         self.epoch = Stat("Epoch", "Passes over the training data so far", "000,000")
-        self.steps_per_second = Stat("Steps/s", "Training updates per second", "00,000")
+        self.steps_per_second = Stat("Steps/s", STEPS_TIP, "00,000")
         self.train_loss = Stat("Train loss", "Loss on the training points", "000.000")
         self.test_loss = Stat("Test loss", "Loss on the test points (not trained on)",
                               "000.000")
@@ -221,10 +226,25 @@ class PlaybackBar(QFrame):
         """Fill the numbers from a Snapshot."""
         self.epoch.set_text(format_epoch(snapshot.epoch))
         self.steps_per_second.set_text(f"{steps_per_second:,.0f}" if playing else "\u2014")
+        self.set_slow(playing and self.speed_value() is None
+                      and 0 < steps_per_second < SLOW_STEPS_PER_SECOND)
         self.train_loss.set_text(format_loss(snapshot.train_loss))
         self.test_loss.set_text(format_loss(snapshot.test_loss))
         self.train_accuracy.set_text(format_accuracy(snapshot.train_accuracy))
         self.test_accuracy.set_text(format_accuracy(snapshot.test_accuracy))
+
+
+    def set_slow(self, slow: bool) -> None:
+        """Say that training runs slowly: "STEPS/S · SLOW" in the caption, and why."""
+        stat = self.steps_per_second
+        caption = "STEPS/S \u00b7 SLOW" if slow else "STEPS/S"
+        if stat.caption.text() != caption:  # only on a change: no relayout per frame
+            stat.caption.setText(caption)
+            stat.setToolTip(SLOW_TIP if slow else STEPS_TIP)
+            stat.caption.setStyleSheet("color: #e8710a;" if slow else "")
+
+    def is_slow(self) -> bool:
+        return self.steps_per_second.caption.text().endswith("SLOW")
 
 
 def format_epoch(epoch: int) -> str:
