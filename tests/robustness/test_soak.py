@@ -1,0 +1,47 @@
+"""Long runs: the loss history is kept whole, memory stays flat apart from it, and the
+window keeps drawing. The full figures come from `python -m benchmarks.soak`; the slow
+tests here run the same code (a million steps; minutes of the window) in CI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks import soak
+from engine.snapshot import HISTORY_COLUMNS
+
+EPOCH = HISTORY_COLUMNS.index("epoch")
+
+
+def check_session_soak(result: dict, steps: int, growth_limit_mb: float) -> None:
+    print(f"\nsession soak: {result['steps']:,} steps at {result['steps_per_second']:,.0f}/s, "
+          f"RSS {result['rss_start_mb']:.1f} -> {result['rss_end_mb']:.1f} MB, "
+          f"{result['history_rows']:,} history rows")
+    assert result["steps"] == steps
+    per_epoch = 250 // soak.PLAYGROUND.batch_size  # half of 500 points train
+    assert result["history_rows"] == 1 + (steps + soak.SNAPSHOT_EVERY) // per_epoch
+    assert np.isfinite(result["final_train_loss"])
+    # Memory beyond the history it keeps on purpose (not a speed: memory is deterministic
+    # enough to bound).
+    assert result["growth_besides_history_mb"] < growth_limit_mb
+
+
+def test_a_short_session_soak_keeps_every_history_row():
+    check_session_soak(soak.session_soak(10_000), 10_000, growth_limit_mb=10)
+
+
+@pytest.mark.slow
+def test_a_million_session_steps():
+    check_session_soak(soak.session_soak(1_000_000), 1_000_000, growth_limit_mb=20)
+
+
+@pytest.mark.slow
+def test_minutes_of_the_window_training_and_drawing(qapp):
+    result = soak.window_soak(3)
+    soak.report_window(result)
+    minutes = result["per_minute"]
+    assert all(m["frames_per_second"] > 0 and m["steps_per_second"] > 0 for m in minutes)
+    # The chart keeps every row the session has sent (it only thins what it draws).
+    assert result["chart_rows"] >= result["session_history_rows"] - 5
+    assert result["points_at_end"] == 200  # each drawn point was erased again
+    assert result["rss_end_mb"] - minutes[0]["rss_mb"] < 60
