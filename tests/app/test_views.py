@@ -10,8 +10,8 @@ from PySide6.QtGui import QColor
 from app.theme import PALETTES, apply_qt_theme, get_palette, hex_to_rgb
 from app.views.boundary import BoundaryView, washed
 from app.views.fake import DataSet, fake_dataset, fake_history, fake_snapshot, input_maps
-from app.views.loss_chart import LossChart, continuous_epochs
-from app.views.network_diagram import EDGE_ALPHAS, EDGE_WIDTHS, NetworkView
+from app.views.loss_chart import LossChart, continuous_epochs, peak_decimate
+from app.views.network_diagram import EDGE_ALPHAS, EDGE_WIDTHS, NetworkView, map_colours
 
 EXTENT = (-6.0, 6.0, -6.0, 6.0)
 G = 60
@@ -147,6 +147,31 @@ def test_training_points_drawn_in_class_colours(boundary_view):
     assert close(boundary_pixel(view, -3, 3), hex_to_rgb(pal.class_colors[1]))
     assert close(boundary_pixel(view, 3, -3), hex_to_rgb(pal.class_colors[0]))
     assert close(boundary_pixel(view, 0, 3), hex_to_rgb(pal.neutral))  # no point here
+
+
+def test_points_redrawn_when_the_data_changes(boundary_view):
+    """The points' picture is cached between frames: new data must still show at once."""
+    view = boundary_view
+    pal = get_palette()
+    blank = fake_snapshot(5, grid=G, boundary=np.full((G, G), 0.5, np.float32))
+    view.set_data(dataset([[-3, 3]], [1]), None)
+    view.show_snapshot(blank)
+    assert close(boundary_pixel(view, -3, 3), hex_to_rgb(pal.class_colors[1]))
+    view.set_data(dataset([[3, -3]], [0]), None)
+    view.show_snapshot(blank)
+    assert close(boundary_pixel(view, 3, -3), hex_to_rgb(pal.class_colors[0]))
+    assert close(boundary_pixel(view, -3, 3), hex_to_rgb(pal.neutral))  # the old point is gone
+
+
+def test_heatmap_colours_follow_the_number_of_classes(boundary_view):
+    view = boundary_view
+    pal = get_palette()
+    for k in (3, 4, 3):
+        view.set_data(dataset(np.zeros((0, 2)), [], n_classes=k), None)
+        snap = fake_snapshot(5, grid=G, boundary=np.zeros((G, G), np.float32), n_classes=k)
+        view.show_snapshot(snap)
+        np.testing.assert_array_equal(view.display_lut, washed(pal.lut_for_classes(k),
+                                                               pal.neutral))
 
 
 def test_show_test_toggles_test_points(boundary_view):
@@ -392,6 +417,66 @@ def test_edge_curves_bucket_by_sign_and_size(network_view):
     assert thick_negative.widthF() > 4 * thin_positive.widthF()
 
 
+def bucket_of(w: np.ndarray) -> np.ndarray:
+    """Independent oracle: the size bucket of each weight (by the documented |w| edges)."""
+    return np.searchsorted((0.1, 0.3, 0.7, 1.5), np.abs(w), side="right")
+
+
+def test_only_curves_that_gain_or_lose_a_weight_get_new_data(network_view):
+    """Lines are cached: a frame whose weights stay in their buckets redraws none of them,
+    and a weight that moves changes exactly the two curves involved."""
+    view = network_view
+    snap = fake_snapshot(10)
+    weights = [w.copy() for w in snap.weights]
+    weights[0][0, 0] = 0.05  # positive, thinnest
+    view.show_snapshot(with_weights(snap, weights))
+    before = {key: curve.getData()[0] for key, curve in view.edge_curves.items()}
+    nudged = [w * 1.001 for w in weights]  # every weight moves a hair (keeping its sign)...
+    for w, old in zip(nudged, weights, strict=True):  # ...but stays in its bucket
+        crossed = bucket_of(w) != bucket_of(old)
+        w[crossed] = old[crossed]
+    assert any(not np.array_equal(w, old) for w, old in zip(nudged, weights, strict=True))
+    view.show_snapshot(with_weights(snap, nudged))
+    unchanged = [k for k, c in view.edge_curves.items() if c.getData()[0] is before[k]]
+    assert len(unchanged) == len(view.edge_curves)
+    nudged[0][0, 0] = -2.0  # to the thickest negative curve
+    view.show_snapshot(with_weights(snap, nudged))
+    changed = {k for k, c in view.edge_curves.items() if c.getData()[0] is not before[k]}
+    assert changed == {(1, 0), (0, 4)}
+    segments = {k: curve_segments(c) for k, c in view.edge_curves.items()}
+    for layer, w in enumerate(nudged):  # every weight sits in the curve of its bucket
+        sign, bucket = (w >= 0).astype(int), bucket_of(w)
+        for i, j in np.ndindex(*w.shape):
+            a, b = view.edge_endpoints(layer, i, j)
+            assert tuple(np.round([*a, *b], 6)) in segments[sign[i, j], bucket[i, j]]
+
+
+def test_bias_marker_recoloured_when_its_bias_changes(network_view):
+    view = network_view
+    pal = view.palette_
+    snap = fake_snapshot(10)
+    biases = [b.copy() for b in snap.biases]
+    biases[0][5] = 3.0
+    view.show_snapshot(type(snap)(**{**snap.__dict__, "biases": tuple(biases)}))
+
+    def marker() -> QColor:
+        return view.plot_widget.grab().toImage().pixelColor(view.widget_pos(
+            *view.bias_center(0, 5)))
+    assert close(marker(), hex_to_rgb(pal.weight_positive), tol=40)
+    biases[0][5] = -3.0
+    view.show_snapshot(type(snap)(**{**snap.__dict__, "biases": tuple(biases)}))
+    assert close(marker(), hex_to_rgb(pal.weight_negative), tol=40)
+
+
+def test_map_colours_uses_the_lookup_table_and_clears_nan():
+    lut = get_palette().lut
+    rgba = map_colours(np.array([[-1.0, 0.0, 1.0, np.nan, -0.8]], np.float32), lut)
+    assert rgba.shape == (1, 5, 4) and rgba.dtype == np.uint8
+    np.testing.assert_array_equal(rgba[0, [0, 1, 2]], lut[[0, 128, 255]])
+    assert rgba[0, 3, 3] == 0  # NaN: clear
+    np.testing.assert_array_equal(rgba[0, 4], lut[25])  # floor(0.2 * 128)
+
+
 def test_neuron_maps_show_outputs_and_inputs(network_view):
     view = network_view
     lut = view.palette_.lut
@@ -470,6 +555,44 @@ def test_continuous_epochs_spreads_steps_over_each_epoch():
     np.testing.assert_allclose(continuous_epochs(np.arange(3.0), np.zeros(3)), [0, 1 / 3, 2 / 3])
     fractional = np.array([0.1, 0.2, 0.3])
     np.testing.assert_array_equal(continuous_epochs(np.arange(3.0), fractional), fractional)
+
+
+def test_loss_chart_x_positions_match_a_full_recomputation(chart):
+    """Only the last epochs' x positions are recomputed: after any sequence of appends and
+    replacements they equal continuous_epochs over everything held."""
+    rng = np.random.default_rng(3)
+    start = 0
+    for k in range(60):
+        stop = start + int(rng.integers(0, 40))
+        chart.show_snapshot(history_snapshot(start, stop))
+        if len(chart.history) <= 2000:  # drawn point for point
+            x, _ = chart.train_curve.getData()
+            held = chart.history
+            np.testing.assert_allclose(x, continuous_epochs(held[:, 0], held[:, 1]))
+        start = stop if k % 15 != 14 else max(0, stop - 25)  # now and then replace rows
+    assert start > 500
+
+
+def test_peak_decimate_keeps_extremes_and_the_newest_point():
+    x = np.arange(10_000.0)
+    y = np.sin(x / 50.0)
+    y[4321] = 5.0
+    y[6000:6100] = np.nan  # a gap stays a gap, without warnings
+    xs, ys = peak_decimate(x, y, max_points=1000)
+    assert len(xs) == len(ys) <= 1100
+    assert np.nanmax(ys) == 5.0 and np.nanmin(ys) == pytest.approx(-1.0, abs=1e-3)
+    assert ys[-1] == y[-1] and xs[-1] == x[-1]
+    assert np.isnan(ys).any()
+    small = np.arange(5.0)
+    assert peak_decimate(small, small)[1] is small
+
+
+def test_long_loss_history_is_thinned_but_spans_the_run(chart):
+    chart.show_snapshot(history_snapshot(0, 30_000))
+    x, y = chart.train_curve.getData()
+    assert len(x) <= 2 * 2000
+    assert x[0] == 0 and x[-1] == pytest.approx(29_999 / 16)
+    assert y.max() == pytest.approx(chart.history[:, 2].max())
 
 
 def test_loss_chart_replaces_from_earlier_start_and_resets(chart):
