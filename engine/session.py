@@ -311,6 +311,10 @@ class TrainingSession:
                    if getattr(config, f.name) != getattr(self.config, f.name)}
         if not changed:
             return False
+        if config.dataset == "custom" and self._custom_data is None:
+            # "Your points" with none drawn (a late request from the window): keep the
+            # points there are, rather than fail half way with no data at all.
+            self._custom_data = self.data
         old = self.config
         self.config = config
         if changed <= LIVE_FIELDS and config.layer_sizes == old.layer_sizes:

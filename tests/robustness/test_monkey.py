@@ -13,6 +13,7 @@ import os
 import threading
 import traceback
 
+import numpy as np
 import pytest
 from monkey import Monkey, make_files
 from PySide6.QtCore import Qt
@@ -157,3 +158,18 @@ def test_compared_runs_are_relabelled_on_the_gui_thread(app_window, qtbot, monke
     qtbot.waitUntil(lambda: bool(threads), timeout=WAIT_MS)
     assert all(threads)
     assert [c.name() for c in window.loss_chart.reference_curves] == ["lr 0.03"]
+
+
+def test_a_late_custom_config_keeps_the_points():
+    """The window can send "custom" data settings after the worker has already moved to a
+    generated data set (a stale config): the session once failed half way with no data."""
+    from engine.config import SessionConfig
+    from engine.session import TrainingSession
+
+    session = TrainingSession(SessionConfig(problem="regression", dataset="multi_gaussian",
+                                            loss="auto"))
+    points = session.data.points.copy()
+    session.apply(session.config.replace(dataset="custom", features=("x1", "x2", "x2^2")))
+    assert session.config.dataset == "custom"
+    np.testing.assert_array_equal(session.data.points, points)
+    assert session.step(5) == 5
