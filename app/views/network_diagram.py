@@ -342,8 +342,9 @@ class NetworkView(QWidget):
         self.gap_rows = max(1, round(grid * (1 / fraction - 1)))
         self.size = self.pitch * grid / (grid + self.gap_rows)
         self.marker_size = 0.3 * self.size
-        # Hundreds of lines at full strength hide the neurons: fainter lines.
-        self._alpha_scale = 1.0 if tallest <= 12 else 0.6
+        # Hundreds of lines at full strength hide the neurons: fainter lines (opaque lines do
+        # not pile up as blended ones did, so a milder fade than 0.6 keeps them as visible).
+        self._alpha_scale = 1.0 if tallest <= 12 else 0.85
         self._edge_count = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
         self._make_pens()  # pens depend on the number of lines
         a, b, layer, ii, jj = [], [], [], [], []
