@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication([])
+    load_before = os.getloadavg()[0]  # the machine is shared: say how busy it was
     headless = headless_steps_per_second(min(args.seconds, 5.0))
     training_worker.TAKE_TURNS = False
     parallel = windowed(app, args.seconds / 2)
@@ -127,7 +128,8 @@ def main(argv: list[str] | None = None) -> None:
         ("without turns: worst delay (ms)", parallel["worst_gui_delay_ms"], "", None),
     ]
     print(f"Window training {CONFIG.layer_sizes} on {CONFIG.n_points} points, "
-          f"{live['seconds']:.1f} s")
+          f"{live['seconds']:.1f} s; load average {load_before:.2f} before, "
+          f"{os.getloadavg()[0]:.2f} after ({os.cpu_count()} cores)")
     print_table(["measure", "value", "target", "met"],
                 [(name, value, target, "" if met is None else ("yes" if met else "NO"))
                  for name, value, target, met in rows])
