@@ -155,6 +155,9 @@ class BoundaryView(QWidget):
         for scatter in (self.train_scatter, self.test_scatter):
             # The points change only with the data: a frame copies their cached picture.
             scatter.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+            # Clicks are ours (_on_click). pyqtgraph's own click handling makes SpotItems
+            # that form a cycle with its point array which gc cannot free: a leak per click.
+            scatter.mouseClickEvent = lambda event: event.ignore()
 
         self.legend = ColorLegend()
         layout = QVBoxLayout(self)
