@@ -92,7 +92,7 @@ def still_trains(window, qtbot, prompts) -> None:
 def test_monkey_in_the_default_run(app_window, prompts, qtbot, qt_warnings, monkeypatch,
                                    tmp_path):
     monkey = run_monkey(app_window, prompts, qtbot, qt_warnings, monkeypatch, tmp_path,
-                        actions=1500, seconds=30)
+                        actions=1500, seconds=25)
     assert monkey.actions >= 200  # it really did something (a slow machine does fewer)
 
 
