@@ -96,6 +96,11 @@ class Squares(pg.ScatterPlotItem):
         super().viewTransformChanged()
         self._rect = None
 
+    def mouseClickEvent(self, event) -> None:  # noqa: N802 - pyqtgraph's name
+        # Clicks are the view's (_on_click); pyqtgraph's own handling makes SpotItems that
+        # gc cannot free (the boundary view's points leaked that way).
+        event.ignore()
+
 
 class NetworkView(QWidget):
     """Neurons as live heatmaps, weights as lines coloured by sign and thick by size.
