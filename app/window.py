@@ -412,8 +412,11 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ worker signals
     def _on_session_changed(self, info: SessionInfo) -> None:
         self._info = info
-        self._config = info.config
-        self._show_config(info.config)
+        # An answer to an older apply while a newer one is on its way: keep showing the
+        # newer settings (the next answer brings them), but draw this data and network.
+        if info.requested is None or info.requested == self._config:
+            self._config = info.config
+            self._show_config(info.config)
         self.boundary_view.set_data(info.train, info.test)
         self.network_view.set_network(info.config.layer_sizes, list(info.config.features),
                                       self._input_maps(info))

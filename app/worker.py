@@ -72,6 +72,9 @@ class SessionInfo:
     data: Any
     reset: bool
     reason: str
+    # The config an "apply" asked for (None for other commands): the window compares it
+    # with the newest config it sent, so an older answer does not undo newer changes.
+    requested: SessionConfig | None = None
 
 
 def reset_reason(old: SessionConfig, new: SessionConfig) -> str:
@@ -228,6 +231,8 @@ class TrainingWorker(QObject):
             except Exception as exc:  # a bad command must never kill the worker
                 self.error.emit(_describe(exc))
                 changed = True
+                if name == "apply":  # the window shows what the session really has
+                    self._emit_session(reset=False, reason="")
 
     def _run_command(self, name: str, args: tuple) -> bool:
         session = self._session
@@ -255,7 +260,8 @@ class TrainingWorker(QObject):
             reset = session.apply(args[0])
             if reset:
                 self._after_reset()
-            self._emit_session(reset=reset, reason=reset_reason(old, args[0]) if reset else "")
+            self._emit_session(reset=reset, reason=reset_reason(old, args[0]) if reset else "",
+                               requested=args[0])
             return True
         if name == "set_weight":
             session.set_weight(*args)
@@ -294,9 +300,11 @@ class TrainingWorker(QObject):
         self._history_sent = 0
         self._rate_window.clear()
 
-    def _emit_session(self, reset: bool, reason: str) -> None:
+    def _emit_session(self, reset: bool, reason: str,
+                      requested: SessionConfig | None = None) -> None:
         s = self._session
-        self.session_changed.emit(SessionInfo(s.config, s.train, s.test, s.data, reset, reason))
+        self.session_changed.emit(SessionInfo(s.config, s.train, s.test, s.data, reset, reason,
+                                              requested))
 
     def _set_playing(self, playing: bool) -> None:
         if playing and self._session.diverged:

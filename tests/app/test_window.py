@@ -548,3 +548,29 @@ def test_about_names_the_installed_version(window, qtbot):
     boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
     assert len(boxes) == 1 and version("neuroplay") in boxes[0].text()
     boxes[0].close()
+
+
+def test_an_older_answer_does_not_undo_newer_changes(window, qtbot):
+    """Two changes sent before the worker answers the first: a change the user makes when
+    that first answer arrives must build on both, not on the first alone."""
+    from PySide6.QtCore import QObject, Slot
+
+    class User(QObject):
+        answers = 0
+
+        @Slot(object)
+        def on_info(self, _info) -> None:
+            self.answers += 1
+            if self.answers == 1:
+                window.change_config({"data_seed": 5})
+
+    user = User()
+    window.worker.session_changed.connect(user.on_info)
+    window.change_config({"learning_rate": 0.3})
+    window.change_config({"noise": 0.2})
+    until(qtbot, lambda: user.answers >= 3)
+    got = session(window, lambda s: (s.config.learning_rate, s.config.noise,
+                                     s.config.data_seed))
+    assert got == (0.3, 0.2, 5)
+    assert window.session_config().noise == 0.2
+    assert window.data_panel.noise.value() == 20
