@@ -456,8 +456,11 @@ class NetworkView(QWidget):
     def _fit_view(self) -> None:
         top = max(self.neuron_center(c, 0)[1] for c in range(len(self.layer_sizes)))
         header = max(0.3, 0.1 * 2 * top)
+        # Room on the right for half the last column's title ("1 neuron" is wider than a
+        # neuron); compact titles ("out") need none.
+        right = 0.06 if len(self.layer_sizes) > 6 else 0.2
         self.view_box.setRange(
-            xRange=(-0.62, len(self.layer_sizes) - 1 + self.size / 2 + 0.06),
+            xRange=(-0.62, len(self.layer_sizes) - 1 + self.size / 2 + right),
             yRange=(-top - self.size / 2 - 0.05, top + self.size / 2 + header), padding=0)
 
     # --- drawing -------------------------------------------------------------------------
