@@ -60,6 +60,9 @@ INPUT_MAP_GRID = 24
 # While playing, the costly views are redrawn less often than the boundary: the loss curve
 # moves slowly, and the diagram's weight lines are half the cost of a frame.
 CHART_INTERVAL_S = 0.1
+# While playing, frames that draw only the boundary and the numbers between two that also
+# redraw the diagram or the loss chart (the costly views).
+CHEAP_FRAMES = int(os.environ.get("NEUROPLAY_CHEAP_FRAMES", 1))
 NETWORK_INTERVAL_S = float(os.environ.get("NEUROPLAY_NETWORK_INTERVAL", 1 / 15))
 ARROW_KEYS = (Qt.Key_Left, Qt.Key_Right, Qt.Key_Up, Qt.Key_Down)
 SHORTCUTS = (("Space", "Play or pause"), ("Right arrow", "Train one more epoch"),
@@ -466,12 +469,13 @@ class MainWindow(QMainWindow):
         # While playing, a costly view (diagram or chart) only every other frame, the later
         # one: no frame keeps the GUI (and a click) waiting for both, and half the frames
         # stay cheap, which leaves the time to training (the worker waits while we draw).
-        if frame.playing and not getattr(self, "_costly_last_frame", False):
+        cheap = getattr(self, "_cheap_frames", CHEAP_FRAMES)
+        if frame.playing and cheap >= CHEAP_FRAMES:
             network_late = now - self._network_drawn_at - NETWORK_INTERVAL_S
             chart_late = now - self._chart_drawn_at - CHART_INTERVAL_S
             draw_network = network_late >= 0 and network_late >= chart_late
             draw_chart = chart_late >= 0 and not draw_network
-        self._costly_last_frame = frame.playing and (draw_network or draw_chart)
+        self._cheap_frames = 0 if frame.playing and (draw_network or draw_chart) else cheap + 1
         if draw_network:
             self.network_view.show_snapshot(snap)
             self._network_drawn_at = now

@@ -25,7 +25,7 @@ from app.main import limit_blas_threads  # noqa: E402
 limit_blas_threads()  # as the app does, for the window and the headless run alike
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app import worker as training_worker  # noqa: E402
@@ -88,10 +88,12 @@ def windowed(app: QApplication, seconds: float) -> dict:
     frames0 = window.frames_drawn
     start = time.perf_counter()
     probe.start()
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.001)  # an idle GUI thread sleeps in its event loop; so do we
+    # A real event loop, as the app runs: an idle GUI thread sleeps in it without the GIL
+    # (a processEvents/sleep polling loop would take the GIL from training 1000 times a
+    # second and delay every hand-over between the threads).
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
     elapsed = time.perf_counter() - start
     frames = window.frames_drawn - frames0
     steps = window.run_in_worker(lambda s: s.step_count) - steps0
