@@ -30,7 +30,7 @@ BENCHMARKS = {
 }
 ON_REQUEST = {
     "startup": ([], ["--runs", "1"]),
-    "soak": ([], ["--quick"]),
+    "soak": (["both"], ["session", "--steps", "100000"]),
 }
 
 

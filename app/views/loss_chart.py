@@ -80,6 +80,7 @@ class LossChart(QWidget):
         self._count = 0
         self._tail = 0  # first row of the next-to-last epoch: x from here on may change
         self._log = False
+        self._short = False  # the range is framed by hand (see _frame_short_run)
         self.reference_curves: list[pg.PlotDataItem] = []
 
         self.plot_widget = pg.PlotWidget()
@@ -152,6 +153,7 @@ class LossChart(QWidget):
             axis.setTextPen(pg.mkPen(palette.foreground))
             # No third tick level: its grid lines are clutter and cost a redraw every frame.
             axis.setStyle(tickFont=font, maxTickLevel=1)
+            axis.enableAutoSIPrefix(False)  # "loss (x0.001)" and 300 for 0.3 misleads
         self.train_curve.setPen(pg.mkPen(palette.foreground, width=1))
         self.test_curve.setPen(pg.mkPen(palette.class_color(1), width=1))
         self.legend.setLabelTextColor(palette.foreground)
@@ -208,9 +210,28 @@ class LossChart(QWidget):
             self.test_curve.setData([], [], connect="finite")
         self._set_label(self.train_curve, "training loss", held[:, TRAIN_LOSS])
         self._set_label(self.test_curve, "test loss", held[:, TEST_LOSS])
+        self._frame_short_run(epochs, held[:, TRAIN_LOSS])
         # Fit the range now: pyqtgraph would do it while painting, and the items' change
         # would then ask for a second paint of the whole chart.
         self.plot.getViewBox().prepareForPaint()
+
+    def _frame_short_run(self, epochs: np.ndarray, losses: np.ndarray) -> None:
+        """Under one epoch, auto-range zooms into a dot (epochs -0.4..0.4): show epoch 0
+        to 1 and loss from 0 instead, until the run is long enough to fit itself."""
+        view = self.plot.getViewBox()
+        finite = losses[np.isfinite(losses)]
+        short = len(epochs) == 0 or epochs[-1] - epochs[0] < 1
+        if short:
+            view.disableAutoRange()
+            self.plot.setXRange(0, 1, padding=0.02)
+            if not self._log:
+                top = float(finite.max()) * 1.25 if finite.size else 1.0
+                self.plot.setYRange(0, top if top > 0 else 1.0, padding=0)
+            else:
+                view.enableAutoRange(axis=pg.ViewBox.YAxis)
+        elif self._short:
+            view.enableAutoRange()
+        self._short = short
 
     def _set_label(self, curve: pg.PlotDataItem, name: str, values: np.ndarray) -> None:
         last = values[-1] if len(values) else np.nan

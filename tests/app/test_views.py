@@ -652,6 +652,19 @@ def test_loss_chart_without_test_set_draws_no_test_curve(chart):
     assert len(chart.train_curve.getData()[0]) == 10
 
 
+def test_loss_chart_frames_a_run_shorter_than_an_epoch(chart):
+    chart.show_snapshot(history_snapshot(0, 1))  # one row: the loss at step 0
+    (x0, x1), (y0, y1) = chart.plot.getViewBox().viewRange()
+    loss = chart.history[0, 2]
+    assert x0 <= 0 < 1 <= x1 and x1 < 1.5
+    assert y0 == 0 and loss < y1 < 2 * loss
+    assert not chart.plot.getAxis("left").autoSIPrefix
+    chart.show_snapshot(history_snapshot(1, 80))  # five epochs: the range fits the run
+    chart.plot.getViewBox().prepareForPaint()
+    (x0, x1), _ = chart.plot.getViewBox().viewRange()
+    assert x1 >= 79 / 16 and x0 < 0.5
+
+
 # --- screenshots -------------------------------------------------------------------------
 
 def test_screenshots_are_not_blank(qtbot, tmp_path):
