@@ -35,14 +35,18 @@ def close(color: QColor, expected, tol: float = 14.0) -> bool:
     return float(np.max(np.abs(rgb(color) - np.asarray(expected[:3], dtype=float)))) <= tol
 
 
-@pytest.fixture
-def boundary_view(qtbot):
-    view = BoundaryView()
+def shown(qtbot, view, width: int, height: int):
+    """`view` at the given size, on screen (offscreen) and exposed."""
     qtbot.addWidget(view)
-    view.resize(420, 460)
+    view.resize(width, height)
     view.show()
     qtbot.waitExposed(view)
     return view
+
+
+@pytest.fixture
+def boundary_view(qtbot):
+    return shown(qtbot, BoundaryView(), 420, 460)
 
 
 def boundary_pixel(view: BoundaryView, x1: float, x2: float) -> QColor:
@@ -260,11 +264,7 @@ def test_palette_change_recolours_boundary(boundary_view):
 
 @pytest.fixture
 def network_view(qtbot):
-    view = NetworkView()
-    qtbot.addWidget(view)
-    view.resize(760, 480)
-    view.show()
-    qtbot.waitExposed(view)
+    view = shown(qtbot, NetworkView(), 760, 480)
     view.set_network((2, 8, 4, 1), ["x1", "x2"], input_maps(["x1", "x2"]))
     return view
 
