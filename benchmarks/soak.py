@@ -46,7 +46,7 @@ PLAYGROUND = SessionConfig(dataset="circles", n_points=500, noise=0.0, train_fra
                            hidden=(4, 2), activations=("tanh", "tanh"), batch_size=10,
                            learning_rate=0.03)
 SNAPSHOT_EVERY = 100  # steps; the worker sends one frame per chunk of about this many
-HISTORY_ROW_BYTES = 232  # a tuple of 6 floats in CPython: 88 + 6 x 24 bytes
+HISTORY_ROW_BYTES = 48  # a row of engine.history.History: 6 float64 (its buffer doubles)
 TIMER_MS = 16
 DRAW_EVERY_S = 0.5
 BIGGEST = SessionConfig(n_points=2000, hidden=(32,) * 8, activations=("relu",) * 8)

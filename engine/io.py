@@ -17,6 +17,7 @@ import numpy as np
 
 from engine.config import MAX_CLASSES, MAX_POINTS, ConfigError, SessionConfig
 from engine.datasets import MAX_VALUE, DataSet
+from engine.history import History
 from engine.snapshot import HISTORY_COLUMNS
 
 FORMAT = "neuroplay-session"
@@ -90,7 +91,7 @@ def session_from_dict(doc, backend: str = "numpy"):
         raise SessionFileError(f"The session's weights do not fit its network: {e}") from None
     session.step_count = _count(doc, "step")
     session.epoch = _count(doc, "epoch")
-    session.history = _read_history(doc.get("history", []))
+    session.history = History(_read_history(doc.get("history", [])))
     if not session.history:
         session._record_history()
     session.diverged = doc.get("diverged") is True

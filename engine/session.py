@@ -15,6 +15,7 @@ from engine.backend import get_backend, to_host
 from engine.config import FIXED_DATASETS, LIVE_FIELDS, ConfigError, SessionConfig
 from engine.datasets import DataSet, make_dataset, split
 from engine.features import feature_matrix
+from engine.history import History
 from engine.losses import get_loss
 from engine.nn import MLP
 from engine.optim import (
@@ -22,7 +23,7 @@ from engine.optim import (
     regularization_grad,
     scheduled_learning_rate,
 )
-from engine.snapshot import HISTORY_COLUMNS, Snapshot
+from engine.snapshot import Snapshot
 from engine.tensor import Tensor, no_grad
 
 DATA_FIELDS = frozenset({
@@ -93,7 +94,7 @@ class TrainingSession:
         self._epoch_step = 0  # steps into the current epoch
         self._order = None
         self._rng = np.random.default_rng([c.init_seed, c.data_seed])
-        self.history: list[tuple[float, ...]] = []
+        self.history = History()
         self.diverged = False
         self.message = ""
         self._record_history()
@@ -283,9 +284,7 @@ class TrainingSession:
             for out in layers)
         last = self.history[-1] if self.history else (0, 0, NAN, NAN, NAN, NAN)
         start = min(max(history_start, 0), len(self.history))
-        rows = self.history[start:]
-        history = (np.array(rows, dtype=np.float64) if rows
-                   else np.zeros((0, len(HISTORY_COLUMNS))))
+        history = self.history.array(start)
         return Snapshot(
             step=self.step_count, epoch=self.epoch,
             learning_rate=self.current_learning_rate(),

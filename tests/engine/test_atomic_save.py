@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from engine.config import SessionConfig
 from engine.datasets import CSVError, load_csv, make_dataset, to_csv
+from engine.history import History
 from engine.io import (
     SessionFileError,
     load_session,
@@ -153,7 +154,7 @@ def test_a_very_long_history_is_thinned_to_fit(tmp_path, monkeypatch):
 
     s = TrainingSession(SessionConfig(n_points=20, hidden=(3,), activations=("tanh",)))
     rows = [(float(i), float(i), 1.0 / (i + 1), math.nan, 0.5, math.nan) for i in range(20_000)]
-    s.history = rows
+    s.history = History(rows)
     doc = session_to_dict(s)
     text, dropped = session_json(doc)
     assert dropped == 0 and json.loads(text)["history"] == doc["history"]
