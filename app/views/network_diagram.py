@@ -32,6 +32,7 @@ MANY_EDGES = 600
 MANY_EDGE_WIDTHS = (1.0, 1.0, 1.0, 1.5, 2.0)
 EDGE_ALPHAS = (70, 140, 190, 225, 255)
 SIZE_FRACTION = 0.7  # neuron side / vertical pitch
+COMPACT_COLUMN_PX = 90  # below this a column's title is too wide for it
 EDGE_PICK_PX = 6.0  # hover / click tolerance around a weight line
 FEATURE_TEXT = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂",
                 "sin x1": "sin(x₁)", "sin x2": "sin(x₂)"}
@@ -420,7 +421,8 @@ class NetworkView(QWidget):
             x, y = self.neuron_center(0, unit)
             self._add_text(self._feature_text(unit), (x - self.size / 2 - 0.04, y), (1, 0.5), font)
         top = max(self.neuron_center(c, 0)[1] for c in range(len(self.layer_sizes)))
-        compact = len(self.layer_sizes) > 6
+        compact = self._compact_titles()
+        self._compact = compact
         small = QFont(font)
         small.setPointSize(font.pointSize() - 1)
         last = len(self.layer_sizes) - 1
@@ -455,13 +457,40 @@ class NetworkView(QWidget):
 
     def _fit_view(self) -> None:
         top = max(self.neuron_center(c, 0)[1] for c in range(len(self.layer_sizes)))
-        header = max(0.3, 0.1 * 2 * top)
-        # Room on the right for half the last column's title ("1 neuron" is wider than a
-        # neuron); compact titles ("out") need none.
-        right = 0.06 if len(self.layer_sizes) > 6 else 0.2
-        self.view_box.setRange(
-            xRange=(-0.62, len(self.layer_sizes) - 1 + self.size / 2 + right),
-            yRange=(-top - self.size / 2 - 0.05, top + self.size / 2 + header), padding=0)
+        # Labels keep their size in pixels while a unit of x shrinks with the widget: leave
+        # the input labels ("sin(x₁)") their width on the left and half the last column's
+        # title on the right, in pixels, at any width.
+        left_px = max((t.textItem.boundingRect().width() for t in self._input_texts()),
+                      default=0.0) + 6
+        right_px = (self.texts[-1].textItem.boundingRect().width() / 2 + 4
+                    if self.texts else 0.0)
+        width_px = max(float(self.view_box.width()), 3 * (left_px + right_px), 1.0)
+        a, b = -self.size / 2 - 0.04, float(len(self.layer_sizes) - 1)  # label end, last column
+        span = (b - a) / (1 - (left_px + right_px) / width_px)
+        x_min = a - left_px * span / width_px
+        x_max = max(b + right_px * span / width_px, b + self.size / 2 + 0.02)
+        # The same for the column titles above the tallest column.
+        title_px = max((t.textItem.boundingRect().height() for t in self.texts[
+            self.layer_sizes[0]:]), default=0.0) + 4
+        height_px = max(float(self.view_box.height()), 3 * title_px, 1.0)
+        bottom, c = -top - self.size / 2 - 0.05, top + self.size / 2 + 0.03
+        y_max = c + title_px * (c - bottom) / (height_px - title_px)
+        self.view_box.setRange(xRange=(x_min, x_max), yRange=(bottom, y_max), padding=0)
+
+    def _input_texts(self) -> list[pg.TextItem]:
+        return self.texts[: self.layer_sizes[0]] if self.layer_sizes else []
+
+    def _compact_titles(self) -> bool:
+        """Short column titles ("h1" over "8") when "hidden 1 / 8 neurons" would collide."""
+        column_px = self.plot_widget.width() / (len(self.layer_sizes) + 0.5)
+        return len(self.layer_sizes) > 6 or column_px < COMPACT_COLUMN_PX
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self.layer_sizes:
+            if self._compact_titles() != getattr(self, "_compact", None):
+                self._make_texts()
+            self._fit_view()
 
     # --- drawing -------------------------------------------------------------------------
 

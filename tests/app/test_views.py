@@ -346,6 +346,22 @@ def test_hover_bias_marker_and_input_then_leave(network_view, qtbot):
     assert view.hover_text == ""
 
 
+@pytest.mark.parametrize("width", [380, 760])
+def test_labels_stay_inside_the_diagram_at_any_width(qtbot, width):
+    names = ["x1", "x2", "x1^2", "x2^2", "sin x1", "sin x2"]
+    view = shown(qtbot, NetworkView(), width, 420)
+    view.set_network((6, 12, 12, 8, 1), names, input_maps(names))
+    view.plot_widget.grab()  # lays out and paints: the view's range and items settle
+    viewport = view.plot_widget.viewport().rect()
+    boxes = []
+    for text in view.texts:  # input labels and column titles ("1 neuron")
+        box = view.plot_widget.mapFromScene(text.sceneBoundingRect()).boundingRect()
+        assert viewport.contains(box), (text.textItem.toPlainText(), box, viewport)
+        boxes.append(box)
+    titles = boxes[len(names):]
+    assert not any(a.intersects(b) for k, a in enumerate(titles) for b in titles[k + 1:])
+
+
 def test_stale_snapshot_after_reshape_is_ignored(network_view):
     view = network_view
     old = fake_snapshot(10)
