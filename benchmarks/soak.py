@@ -194,10 +194,16 @@ def window_soak(minutes: float, config: SessionConfig | None = None, draw: bool 
             "chart_rows": int(len(window.loss_chart.history)), "step": int(steps)})
         frames0, steps0, t0 = window.frames_drawn, steps, now
     timer.stop()
-    rows_kept = int(len(window.loss_chart.history))
-    session_rows = window.run_in_worker(lambda s: len(s.history))
-    points = window.run_in_worker(lambda s: len(s.data.points))
+    # Paused, the window draws the chart with every row the session sent (while playing,
+    # rows wait a few frames for the next chart redraw).
     window.pause()
+    session_rows = window.run_in_worker(lambda s: len(s.history))
+    deadline = time.monotonic() + 10
+    while len(window.loss_chart.history) < session_rows and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.005)
+    rows_kept = int(len(window.loss_chart.history))
+    points = window.run_in_worker(lambda s: len(s.data.points))
     window.close()
     return {"network": list(window.session_config().layer_sizes), "minutes": minutes,
             "rss_start_mb": rss_start, "rss_end_mb": minutes_out[-1]["rss_mb"],

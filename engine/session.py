@@ -306,14 +306,17 @@ class TrainingSession:
         weights (and clear a divergence, so training can go on with gentler settings);
         anything about the data or the network's shape starts again.
         """
+        if config.dataset == "custom":
+            if self._custom_data is None:
+                # "Your points" with none drawn (a late request from the window): keep the
+                # points there are, rather than fail half way with no data at all.
+                self._custom_data = self.data
+            # A request made before the points changed may carry another class count.
+            config = fitted_to(config, self._custom_data)
         changed = {f.name for f in dataclasses.fields(config)
                    if getattr(config, f.name) != getattr(self.config, f.name)}
         if not changed:
             return False
-        if config.dataset == "custom" and self._custom_data is None:
-            # "Your points" with none drawn (a late request from the window): keep the
-            # points there are, rather than fail half way with no data at all.
-            self._custom_data = self.data
         old = self.config
         self.config = config
         if changed <= LIVE_FIELDS and config.layer_sizes == old.layer_sizes:
@@ -347,24 +350,7 @@ class TrainingSession:
 
     def set_points(self, dataset: DataSet) -> bool:
         """Use drawn or imported points. Keeps the weights when the network's shape allows."""
-        if dataset.problem != self.config.problem or (
-                dataset.problem == "classification"
-                and max(dataset.n_classes, 2) != self.config.classes):
-            classes = max(dataset.n_classes, 2) if dataset.problem == "classification" else 2
-            changes = dict(dataset="custom", problem=dataset.problem, classes=classes,
-                           loss="auto")
-            config = None
-            # The output kept from regression (tanh) or the seed's ReLU output may not fit
-            # the class loss: then a linear output, or else MSE as in the seed article.
-            for extra in ({}, {"output_activation": "auto"}, {"loss": "mse"}):
-                try:
-                    config = self.config.replace(**{**changes, **extra})
-                    break
-                except ConfigError:
-                    if "loss" in extra:
-                        raise
-        else:
-            config = self.config.replace(dataset="custom")
+        config = fitted_to(self.config.replace(dataset="custom"), dataset)
         old_sizes = self.config.layer_sizes
         self.config = config
         self._custom_data = dataset
@@ -436,3 +422,20 @@ class TrainingSession:
     def parameters_as_lists(self) -> tuple[list, list]:
         return ([to_host(w.data).astype(np.float64).tolist() for w in self.model.weights],
                 [to_host(b.data).astype(np.float64).tolist() for b in self.model.biases])
+
+
+def fitted_to(config: SessionConfig, dataset: DataSet) -> SessionConfig:
+    """`config` with the problem and class count of drawn or imported `dataset`."""
+    classes = max(dataset.n_classes, 2) if dataset.problem == "classification" else 2
+    if dataset.problem == config.problem and (
+            dataset.problem != "classification" or classes == config.classes):
+        return config
+    changes = dict(problem=dataset.problem, classes=classes, loss="auto")
+    # The output kept from regression (tanh) or the seed's ReLU output may not fit the
+    # class loss: then a linear output, or else MSE as in the seed article.
+    for extra in ({}, {"output_activation": "auto"}):
+        try:
+            return config.replace(**{**changes, **extra})
+        except ConfigError:
+            pass
+    return config.replace(**{**changes, "loss": "mse"})

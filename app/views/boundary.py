@@ -294,7 +294,7 @@ class BoundaryView(QWidget):
         b = np.asarray(snap.boundary, dtype=np.float32)
         pal = self.palette_
         if snap.boundary_confidence is not None or self.n_classes > 2:
-            k = self.n_classes
+            k = max(self.n_classes, 2)  # drawn points may hold one class only
             band = 256 // k
             conf = snap.boundary_confidence
             if self._discretize or conf is None:

@@ -174,3 +174,19 @@ def test_xor_trains_on_all_four_points_whatever_the_split():
     s = make(dataset="xor", train_fraction=0.5)
     assert len(s.train.points) == 4 and len(s.test.points) == 0
     assert sorted(map(tuple, s.train.points.tolist())) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+
+
+def test_a_late_custom_config_takes_the_points_class_count():
+    """The window may send settings made before drawn points changed the class count:
+    the session fits them to its points instead of failing half way."""
+    from engine.io import make_custom_dataset
+
+    s = make()
+    points = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    s.set_points(make_custom_dataset(points, np.array([0, 1, 2, 3]), "classification"))
+    assert s.config.classes == 4 and s.config.layer_sizes[-1] == 4
+    stale = s.config.replace(classes=3, n_points=300)
+    s.apply(stale)
+    assert s.config.classes == 4 and s.step(3) == 3
+    s.apply(s.config.replace(problem="regression", dataset="custom", loss="auto"))
+    assert s.config.problem == "classification"  # the points are classes, not values
