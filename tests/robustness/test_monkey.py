@@ -99,7 +99,7 @@ def test_monkey_in_the_default_run(app_window, prompts, qtbot, qt_warnings, monk
 @pytest.mark.slow
 def test_monkey_long(app_window, prompts, qtbot, qt_warnings, monkeypatch, tmp_path):
     monkey = run_monkey(app_window, prompts, qtbot, qt_warnings, monkeypatch, tmp_path,
-                        actions=20000, seconds=300)
+                        actions=20000, seconds=240)
     assert monkey.actions >= 3000
 
 
