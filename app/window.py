@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
         self._pending_history = None  # a Snapshot whose history rows the chart has not shown
         self._chart_drawn_at = 0.0
         self._network_drawn_at = 0.0
+        self._cheap_frames = CHEAP_FRAMES  # since the last costly frame (see _draw)
         self._playing = False
         self._diverged_shown = False
         self.frames_drawn = 0
@@ -469,7 +470,7 @@ class MainWindow(QMainWindow):
         # While playing, a costly view (diagram or chart) only every other frame, the later
         # one: no frame keeps the GUI (and a click) waiting for both, and half the frames
         # stay cheap, which leaves the time to training (the worker waits while we draw).
-        cheap = getattr(self, "_cheap_frames", CHEAP_FRAMES)
+        cheap = self._cheap_frames
         if frame.playing and cheap >= CHEAP_FRAMES:
             network_late = now - self._network_drawn_at - NETWORK_INTERVAL_S
             chart_late = now - self._chart_drawn_at - CHART_INTERVAL_S

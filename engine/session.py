@@ -13,7 +13,7 @@ import numpy as np
 
 from engine.backend import get_backend, to_host
 from engine.config import FIXED_DATASETS, LIVE_FIELDS, ConfigError, SessionConfig
-from engine.datasets import DataSet, make_dataset, split
+from engine.datasets import MAX_VALUE, DataSet, make_dataset, split
 from engine.features import feature_matrix
 from engine.history import History
 from engine.losses import get_loss
@@ -26,6 +26,9 @@ from engine.optim import (
 from engine.snapshot import Snapshot
 from engine.tensor import Tensor, no_grad
 
+# Overflow on the way to divergence is expected: training reports it as `diverged`,
+# so NumPy's warnings are silenced wherever the model runs.
+QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore"}
 DATA_FIELDS = frozenset({
     "problem", "dataset", "n_points", "noise", "train_fraction", "data_seed", "classes",
 })
@@ -127,8 +130,7 @@ class TrainingSession:
             self.message = "There are no training points: add some data."
             return 0
         done = 0
-        # Overflow on the way to divergence is expected and reported by _diverge.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with np.errstate(**QUIET):
             while done < n and not self.diverged:
                 if not self._one_step():
                     break
@@ -266,7 +268,7 @@ class TrainingSession:
     def snapshot(self, history_start: int = 0, grid: int = 100,
                  neuron_grid: int = 24) -> Snapshot:
         """Host copies of everything the views draw; history rows from `history_start`."""
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with np.errstate(**QUIET):
             return self._snapshot(history_start, grid, neuron_grid)
 
     def _snapshot(self, history_start: int, grid: int, neuron_grid: int) -> Snapshot:
@@ -377,7 +379,7 @@ class TrainingSession:
     @staticmethod
     def _check_value(value: float) -> float:
         value = float(value)
-        if not math.isfinite(value) or abs(value) > 1e6:
+        if not math.isfinite(value) or abs(value) > MAX_VALUE:
             raise ValueError(f"a weight must be a finite number within ±1e6, not {value}")
         return value
 
@@ -416,7 +418,7 @@ class TrainingSession:
         this step's history row (or add one when the last row is from an earlier step)."""
         if self.history and self.history[-1][0] == float(self.step_count):
             self.history.pop()
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with np.errstate(**QUIET):
             self._record_history()
 
     def parameters_as_lists(self) -> tuple[list, list]:

@@ -233,7 +233,6 @@ class PlaybackBar(QFrame):
         self.train_accuracy.set_text(format_accuracy(snapshot.train_accuracy))
         self.test_accuracy.set_text(format_accuracy(snapshot.test_accuracy))
 
-
     def set_slow(self, slow: bool) -> None:
         """Say that training runs slowly: "STEPS/S · SLOW" in the caption, and why."""
         stat = self.steps_per_second
