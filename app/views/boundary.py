@@ -301,7 +301,9 @@ class BoundaryView(QWidget):
                 fade = np.ones_like(b)
             else:  # confidence runs from 1/k (a toss-up) to 1 (certain)
                 fade = np.clip((conf - 1.0 / k) / (1.0 - 1.0 / k), 0.0, 1.0)
-            cls = np.clip(np.rint(b), 0, k - 1)
+            # A network on its way to diverging can output NaN: show it as undecided.
+            fade = np.nan_to_num(fade, nan=0.0)
+            cls = np.clip(np.rint(np.nan_to_num(b, nan=0.0)), 0, k - 1)
             values = (cls * band + np.rint(fade * (band - 1))).astype(np.uint8)
             return values, pal.lut_for_classes(k), (0, 255)
         if self.problem == "regression":

@@ -211,6 +211,18 @@ def test_multiclass_colours_by_class_and_fades_by_confidence(boundary_view):
     assert [t for t in view.legend.labels()] == ["class 0", "class 1", "class 2"]
 
 
+def test_multiclass_nan_outputs_show_as_undecided(boundary_view):
+    """A diverging network can output NaN: drawn as undecided, without a warning."""
+    view = boundary_view
+    view.set_data(dataset(np.zeros((0, 2)), [], n_classes=3), None)
+    classes = np.full((G, G), np.nan, np.float32)
+    snap = fake_snapshot(5, grid=G, boundary=classes, n_classes=3)
+    snap = type(snap)(**{**snap.__dict__,
+                         "boundary_confidence": np.full((G, G), np.nan, np.float32)})
+    view.show_snapshot(snap)
+    assert close(boundary_pixel(view, 0, 0), hex_to_rgb(get_palette().neutral))
+
+
 def test_regression_uses_symmetric_range_from_labels(boundary_view):
     view = boundary_view
     view.set_data(dataset([[5.5, 5.5], [-5.5, -5.5]], [2.0, -0.5], problem="regression",
