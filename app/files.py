@@ -306,6 +306,7 @@ class FileController(QObject):
         self._step = None
         self._params = None  # unknown until the new session's first frame
         self.path = path
+        self.drawing.tools.stop()  # a new or opened session starts out of drawing mode
         self.window.load_session(session)
         self._refresh_title()
 
@@ -363,6 +364,8 @@ class FileController(QObject):
         full = str(Path(path).resolve())
         self._set_recent([full] + [p for p in self.recent_files() if p != full])
         self.window.settings.set(FOLDER_KEY, str(Path(full).parent))
+        # A disabled menu never emits aboutToShow: refill it now, or it stays grey.
+        self._fill_recent_menu()
 
     def _folder(self) -> str:
         folder = self.window.settings.get(FOLDER_KEY)
