@@ -42,6 +42,7 @@ DEFAULT_FPS = 15
 MAX_FRAMES = 600  # 40 s at 15 frames a second: longer is a video, not a slide
 LAST_FRAME_HOLD_MS = 2000  # the trained result stays on screen before the loop restarts
 REPLAY_VIEW_SIZE = (480, 500)  # logical size of the off-screen boundary (plot + legend)
+REPLAY_CHUNK_EPOCHS = 20  # trained between two looks at the event loop (tens of ms)
 
 
 class RecordFailed(OSError):
@@ -207,10 +208,17 @@ class Replay:
         return bool(self.stopped_early) or len(self.frames) >= len(self.epochs)
 
     def next_frame(self) -> None:
+        """Train towards the next frame's epoch for a short while; draw it once there.
+
+        Call until done(): a long replay returns to the event loop between calls, so its
+        progress shows and Cancel works."""
         session = self.session
         target = self.epochs[len(self.frames)]
         if target > session.epoch:
-            session.run_epochs(target - session.epoch)
+            start = session.epoch
+            session.run_epochs(min(target - start, REPLAY_CHUNK_EPOCHS))
+            if session.epoch < target and session.epoch > start and not session.diverged:
+                return  # more to train before this frame
         snap = session.snapshot()
         self.view.show_snapshot(snap)
         QApplication.sendPostedEvents()  # let the plot lay itself out before it is drawn

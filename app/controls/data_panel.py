@@ -198,7 +198,7 @@ class DataPanel(QGroupBox):
         fixed = config.dataset in FIXED_DATASETS
         custom = config.dataset == "custom"
         generated = not (fixed or custom)  # noise, count and seed make these points
-        self.noise.setValue(round(config.noise * 100))
+        self.noise.setValue(round(config.noise * 100) if generated else 0)
         self.noise_label.setText(f"{round(config.noise * 100)}%" if generated else "\u2014")
         if fixed:
             shown = 4
