@@ -500,6 +500,11 @@ class MainWindow(QMainWindow):
         self.network_view.set_network(info.config.layer_sizes, list(info.config.features),
                                       self._input_maps(info))
         if info.reset:
+            if self._pending is not None:
+                # A frame of the old run, sent before the reset: drawing it now would put
+                # the old run's rows on the cleared chart. Drop it, but tell the worker.
+                self._pending = None
+                self.worker.frame_drawn()
             self._pending_history = None
             self.loss_chart.clear()
             self._diverged_shown = False

@@ -634,3 +634,22 @@ def test_an_older_answer_does_not_undo_newer_changes(window, qtbot):
     assert got == (0.3, 0.2, 5)
     assert window.session_config().noise == 0.2
     assert window.data_panel.noise.value() == 20
+
+
+def test_a_frame_sent_before_a_reset_is_not_drawn_after_it(window, qtbot):
+    """Frames and the reset travel in order, but the window draws a frame a moment after
+    it arrives: a reset in that moment must not let the old run's rows onto the chart."""
+    import dataclasses
+
+    window.step_epoch()
+    until(qtbot, lambda: window.last_frame().snapshot.epoch == 1)
+    old = window.last_frame()
+    assert len(old.snapshot.history) > 0
+    info = dataclasses.replace(window._info, reset=True, reason="")
+    window._on_frame(old)  # arrives...
+    window._on_session_changed(info)  # ...and a reset right behind it
+    qtbot.wait(100)
+    assert len(window.loss_chart.history) == 0
+    assert window.playback.epoch.text() == format_epoch(0)
+    window.step_epoch()  # the worker was told the dropped frame was done: it goes on
+    until(qtbot, lambda: window.last_frame().snapshot.epoch == 2)
