@@ -63,8 +63,19 @@ def test_palette_lut_runs_from_class0_through_white_to_class1():
     assert tuple(pal.lut[255, :3]) == hex_to_rgb(pal.class_colors[1])
     assert pal.lut[127:129, :3].min() >= 235  # near-white in the middle
     assert len(pal.class_colors) >= 5
-    blue, orange = (np.array(hex_to_rgb(c)) for c in pal.class_colors[:2])
+    # TensorFlow Playground's convention: class 0 orange, class 1 blue.
+    orange, blue = (np.array(hex_to_rgb(c)) for c in pal.class_colors[:2])
     assert blue[2] > blue[0] and orange[0] > orange[2]
+    assert pal.weight_positive == pal.class_colors[1] and pal.weight_negative == pal.class_colors[0]
+
+
+def test_colorblind_palette_keeps_the_meaning_of_blue_and_orange():
+    for dark in (False, True):
+        pal = get_palette("colorblind", dark)
+        orange, blue = (np.array(hex_to_rgb(c)) for c in pal.class_colors[:2])
+        assert blue[2] > blue[0] and orange[0] > orange[2]
+        assert tuple(pal.lut[255, :3]) == tuple(blue)  # positive outputs are blue
+        assert pal.weight_positive == pal.class_colors[1]
 
 
 def test_colorblind_and_dark_variants_differ():
