@@ -216,9 +216,11 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(8, 0, 8, 8)
         layout.setSpacing(6)
         layout.addWidget(self.playback)
-        layout.addWidget(self.banner)
         layout.addWidget(self.main_splitter, 1)
         self.setCentralWidget(central)
+        # Messages float over the panels: showing or hiding one moves nothing.
+        self.banner.setParent(central)
+        self.banner.float_over(self.main_splitter)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
