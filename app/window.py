@@ -14,7 +14,7 @@ from concurrent.futures import CancelledError
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCursor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSlider,
@@ -56,6 +56,9 @@ from engine.session import TrainingSession
 
 DEFAULT_SIZE = (1280, 800)
 MINIMUM_SIZE = (1000, 640)
+# Room for a window manager's title bar and borders before the window is shown (then the
+# real frame is known): the frame, not only the inside, must fit on the screen.
+FRAME_ALLOWANCE = (8, 36)
 INPUT_MAP_GRID = 24
 # While playing, the costly views are redrawn less often than the boundary: the loss curve
 # moves slowly, and the diagram's weight lines are half the cost of a frame.
@@ -67,6 +70,21 @@ NETWORK_INTERVAL_S = float(os.environ.get("NEUROPLAY_NETWORK_INTERVAL", 1 / 15))
 ARROW_KEYS = (Qt.Key_Left, Qt.Key_Right, Qt.Key_Up, Qt.Key_Down)
 SHORTCUTS = (("Space", "Play or pause"), ("Right arrow", "Train one more epoch"),
              ("R", "Reset the network"), ("F11", "Full screen"), ("Ctrl+Q", "Quit"))
+
+
+def fit_to_screen(window: QRect, available: QRect, frame: tuple[int, int] = FRAME_ALLOWANCE,
+                  ) -> QRect:
+    """`window` (the inside, without the frame) made to fit with its frame on `available`:
+    shrunk where it is larger, then moved so that no edge lies off the screen."""
+    width = min(window.width(), available.width() - frame[0])
+    height = min(window.height(), available.height() - frame[1])
+    left = available.left() + frame[0] // 2
+    top = available.top() + frame[1] - frame[0] // 2
+    right = available.right() - frame[0] // 2 - width + 1
+    bottom = available.bottom() - frame[0] // 2 - height + 1
+    x = min(max(window.x(), left), max(right, left))
+    y = min(max(window.y(), top), max(bottom, top))
+    return QRect(x, y, width, height)
 
 
 def divergence_text(step: int, learning_rate: float) -> str:
@@ -113,6 +131,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Neuroplay")
         self.setMinimumSize(*MINIMUM_SIZE)
         self.resize(*DEFAULT_SIZE)
+        self._fit_to_screen(centre=True)
 
         self._build_widgets()
         self._arrow_filter = ArrowKeysStayHere(self)
@@ -602,10 +621,34 @@ class MainWindow(QMainWindow):
         box.show()
 
     # ------------------------------------------------------------ state and closing
+    def _fit_to_screen(self, centre: bool = False) -> None:
+        """Fit the window to the screen it is on (a 1024x768 projector, a 1366x768 laptop):
+        nothing off-screen; a screen smaller than the default size gets a maximised window."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None or self.isFullScreen() or self.isMaximized():
+            return
+        available = screen.availableGeometry()
+        frame = FRAME_ALLOWANCE
+        if self.isVisible() and self.frameGeometry().size() != self.geometry().size():
+            frame = (self.frameGeometry().width() - self.width(),
+                     self.frameGeometry().height() - self.height())
+        self.setMinimumSize(QSize(min(MINIMUM_SIZE[0], available.width() - frame[0]),
+                                  min(MINIMUM_SIZE[1], available.height() - frame[1])))
+        wanted = QRect(self.geometry())
+        if centre:
+            wanted.moveCenter(available.center())
+        fitted = fit_to_screen(wanted, available, frame)
+        if fitted != self.geometry():
+            self.setGeometry(fitted)
+        if centre and (available.width() < DEFAULT_SIZE[0] + frame[0]
+                       or available.height() < DEFAULT_SIZE[1] + frame[1]):
+            self.setWindowState(self.windowState() | Qt.WindowMaximized)
+
     def _restore_window_state(self) -> None:
         geometry = self.settings.load_bytes("geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+            self._fit_to_screen()  # saved on a larger screen than this one
         speed = self.settings.load_int("speed", self.playback.speed.value(), 0,
                                        self.playback.speed.maximum())
         self.playback.speed.setValue(speed)
