@@ -43,7 +43,7 @@ from app.settings import Settings
 from app.theme import apply_qt_theme, get_palette
 from app.views.boundary import BoundaryView
 from app.views.loss_chart import LossChart
-from app.views.network_diagram import NetworkView
+from app.views.network_diagram import NetworkView, neuron_name, weight_name
 from app.worker import Frame, SessionInfo, WorkerThread
 from engine.config import (
     CLASSIFICATION_DATASETS,
@@ -394,13 +394,12 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ weight editing
     def edit_weight(self, layer: int, i: int, j: int) -> None:
         value = self._current_value(lambda s: float(s.weights[layer][i, j]))
-        self._open_editor(f"Weight from {self._unit_name(layer, i)} to "
-                          f"{self._unit_name(layer + 1, j)}", value,
-                          lambda v: self.worker.set_weight(layer, i, j, v))
+        self._open_editor(f"Weight, {weight_name(layer, i, j)}{self._output_note(layer)}",
+                          value, lambda v: self.worker.set_weight(layer, i, j, v))
 
     def edit_bias(self, layer: int, j: int) -> None:
         value = self._current_value(lambda s: float(s.biases[layer][j]))
-        self._open_editor(f"Bias of {self._unit_name(layer + 1, j)}", value,
+        self._open_editor(f"Bias, {neuron_name(layer, j)}{self._output_note(layer)}", value,
                           lambda v: self.worker.set_bias(layer, j, v))
 
     def editor(self) -> ValueEditor | None:
@@ -416,12 +415,9 @@ class MainWindow(QMainWindow):
         except (IndexError, ValueError):
             return 0.0
 
-    def _unit_name(self, column: int, unit: int) -> str:
-        if column == 0:
-            return self._config.features[unit] if unit < len(self._config.features) else "input"
-        if column == len(self._config.hidden) + 1:
-            return "the output" if self._config.layer_sizes[-1] == 1 else f"output {unit + 1}"
-        return f"neuron {unit + 1} of layer {column}"
+    def _output_note(self, layer: int) -> str:
+        """The names are the diagram's tooltips' (one naming everywhere)."""
+        return " (output)" if layer == len(self._config.hidden) else ""
 
     def _open_editor(self, title: str, value: float, apply) -> None:
         if self._editor is not None and isValid(self._editor):  # Esc already deleted it

@@ -68,3 +68,21 @@ def test_the_message_leaves_the_network_buttons_free(window, qtbot):
     for button in (window.network_panel.add_layer, window.network_panel.cards()[0].add_neuron):
         where = button.rect().translated(button.mapTo(central, button.rect().topLeft()))
         assert not where.intersects(banner)
+
+
+def test_the_weight_editor_names_the_weight_as_the_tooltip_and_shows_it_whole(window, qtbot):
+    view = window.network_view
+    qtbot.wait(50)
+    window.edit_weight(1, 2, 0)
+    editor = window.editor()
+    assert editor is not None
+    qtbot.waitExposed(editor)
+    assert editor.title.text() == "Weight, layer 2, neuron 3 → neuron 1"
+    assert view.describe(("weight", 1, 2, 0)).startswith(editor.title.text() + " = ")
+    metrics = editor.title.fontMetrics()
+    # Whole: the title's one line fits its label, or the label wraps onto more lines.
+    assert (metrics.horizontalAdvance(editor.title.text()) <= editor.title.width()
+            or editor.title.height() >= 2 * metrics.height())
+    assert window.centralWidget().rect().contains(editor.geometry())
+    window.edit_bias(2, 0)  # the output neuron of a network with two hidden layers
+    assert window.editor().title.text() == "Bias, layer 3, neuron 1 (output)"

@@ -341,11 +341,13 @@ def test_hover_shows_weight_value_and_updates_live(network_view, qtbot):
     p = point_on_edge(view, (1, 2, 0))
     assert view.weight_at(*p) == (1, 2, 0)
     qtbot.mouseMove(view.plot_widget.viewport(), view.widget_pos(*p))
-    assert view.hover_text == f"w[1][2→0] = {snap.weights[1][2, 0]:.3f}"
+    # One naming everywhere, 1-based: weight layer 2, from neuron 3 to neuron 1.
+    assert view.hover_text == (f"Weight, layer 2, neuron 3 → neuron 1 = "
+                               f"{snap.weights[1][2, 0]:.3f}\n(click to edit)")
     weights = [w.copy() for w in snap.weights]
     weights[1][2, 0] = 0.777
     view.show_snapshot(with_weights(snap, weights))
-    assert view.hover_text == "w[1][2→0] = 0.777"
+    assert view.hover_text.startswith("Weight, layer 2, neuron 3 → neuron 1 = 0.777")
 
 
 def test_hover_neuron_shows_bias(network_view, qtbot):
@@ -353,7 +355,7 @@ def test_hover_neuron_shows_bias(network_view, qtbot):
     snap = fake_snapshot(10)
     view.show_snapshot(snap)
     qtbot.mouseMove(view.plot_widget.viewport(), view.widget_pos(*view.neuron_center(2, 3)))
-    assert f"bias b[1][3] = {snap.biases[1][3]:.3f}" in view.hover_text
+    assert view.hover_text == f"Neuron, layer 2, neuron 4\nbias = {snap.biases[1][3]:.3f}"
 
 
 def test_hover_bias_marker_and_input_then_leave(network_view, qtbot):
@@ -362,9 +364,9 @@ def test_hover_bias_marker_and_input_then_leave(network_view, qtbot):
     view.show_snapshot(snap)
     viewport = view.plot_widget.viewport()
     qtbot.mouseMove(viewport, view.widget_pos(*view.bias_center(0, 5)))
-    assert view.hover_text.startswith(f"b[0][5] = {snap.biases[0][5]:.3f}")
+    assert view.hover_text.startswith(f"Bias, layer 1, neuron 6 = {snap.biases[0][5]:.3f}")
     qtbot.mouseMove(viewport, view.widget_pos(*view.neuron_center(0, 1)))
-    assert view.hover_text == "input x₂"
+    assert view.hover_text == "Input x₂"
     view.leaveEvent(None)
     assert view.hover_text == ""
 
