@@ -164,7 +164,10 @@ class PlotFrame(QWidget):
         x = (self.width() - width) // 2
         y = max((self.height() - height - legend_h - 2) // 2, 0)
         self.plot_widget.setGeometry(x, y, width, height)
-        self.legend.setGeometry(x, y + height + 2, width, legend_h)
+        # The resize may have placed the plot again already (_check, with the axes'
+        # measured room): put the legend under where the plot is now.
+        plot = self.plot_widget.geometry()
+        self.legend.setGeometry(plot.x(), plot.bottom() + 3, plot.width(), legend_h)
 
 
 class BoundaryView(QWidget):

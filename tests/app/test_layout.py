@@ -7,9 +7,24 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QPoint, QRect, QSettings, QSize, Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QGroupBox,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QScrollBar,
+    QToolButton,
+    QWidget,
+)
 
+from app.presentation import Presentation
 from app.settings import Settings
 from app.window import MainWindow
 
@@ -86,3 +101,133 @@ def test_the_weight_editor_names_the_weight_as_the_tooltip_and_shows_it_whole(wi
     assert window.centralWidget().rect().contains(editor.geometry())
     window.edit_bias(2, 0)  # the output neuron of a network with two hidden layers
     assert window.editor().title.text() == "Bias, layer 3, neuron 1 (output)"
+
+
+# ------------------------------------------------------------ every size, normal and F5
+SIZES = [(1024, 768), (1366, 768), (1920, 1080)]
+INDICATOR_PX = 22  # a check box's box and its gap to the text (Fusion)
+
+
+def show_at(qtbot, window, size, presenting: bool):
+    """The window at `size`, as it would be maximised (normal) or full screen (F5) on a
+    screen of that size."""
+    presentation = Presentation(window)
+    if presenting:
+        presentation.set_active(True)
+    window.setGeometry(QRect(QPoint(0, 0), QSize(*size)))
+    qtbot.waitUntil(lambda: window.size() == QSize(*size), timeout=WAIT_MS)
+    qtbot.wait(100)  # the header fits itself after the resize; plots lay out
+    window.last_frame()  # noqa: B018 - the numbers are shown by now
+    return presentation
+
+
+def shown_widgets(root: QWidget):
+    """Visible descendants, skipping what lives inside plots, spin boxes and combo boxes."""
+    for widget in root.findChildren(QWidget):
+        if not widget.isVisible() or widget.isWindow():
+            continue
+        inside = widget.parentWidget()
+        skip = False
+        while inside is not None and inside is not root:
+            if isinstance(inside, (pg.GraphicsView, QAbstractSpinBox, QComboBox)):
+                skip = True
+                break
+            inside = inside.parentWidget()
+        if not skip:
+            yield widget
+
+
+def text_room(widget: QWidget) -> tuple[str, int] | None:
+    """(text, width available to it) for widgets that show one line of plain text."""
+    if isinstance(widget, QLabel):
+        if widget.wordWrap() or widget.textFormat() == Qt.RichText or not widget.text():
+            return None
+        if "<" in widget.text():  # rich text wraps and lays itself out
+            return None
+        return widget.text(), widget.contentsRect().width()
+    if isinstance(widget, QCheckBox):
+        return widget.text(), widget.width() - INDICATOR_PX
+    if isinstance(widget, (QPushButton, QToolButton)):
+        if not widget.text() or (isinstance(widget, QToolButton)
+                                 and widget.toolButtonStyle() == Qt.ToolButtonIconOnly
+                                 and not widget.icon().isNull()):
+            return None
+        return widget.text().replace("&", ""), widget.width() - 4
+    if isinstance(widget, QComboBox):
+        return widget.currentText(), widget.width() - 24  # the arrow
+    if isinstance(widget, QGroupBox):
+        return widget.title(), widget.width() - 20
+    return None
+
+
+def check_layout(window: MainWindow, presentation: Presentation, where: str) -> None:
+    root = window.centralWidget()
+    inside = window.rect()
+    problems = []
+    # Every header number whole: the widest text it can show fits its label.
+    for stat in window.playback.stats:
+        if not stat.isVisible():
+            continue
+        metrics = QFontMetrics(stat.value.font())
+        for text in (stat.widest, stat.text()):
+            if metrics.horizontalAdvance(text) > stat.value.width():
+                problems.append(f"header number {text!r} wider than its label")
+        caption = QFontMetrics(stat.caption.font())
+        if caption.horizontalAdvance(stat.caption.text()) > stat.caption.width():
+            problems.append(f"header caption {stat.caption.text()!r} cut")
+    widgets = list(shown_widgets(root))
+    for widget in widgets:
+        # Nothing outside the window.
+        box = QRect(widget.mapTo(window, QPoint(0, 0)), QWidget.size(widget))  # views shadow size
+        if not inside.contains(box) and not _scrolled(widget):
+            problems.append(f"{_name(widget)} lies outside the window: {box}")
+        # Every label whole.
+        room = text_room(widget)
+        if room is not None:
+            text, width = room
+            if QFontMetrics(widget.font()).horizontalAdvance(text) > width:
+                problems.append(f"{_name(widget)} {text!r} does not fit ({width} px)")
+    # Nothing overlaps: siblings that share a layout never cover each other.
+    for parent in [root, *widgets]:
+        children = [c for c in parent.children() if isinstance(c, QWidget) and c.isVisible()
+                    and not c.isWindow() and c is not window.banner and c in widgets]
+        for k, a in enumerate(children):
+            for b in children[k + 1:]:
+                if a.geometry().intersects(b.geometry()):
+                    problems.append(f"{_name(a)} {a.geometry()} overlaps {_name(b)} {b.geometry()}")
+    # No horizontal scroll bars.
+    for bar in window.findChildren(QScrollBar):
+        if bar.isVisible() and bar.orientation() == Qt.Horizontal:
+            problems.append(f"a horizontal scroll bar shows ({_name(bar.parentWidget())})")
+    assert not problems, f"{where}:\n" + "\n".join(problems)
+
+
+def _scrolled(widget: QWidget) -> bool:
+    """Inside a scroll area's content: it may lie beyond the window while scrolled."""
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QScrollArea):
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
+def _name(widget: QWidget) -> str:
+    return f"{type(widget).__name__}({widget.objectName() or ''})"
+
+
+@pytest.mark.parametrize("presenting", [False, True], ids=["normal", "F5"])
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_everything_fits_at_every_size(window, qtbot, size, presenting):
+    window.run_in_worker(lambda s: s.step(50))
+    until(qtbot, lambda: window.last_frame().snapshot.step >= 50)
+    presentation = show_at(qtbot, window, size, presenting)
+    check_layout(window, presentation, f"{size[0]}x{size[1]} {'F5' if presenting else ''}")
+    if presenting:
+        # The diagram and the boundary are large: together most of the window's area.
+        area = size[0] * size[1]
+        diagram = window.network_view.width() * window.network_view.height()
+        plot = window.boundary_view.frame.picture_rect()
+        assert diagram > 0.2 * area and plot.width() * plot.height() > 0.08 * area
+        assert not window.control_scroll.isVisible()
+        presentation.set_active(False)
