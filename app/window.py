@@ -39,6 +39,7 @@ from app.controls.data_panel import MULTICLASS_DATASETS, DataPanel, FeaturesPane
 from app.controls.network_panel import NetworkPanel, ValueEditor
 from app.controls.playback import PlaybackBar, format_epoch
 from app.controls.training_panel import TrainingPanel
+from app.placement import available_geometry, fit_to_screen, frame_of
 from app.settings import Settings
 from app.theme import apply_qt_theme, get_palette
 from app.views.boundary import BoundaryView
@@ -56,9 +57,6 @@ from engine.session import TrainingSession
 
 DEFAULT_SIZE = (1280, 800)
 MINIMUM_SIZE = (1000, 640)
-# Room for a window manager's title bar and borders before the window is shown (then the
-# real frame is known): the frame, not only the inside, must fit on the screen.
-FRAME_ALLOWANCE = (8, 36)
 INPUT_MAP_GRID = 24
 # While playing, the costly views are redrawn less often than the boundary: the loss curve
 # moves slowly, and the diagram's weight lines are half the cost of a frame.
@@ -70,21 +68,6 @@ NETWORK_INTERVAL_S = float(os.environ.get("NEUROPLAY_NETWORK_INTERVAL", 1 / 15))
 ARROW_KEYS = (Qt.Key_Left, Qt.Key_Right, Qt.Key_Up, Qt.Key_Down)
 SHORTCUTS = (("Space", "Play or pause"), ("Right arrow", "Train one more epoch"),
              ("R", "Reset the network"), ("F11", "Full screen"), ("Ctrl+Q", "Quit"))
-
-
-def fit_to_screen(window: QRect, available: QRect, frame: tuple[int, int] = FRAME_ALLOWANCE,
-                  ) -> QRect:
-    """`window` (the inside, without the frame) made to fit with its frame on `available`:
-    shrunk where it is larger, then moved so that no edge lies off the screen."""
-    width = min(window.width(), available.width() - frame[0])
-    height = min(window.height(), available.height() - frame[1])
-    left = available.left() + frame[0] // 2
-    top = available.top() + frame[1] - frame[0] // 2
-    right = available.right() - frame[0] // 2 - width + 1
-    bottom = available.bottom() - frame[0] // 2 - height + 1
-    x = min(max(window.x(), left), max(right, left))
-    y = min(max(window.y(), top), max(bottom, top))
-    return QRect(x, y, width, height)
 
 
 def divergence_text(step: int, learning_rate: float) -> str:
@@ -620,14 +603,10 @@ class MainWindow(QMainWindow):
     def _fit_to_screen(self, centre: bool = False) -> None:
         """Fit the window to the screen it is on (a 1024x768 projector, a 1366x768 laptop):
         nothing off-screen; a screen smaller than the default size gets a maximised window."""
-        screen = self.screen() or QApplication.primaryScreen()
-        if screen is None or self.isFullScreen() or self.isMaximized():
+        available = available_geometry(self)
+        if available is None or self.isFullScreen() or self.isMaximized():
             return
-        available = screen.availableGeometry()
-        frame = FRAME_ALLOWANCE
-        if self.isVisible() and self.frameGeometry().size() != self.geometry().size():
-            frame = (self.frameGeometry().width() - self.width(),
-                     self.frameGeometry().height() - self.height())
+        frame = frame_of(self)
         self.setMinimumSize(QSize(min(MINIMUM_SIZE[0], available.width() - frame[0]),
                                   min(MINIMUM_SIZE[1], available.height() - frame[1])))
         wanted = QRect(self.geometry())

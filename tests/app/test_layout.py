@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.placement import FRAME_ALLOWANCE, fit_to_screen
 from app.presentation import Presentation
 from app.settings import Settings
 from app.window import MainWindow
@@ -231,3 +232,42 @@ def test_everything_fits_at_every_size(window, qtbot, size, presenting):
         assert diagram > 0.2 * area and plot.width() * plot.height() > 0.08 * area
         assert not window.control_scroll.isVisible()
         presentation.set_active(False)
+
+
+# ------------------------------------------------------------ fitted to the screen
+@pytest.mark.parametrize("screen", [(1024, 768), (1366, 768), (1280, 800), (1920, 1080)])
+def test_fit_to_screen_keeps_the_frame_on_the_screen(screen):
+    available = QRect(0, 0, screen[0], screen[1] - 30)  # a panel along the bottom
+    for wanted in (QRect(0, 0, 1280, 800), QRect(-50, -20, 900, 600),
+                   QRect(1500, 900, 1400, 820)):
+        fitted = fit_to_screen(wanted, available, FRAME_ALLOWANCE)
+        framed = fitted.adjusted(-FRAME_ALLOWANCE[0] // 2, FRAME_ALLOWANCE[0] // 2
+                                 - FRAME_ALLOWANCE[1], FRAME_ALLOWANCE[0] // 2,
+                                 FRAME_ALLOWANCE[0] // 2)
+        assert available.contains(framed), (screen, wanted, fitted)
+        assert fitted.width() == min(wanted.width(), available.width() - FRAME_ALLOWANCE[0])
+
+
+def test_a_window_saved_on_a_larger_screen_opens_on_this_one(qtbot, tmp_path):
+    settings = Settings(QSettings(str(tmp_path / "neuroplay.ini"), QSettings.IniFormat))
+    big = MainWindow(settings=settings)
+    big.setGeometry(QRect(1500, 900, 2400, 1400))  # beyond the 1920x1080 test screen
+    big.save_state()
+    big.close()
+    window = MainWindow(settings=settings)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.screen().availableGeometry().contains(window.frameGeometry())
+    window.close()
+
+
+def test_the_explainer_opens_on_the_screen(qtbot):
+    from app.explainer import ExplainerWidget
+
+    explainer = ExplainerWidget()
+    explainer.setWindowFlag(Qt.Window, True)
+    explainer.resize(2600, 1500)  # larger than the test screen, as 1400x820 is on 1024x768
+    explainer.show()
+    qtbot.waitExposed(explainer)
+    assert explainer.screen().availableGeometry().contains(explainer.frameGeometry())
+    explainer.close()
