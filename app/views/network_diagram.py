@@ -265,10 +265,11 @@ class NetworkView(QWidget):
     def _make_pens(self) -> None:
         pal = self.palette_
         many = self._edge_count > MANY_EDGES
-        alphas = MANY_EDGE_ALPHAS if many else EDGE_ALPHAS
+        # MANY_EDGE_ALPHAS fade the thin lines already; the strongest keep their colour.
+        alphas = MANY_EDGE_ALPHAS if many else [a * self._alpha_scale for a in EDGE_ALPHAS]
         for (sign, b), curve in self.edge_curves.items():
             color = faded(pal.weight_positive if sign else pal.weight_negative,
-                          int(alphas[b] * self._alpha_scale), pal.background)
+                          int(alphas[b]), pal.background)
             width = MANY_EDGE_WIDTHS[b] if many else EDGE_WIDTHS[b]
             curve.opts["antialias"] = not many
             curve.setPen(pg.mkPen(color, width=width))
@@ -670,6 +671,10 @@ class NetworkView(QWidget):
         return None
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.ToolTip and watched is self.plot_widget.viewport():
+            # Qt's own tooltip event finds no item tooltip in the scene and hides ours a
+            # second after it showed: the tooltips here are ours (_show_hover).
+            return True
         if event.type() == QEvent.MouseMove and watched is self.plot_widget.viewport():
             self._on_mouse_moved(self.plot_widget.mapToScene(event.position().toPoint()))
         return super().eventFilter(watched, event)

@@ -10,7 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPoint, QRect, QSettings, QSize, Qt
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QColor, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -21,12 +21,15 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QScrollBar,
     QToolButton,
+    QToolTip,
     QWidget,
 )
 
 from app.placement import FRAME_ALLOWANCE, fit_to_screen
 from app.presentation import Presentation
 from app.settings import Settings
+from app.views.fake import fake_snapshot, input_maps
+from app.views.network_diagram import NetworkView
 from app.window import MainWindow
 
 WAIT_MS = 20000
@@ -271,3 +274,91 @@ def test_the_explainer_opens_on_the_screen(qtbot):
     qtbot.waitExposed(explainer)
     assert explainer.screen().availableGeometry().contains(explainer.frameGeometry())
     explainer.close()
+
+
+# ------------------------------------------------------------ the diagram, the centrepiece
+def diagram(qtbot, sizes, width: int, height: int) -> NetworkView:
+    view = NetworkView()
+    qtbot.addWidget(view)
+    view.resize(width, height)
+    view.show()
+    qtbot.waitExposed(view)
+    names = ["x1", "x2"]
+    view.set_network(sizes, names, input_maps(names))
+    view.show_snapshot(fake_snapshot(50, layer_sizes=sizes, grid=20))
+    view.plot_widget.grab()  # lays out and paints
+    return view
+
+
+def tile_px(view: NetworkView) -> float:
+    return view.size / view.view_box.viewPixelSize()[1]
+
+
+def neurons_span_px(view: NetworkView) -> float:
+    tallest = max(range(len(view.layer_sizes)), key=lambda c: view.layer_sizes[c])
+    top = view.widget_pos(*view.neuron_center(tallest, 0)).y()
+    bottom = view.widget_pos(*view.neuron_center(tallest, view.layer_sizes[tallest] - 1)).y()
+    return bottom - top + tile_px(view)
+
+
+def test_the_diagram_uses_its_height_and_its_tiles_grow_with_it(qtbot):
+    view = diagram(qtbot, (2, 8, 4, 1), 460, 480)
+    assert tile_px(view) >= 30  # TensorFlow Playground's are about 30 px
+    assert neurons_span_px(view) >= 0.7 * 480
+    small = tile_px(view)
+    view.resize(460, 700)
+    qtbot.waitUntil(lambda: tile_px(view) > 1.2 * small, timeout=WAIT_MS)
+    view.plot_widget.grab()
+    assert neurons_span_px(view) >= 0.7 * 700
+    box = view.plot_widget.viewport().rect()
+    for column, n in enumerate(view.layer_sizes):  # every neuron inside the view
+        for unit in (0, n - 1):
+            assert box.contains(view.widget_pos(*view.neuron_center(column, unit)))
+
+
+def test_a_tall_network_stays_legible(qtbot):
+    sizes = (2, *[32] * 8, 1)
+    view = diagram(qtbot, sizes, 700, 560)
+    box = view.plot_widget.viewport().rect()
+    for column, n in enumerate(sizes):
+        for unit in (0, n - 1):
+            x, y = view.neuron_center(column, unit)
+            corner = view.widget_pos(x + view.size / 2, y - view.size / 2)
+            assert box.contains(corner), (column, unit)
+    assert tile_px(view) >= 9
+    # Thin lines fade toward the background (not a tangle); thick ones keep their colour.
+    small = diagram(qtbot, (2, 8, 4, 1), 460, 480)
+    background = QColor(view.palette_.background)
+
+    def distance(color: QColor) -> int:
+        return sum(abs(a - b) for a, b in zip(color.getRgb()[:3], background.getRgb()[:3],
+                                              strict=True))
+
+    for sign in (0, 1):
+        thin = view.edge_curves[sign, 1].opts["pen"].color()
+        assert distance(thin) < 0.5 * distance(small.edge_curves[sign, 1].opts["pen"].color())
+        assert not view.edge_curves[sign, 0].isVisible()
+        thick = view.edge_curves[sign, 4].opts["pen"].color()
+        assert thick == small.edge_curves[sign, 4].opts["pen"].color()
+
+
+def test_titles_stay_whole_words_at_three_hidden_layers(qtbot):
+    view = diagram(qtbot, (2, 6, 6, 6, 1), 420, 480)
+    titles = [t.textItem.toPlainText() for t in view.texts[2:]]
+    assert titles[1].startswith("hidden 1")
+
+
+def test_a_weight_tooltip_stays_while_the_pointer_stays(qtbot):
+    view = diagram(qtbot, (2, 8, 4, 1), 460, 480)
+    a, b = view.edge_endpoints(1, 2, 0)
+    where = view.widget_pos(*(a + 0.2 * (b - a)))
+    qtbot.mouseMove(view.plot_widget.viewport(), where)
+    qtbot.waitUntil(QToolTip.isVisible, timeout=WAIT_MS)
+    assert QToolTip.text().startswith("Weight, layer 2, neuron 3 → neuron 1 = ")
+    qtbot.wait(11000)  # Qt hides a short tooltip after 10 s unless told otherwise
+    assert QToolTip.isVisible()
+    view.show_snapshot(fake_snapshot(60))  # training goes on under the pointer
+    assert QToolTip.isVisible()
+    assert QToolTip.text().startswith("Weight, layer 2, neuron 3 → neuron 1 = ")
+    view.leaveEvent(None)
+    qtbot.waitUntil(lambda: not QToolTip.isVisible(), timeout=WAIT_MS)

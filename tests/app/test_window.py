@@ -473,16 +473,18 @@ def test_load_session_shows_it(window, qtbot):
 
 def test_lessons_can_hide_control_groups(window):
     window.set_control_group_visible("regularization", False)
-    form = window.training_panel.layout()
-    assert not form.isRowVisible(window.training_panel.regularization)
-    assert not form.isRowVisible(window.training_panel.regularization_rate)
-    assert form.isRowVisible(window.training_panel.loss)
+    panel = window.training_panel
+    form = panel.layout()
+    # The rate shares the regularization's row: ask for the row, not the widget.
+    assert not form.isRowVisible(panel.row_of(panel.regularization))
+    assert not form.isRowVisible(panel.row_of(panel.regularization_rate))
+    assert form.isRowVisible(panel.row_of(panel.loss))
     window.set_control_group_visible("data", False)
     assert window.data_panel.isHidden()
     window.set_control_group_visible("data", True)
     window.set_control_group_visible("regularization", True)
     assert not window.data_panel.isHidden()
-    assert form.isRowVisible(window.training_panel.regularization_rate)
+    assert form.isRowVisible(panel.row_of(panel.regularization_rate))
     with pytest.raises(ValueError, match="unknown hyperparameter group"):
         window.set_control_group_visible("colours", False)
 
