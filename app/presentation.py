@@ -239,6 +239,13 @@ class Presentation(QObject):
                     bigger.setWidthF(max(pen.widthF(), 1.0) * self.scale * 1.5)
                     item.setPen(bigger)
                     self._pens.append(lambda item=item, pen=pen: item.setPen(pen))
+                legend = plot.legend
+                if legend is not None:
+                    old_size = legend.opts.get("labelTextSize") or "9pt"
+                    points = float(old_size.rstrip("pt") or 9) * self.scale
+                    _legend_text_size(legend, f"{points:g}pt")
+                    self._pens.append(lambda legend=legend, size=old_size:
+                                      _legend_text_size(legend, size))
                 for name in ("bottom", "left"):
                     axis = plot.getAxis(name)
                     old = axis.style.get("tickFont")
@@ -312,6 +319,14 @@ class Presentation(QObject):
         if playback is not None and "header" in self._saved:
             playback.setStyleSheet(self._saved.pop("header"))
             playback.fix_sizes()
+
+
+def _legend_text_size(legend, size: str) -> None:
+    """A pyqtgraph legend's text size; the labels are drawn again at once."""
+    legend.setLabelTextSize(size)
+    for _, label in legend.items:
+        label.setText(label.text)
+    legend.updateSize()
 
 
 def _restore_label(axis, style: dict) -> None:
