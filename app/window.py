@@ -158,6 +158,8 @@ class MainWindow(QMainWindow):
         self.boundary_view = BoundaryView(palette=palette)
         self.loss_chart = LossChart(palette=palette)
         self.show_test = QCheckBox("Show test data")
+        self.show_test.setToolTip("Test points (not trained on): squares with a dark outline, "
+                                  "under the training points")
         self.discretize = QCheckBox("Discretize output")
         self.log_scale = QCheckBox("Log scale")
         self.show_test.setChecked(self.settings.load_bool("show_test", False))

@@ -7,6 +7,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPoint, QRect, QSettings, QSize, Qt
@@ -362,3 +363,30 @@ def test_a_weight_tooltip_stays_while_the_pointer_stays(qtbot):
     assert QToolTip.text().startswith("Weight, layer 2, neuron 3 → neuron 1 = ")
     view.leaveEvent(None)
     qtbot.waitUntil(lambda: not QToolTip.isVisible(), timeout=WAIT_MS)
+
+
+# ------------------------------------------------------------ TensorFlow Playground's colours
+def is_blue(color: QColor) -> bool:
+    return color.blue() > color.red() + 60
+
+
+def is_orange(color: QColor) -> bool:
+    return color.red() > color.blue() + 60
+
+
+@pytest.mark.parametrize("palette_name", ["default", "colorblind"])
+def test_blue_is_positive_and_class_1_everywhere(qtbot, palette_name):
+    from app.theme import get_palette
+    from app.views.network_diagram import map_colours
+
+    palette = get_palette(palette_name)
+    view = diagram(qtbot, (2, 4, 1), 460, 400)
+    view.set_palette(palette)
+    assert is_blue(view.edge_curves[1, 4].opts["pen"].color())  # positive weights
+    assert is_orange(view.edge_curves[0, 4].opts["pen"].color())  # negative weights
+    # A neuron's map: positive outputs blue, negative orange.
+    high, low = map_colours(np.array([0.99, -0.99]), palette.lut)
+    assert is_blue(QColor(*high[:3])) and is_orange(QColor(*low[:3]))
+    # The boundary's map and the points: class 1 (output near 1) blue, class 0 orange.
+    assert is_blue(QColor(*palette.lut[255][:3])) and is_orange(QColor(*palette.lut[0][:3]))
+    assert is_blue(QColor(palette.class_color(1))) and is_orange(QColor(palette.class_color(0)))
