@@ -390,3 +390,20 @@ def test_blue_is_positive_and_class_1_everywhere(qtbot, palette_name):
     # The boundary's map and the points: class 1 (output near 1) blue, class 0 orange.
     assert is_blue(QColor(*palette.lut[255][:3])) and is_orange(QColor(*palette.lut[0][:3]))
     assert is_blue(QColor(palette.class_color(1))) and is_orange(QColor(palette.class_color(0)))
+
+
+def test_every_hyperparameter_shows_without_scrolling_at_1280x800(window, qtbot):
+    # 1280x800 less a desktop panel and a title bar: the window's inside is about 1280x740.
+    window.setGeometry(QRect(0, 30, 1280, 740))
+    qtbot.waitUntil(lambda: window.height() == 740, timeout=WAIT_MS)
+    qtbot.wait(50)
+    assert not window.control_scroll.verticalScrollBar().isVisible()
+    column = window.control_scroll.viewport().rect()
+    panel = window.training_panel
+    for name in ("problem", "learning_rate", "optimizer", "momentum", "batch_size", "loss",
+                 "regularization", "regularization_rate", "schedule", "schedule_steps",
+                 "init", "init_seed"):
+        widget = getattr(panel, name)
+        box = QRect(widget.mapTo(window.control_scroll.viewport(), QPoint(0, 0)),
+                    widget.size())
+        assert widget.isVisible() and column.contains(box), name
