@@ -17,12 +17,16 @@ import re
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QMainWindow, QMenu
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu
 
 ZOOM_STEPS = (100, 125, 150, 175, 200, 250)
 DEFAULT_ZOOM = 150
 MIN_ZOOM, MAX_ZOOM = 100, 250
 PANEL_BOOST = 1.3  # lesson text grows a little more than the rest: it is what people read
+# On a narrow projector the lesson text grows less (this many pixels wide get the full
+# boost), and its panel takes at most LESSON_SHARE of the width: the diagram stays large.
+FULL_BOOST_WIDTH = 1600
+LESSON_SHARE = 0.34
 # Panels a presenter does not need: they fold away while presenting (Esc brings them back).
 FOLDED_PANELS = ("control_scroll", "network_panel")
 # Header numbers a room does not need (steps per second stays in the normal window).
@@ -126,6 +130,7 @@ class Presentation(QObject):
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
         if self.active and watched is self.window and event.type() == QEvent.Resize:
+            self._limit_dock()
             self._refit.start()
         return super().eventFilter(watched, event)
 
@@ -188,7 +193,9 @@ class Presentation(QObject):
             widget.setStyleSheet(scaled)
             self._sheets.append((widget, own, scaled))
         if self.panel is not None:
-            self.panel.set_text_scale(self.scale * PANEL_BOOST)
+            width = self.window.screen().geometry().width() if self.window.screen() else 1600
+            self.panel.set_text_scale(self.scale * PANEL_BOOST
+                                      * min(1.0, width / FULL_BOOST_WIDTH))
         for widget in self.extra_widgets:
             # Separate windows do not follow the application font once shown.
             widget.setFont(font)
@@ -271,6 +278,10 @@ class Presentation(QObject):
         self._folded = [(w, w.isHidden()) for w in widgets if w is not None]
         for widget, _ in self._folded:
             widget.hide()
+        dock = self._lesson_dock()
+        if dock is not None:
+            self._saved["dock width"] = dock.maximumWidth()
+            self._limit_dock()
         self._saved["splitters"] = []
         for name, share in (("main_splitter", NETWORK_SHARE),
                             ("output_splitter", BOUNDARY_SHARE)):
@@ -292,8 +303,29 @@ class Presentation(QObject):
         for widget, hidden in self._folded:
             widget.setVisible(not hidden)
         self._folded = []
-        for splitter, state in self._saved.pop("splitters", []):
+        dock = self._lesson_dock()
+        if dock is not None and "dock width" in self._saved:
+            dock.setMaximumWidth(self._saved.pop("dock width"))
+        splitters = self._saved.pop("splitters", [])
+        self._restore_splitters(splitters)
+        # Again once the shown panels and the window's own size have settled: both make a
+        # splitter share its width out anew.
+        QTimer.singleShot(0, self, lambda: self._restore_splitters(splitters))
+
+    @staticmethod
+    def _restore_splitters(splitters) -> None:
+        QApplication.sendPostedEvents(None, QEvent.LayoutRequest)
+        for splitter, state in splitters:
             splitter.restoreState(state)
+
+    def _lesson_dock(self):
+        parent = self.panel.parentWidget() if self.panel is not None else None
+        return parent if isinstance(parent, QDockWidget) else None
+
+    def _limit_dock(self) -> None:
+        dock = self._lesson_dock()
+        if dock is not None and self.active:
+            dock.setMaximumWidth(max(200, int(self.window.width() * LESSON_SHARE)))
 
     def _fit_header(self) -> None:
         """The largest header font, up to the zoom, at which every number shows whole."""

@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -217,11 +219,22 @@ class MainWindow(QMainWindow):
 
         central = QWidget()
         layout = QVBoxLayout(central)
-        layout.setContentsMargins(8, 0, 8, 8)
+        layout.setContentsMargins(8, 6, 8, 8)
         layout.setSpacing(6)
-        layout.addWidget(self.playback)
         layout.addWidget(self.main_splitter, 1)
         self.setCentralWidget(central)
+        # The numbers across the top live in a fixed tool bar: it spans the whole width,
+        # above a docked lesson panel too, so the panel never squeezes them.
+        self.header = QToolBar("Training numbers")
+        self.header.setObjectName("header")
+        self.header.setMovable(False)
+        self.header.setFloatable(False)
+        self.header.toggleViewAction().setVisible(False)  # never hidden by a right click
+        self.header.setContextMenuPolicy(Qt.PreventContextMenu)
+        self.header.setStyleSheet("QToolBar#header { border: none; padding: 0; spacing: 0; }")
+        self.playback.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+        self.header.addWidget(self.playback)
+        self.addToolBar(Qt.TopToolBarArea, self.header)
         # Messages float over the panels: showing or hiding one moves nothing.
         self.banner.setParent(central)
         self.banner.float_over(self.main_splitter)

@@ -490,16 +490,19 @@ class NetworkView(QWidget):
         self._compact = level
         small = self._title_font()
         for column, (title, count) in enumerate(self._titles(level)):
-            self._add_text(f"{title}<br>{count}", (column, top + self.size / 2 + 0.03),
-                           (0.5, 1), small, html=True)
+            text = f"{title}<br>{count}" if title else count
+            self._add_text(text, (column, top + self.size / 2 + 0.03), (0.5, 1), small,
+                           html=True)
 
     def _titles(self, level: int) -> list[tuple[str, str]]:
         """Each column's two title lines; level 0 "hidden 1 / 8 neurons", 1 "hidden 1 / 8",
-        2 "h1 / 8" (for narrow columns)."""
+        2 "h1 / 8", 3 "8" only (for ever narrower columns)."""
         last = len(self.layer_sizes) - 1
         titles = []
         for column, n in enumerate(self.layer_sizes):
-            if column == 0:
+            if level == 3:
+                title = ""
+            elif column == 0:
                 title = "in" if level == 2 else "input"
             elif column == last:
                 title = "out" if level == 2 else "output"
@@ -558,7 +561,7 @@ class NetworkView(QWidget):
         left_px = max(labels.horizontalAdvance(self._feature_text(u))
                       for u in range(self.layer_sizes[0])) + 10
         metrics = QFontMetricsF(self._title_font())
-        for level in (0, 1):
+        for level in (0, 1, 2):
             widest = max(metrics.horizontalAdvance(line) for pair in self._titles(level)
                          for line in pair)
             # The last title's right half lies beyond the last column.
@@ -566,7 +569,7 @@ class NetworkView(QWidget):
                 len(self.layer_sizes) - 1 + 0.5)
             if widest + TITLE_GAP_PX <= column_px:
                 return level
-        return 2
+        return 3
 
     def _on_view_resized(self) -> None:
         # The view box's own resize, not the widget's: pyqtgraph lays its scene out later,

@@ -181,7 +181,10 @@ def check_layout(window: MainWindow, presentation: Presentation, where: str) -> 
         caption = QFontMetrics(stat.caption.font())
         if caption.horizontalAdvance(stat.caption.text()) > stat.caption.width():
             problems.append(f"header caption {stat.caption.text()!r} cut")
+    header = getattr(window, "header", None)  # the numbers' tool bar, above any dock
     widgets = list(shown_widgets(root))
+    if header is not None:
+        widgets += [header, *shown_widgets(header)]
     for widget in widgets:
         # Nothing outside the window.
         box = QRect(widget.mapTo(window, QPoint(0, 0)), QWidget.size(widget))  # views shadow size
@@ -194,7 +197,7 @@ def check_layout(window: MainWindow, presentation: Presentation, where: str) -> 
             if QFontMetrics(widget.font()).horizontalAdvance(text) > width:
                 problems.append(f"{_name(widget)} {text!r} does not fit ({width} px)")
     # Nothing overlaps: siblings that share a layout never cover each other.
-    for parent in [root, *widgets]:
+    for parent in [window, root, *widgets]:
         children = [c for c in parent.children() if isinstance(c, QWidget) and c.isVisible()
                     and not c.isWindow() and c is not window.banner and c in widgets]
         for k, a in enumerate(children):
@@ -409,3 +412,15 @@ def test_every_hyperparameter_shows_without_scrolling_at_1280x800(window, qtbot)
         box = QRect(widget.mapTo(window.control_scroll.viewport(), QPoint(0, 0)),
                     widget.size())
         assert widget.isVisible() and column.contains(box), name
+
+
+def test_titles_never_collide_in_a_narrow_diagram(qtbot):
+    # F5 on a 1024x768 projector with a lesson open leaves the diagram about 160 px.
+    view = diagram(qtbot, (2, 8, 4, 1), 160, 420)
+    font = view.font()
+    font.setPointSizeF(15)  # presentation mode's font
+    view.setFont(font)
+    view.plot_widget.grab()
+    boxes = [view.plot_widget.mapFromScene(t.sceneBoundingRect()).boundingRect()
+             for t in view.texts[2:]]
+    assert not any(a.intersects(b) for k, a in enumerate(boxes) for b in boxes[k + 1:])

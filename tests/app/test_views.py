@@ -371,7 +371,7 @@ def test_hover_bias_marker_and_input_then_leave(network_view, qtbot):
     assert view.hover_text == ""
 
 
-@pytest.mark.parametrize("width", [380, 760])
+@pytest.mark.parametrize("width", [240, 380, 760])
 def test_labels_stay_inside_the_diagram_at_any_width(qtbot, width):
     names = ["x1", "x2", "x1^2", "x2^2", "sin x1", "sin x2"]
     view = shown(qtbot, NetworkView(), width, 420)
