@@ -424,3 +424,20 @@ def test_titles_never_collide_in_a_narrow_diagram(qtbot):
     boxes = [view.plot_widget.mapFromScene(t.sceneBoundingRect()).boundingRect()
              for t in view.texts[2:]]
     assert not any(a.intersects(b) for k, a in enumerate(boxes) for b in boxes[k + 1:])
+
+
+def test_a_lesson_open_in_presentation_mode_leaves_the_numbers_whole(window, qtbot):
+    from app.classroom import attach
+    from engine.lessons import load_lesson
+
+    classroom = attach(window)
+    classroom.open_lesson(load_lesson("resources/lessons/03-two-moons.json"))
+    until(qtbot, classroom.dock.isVisible)
+    classroom.presentation.set_active(True)
+    window.setGeometry(QRect(0, 0, 1024, 768))
+    qtbot.waitUntil(lambda: window.width() == 1024, timeout=WAIT_MS)
+    qtbot.wait(100)
+    check_layout(window, classroom.presentation, "1024x768 F5 with a lesson")
+    assert classroom.dock.width() <= 0.35 * 1024  # the diagram and boundary keep the rest
+    classroom.presentation.set_active(False)
+    classroom.close_action.trigger()
