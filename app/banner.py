@@ -1,12 +1,14 @@
 """A one-line banner across the top of the window: info, warnings and errors.
 
 Info messages ("Network reset: the data changed") fade after a few seconds; warnings
-(divergence) stay until the user closes them or the cause goes away.
+(divergence) stay until the user closes them or the cause goes away. The banner floats
+over the bottom of another widget (`float_over`), like a toast, so that a message never
+moves the layout and never covers the buttons along the top of the panels.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
 _STYLES = {
@@ -20,6 +22,8 @@ _DARK_STYLES = {
     "error": ("#4a2220", "#ffd7d3", "#ff6b5e"),
 }
 INFO_TIMEOUT_MS = 4000
+OVERLAY_MARGIN = 12  # px between the floating banner and the edges of what it covers
+OVERLAY_WIDTH = 760  # px at most: a line people read at a glance
 
 
 class Banner(QFrame):
@@ -45,7 +49,33 @@ class Banner(QFrame):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.hide_message)
+        self._anchor: QWidget | None = None
         self.hide()
+
+    def float_over(self, anchor: QWidget) -> None:
+        """Float over the bottom of `anchor` (a sibling or its descendant) instead of taking
+        a place in a layout: showing or hiding a message then moves nothing."""
+        self._anchor = anchor
+        anchor.installEventFilter(self)
+        self._place()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self._anchor and event.type() in (QEvent.Resize, QEvent.Move,
+                                                        QEvent.Show):
+            self._place()
+        return super().eventFilter(watched, event)
+
+    def _place(self) -> None:
+        anchor, parent = self._anchor, self.parentWidget()
+        if anchor is None or parent is None:
+            return
+        area = anchor.rect().translated(anchor.mapTo(parent, anchor.rect().topLeft()))
+        width = max(min(area.width() - 2 * OVERLAY_MARGIN, OVERLAY_WIDTH), 100)
+        height = self.heightForWidth(width) if self.hasHeightForWidth() else -1
+        height = max(height, self.sizeHint().height())
+        self.setGeometry(area.center().x() - width // 2,
+                         area.bottom() - OVERLAY_MARGIN - height, width, height)
+        self.raise_()
 
     def show_message(self, text: str, kind: str = "info", timeout_ms: int | None = None) -> None:
         """kind: "info" (hides after a few seconds unless timeout_ms=0), "warning", "error"."""
@@ -55,6 +85,7 @@ class Banner(QFrame):
         self._label.setText(text)
         self._restyle()
         self.show()
+        self._place()  # the new text may need another line
         if timeout_ms is None:
             timeout_ms = INFO_TIMEOUT_MS if kind == "info" else 0
         if timeout_ms > 0:

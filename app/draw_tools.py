@@ -80,7 +80,7 @@ class DrawTools(QWidget):
         layout.addWidget(self.split_label)
         layout.addStretch(1)
 
-        self._colors: list[str] = ["#0877bd", "#f59322", "#2ca02c", "#9467bd", "#d62728"]
+        self._colors: list[str] = ["#f59322", "#0877bd", "#2ca02c", "#9467bd", "#d62728"]
         self._problem = "classification"
         self.set_problem("classification", 2)
         self.draw_button.toggled.connect(self._on_mode)

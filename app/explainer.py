@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.placement import keep_on_screen
 from engine.scalar import Scalar
 
 # The seed's hand-weighted XOR network, (fan_in, fan_out) layout.
@@ -292,6 +293,15 @@ class ExplainerWidget(QWidget):
         self.update_button.clicked.connect(self.show_update)
         self.learning_rate.valueChanged.connect(self._refresh_update)
         self.rebuild()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self.isWindow():
+            # Opened at 1400x820 by the classroom: on a 1024x768 projector or a 1366x768
+            # laptop it would run off the screen. Fit it there, centred on first showing.
+            first = not getattr(self, "_placed", False)
+            self._placed = True
+            keep_on_screen(self, centre=first)
 
     # ------------------------------------------------------------ model
     def set_network(self, weights, biases, hidden_activation: str = "relu",

@@ -1,7 +1,8 @@
 """Pictures of views: PNG (pixels, as on screen) and SVG (vector, for slides and print).
 
-Both render the whole widget (plot, axes, legend) the way the user sees it, and write
-the file atomically, so a failed export never leaves half a picture behind.
+Both render the view the way the user sees it (plot, axes, legend; not the space a view
+leaves around its plot), and write the file atomically, so a failed export never leaves
+half a picture behind.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, QSize
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QImage, QPainter, QRegion
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
@@ -19,13 +20,21 @@ from engine.io import write_atomic
 PICTURE_FORMATS = ("png", "svg")
 
 
+def picture_rect(widget: QWidget) -> QRect:
+    """The part of `widget` a picture shows: a view may leave out the space around its plot
+    (the boundary keeps its plot in the data's shape and centres it)."""
+    rect = widget.picture_rect() if hasattr(widget, "picture_rect") else QRect()
+    return rect if rect.isValid() else QWidget.rect(widget)
+
+
 class ExportFailed(OSError):
     """A picture could not be made or written; the message says why, for the user."""
 
 
 def widget_png(widget: QWidget, scale: float = 2.0) -> bytes:
     """The widget drawn into a PNG at `scale` times its size (sharp on projectors)."""
-    size = QWidget.size(widget)  # views may shadow size()
+    region = picture_rect(widget)
+    size = region.size()
     if size.isEmpty():
         raise ExportFailed("The view has no size yet: show the window first.")
     image = QImage(QSize(round(size.width() * scale), round(size.height() * scale)),
@@ -34,7 +43,7 @@ def widget_png(widget: QWidget, scale: float = 2.0) -> bytes:
     image.fill(QWidget.palette(widget).window().color())
     painter = QPainter(image)
     try:
-        widget.render(painter, QPoint())
+        widget.render(painter, QPoint(), QRegion(region))
     finally:
         painter.end()
     data = QByteArray()
@@ -48,7 +57,8 @@ def widget_png(widget: QWidget, scale: float = 2.0) -> bytes:
 
 def widget_svg(widget: QWidget, title: str = "Neuroplay") -> bytes:
     """The widget drawn into an SVG document (images inside it stay bitmaps)."""
-    size = QWidget.size(widget)  # views may shadow size()
+    region = picture_rect(widget)
+    size = region.size()
     if size.isEmpty():
         raise ExportFailed("The view has no size yet: show the window first.")
     data = QByteArray()
@@ -62,7 +72,7 @@ def widget_svg(widget: QWidget, title: str = "Neuroplay") -> bytes:
     generator.setDescription("Exported from Neuroplay")
     painter = QPainter(generator)
     try:
-        widget.render(painter, QPoint())
+        widget.render(painter, QPoint(), QRegion(region))
     finally:
         painter.end()
     buffer.close()

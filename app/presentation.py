@@ -2,8 +2,12 @@
 
 `Presentation(window, panel)` adds nothing by itself; `app/classroom.py` puts its
 `action` (F5) and `zoom_menu` in the View menu. Entering remembers what it changes
-(full screen, theme, application font, line widths, lesson text size) and leaving puts
-every one of them back.
+(window state and geometry, theme, application font, line widths, axis titles, lesson
+text size, which panels show) and leaving puts every one of them back.
+
+On a projector the diagram and the boundary are what the room reads: the control column
+and the network's shape editor fold away, and the numbers across the top get the largest
+font at which every one of them shows whole in the window's width.
 """
 
 from __future__ import annotations
@@ -11,15 +15,26 @@ from __future__ import annotations
 import re
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QMainWindow, QMenu
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu
 
 ZOOM_STEPS = (100, 125, 150, 175, 200, 250)
 DEFAULT_ZOOM = 150
 MIN_ZOOM, MAX_ZOOM = 100, 250
 PANEL_BOOST = 1.3  # lesson text grows a little more than the rest: it is what people read
-CONTROL_SHARE = 0.22  # the control column takes at most this share of the screen width
+# On a narrow projector the lesson text grows less (this many pixels wide get the full
+# boost), and its panel takes at most LESSON_SHARE of the width: the diagram stays large.
+FULL_BOOST_WIDTH = 1600
+LESSON_SHARE = 0.34
+# Panels a presenter does not need: they fold away while presenting (Esc brings them back).
+FOLDED_PANELS = ("control_scroll", "network_panel")
+# Header numbers a room does not need (steps per second stays in the normal window).
+FOLDED_STATS = ("steps_per_second",)
+HEADER_STEP = 0.05  # the header's font shrinks in these steps until every number fits
+# Shares of the width and height while presenting: the boundary as large as the diagram.
+NETWORK_SHARE = 0.42  # of the main row, the rest to the boundary and loss column
+BOUNDARY_SHARE = 0.68  # of the output column, the rest to the loss chart
 
 
 def scale_style_sheet(sheet: str, scale: float) -> str:
@@ -43,6 +58,8 @@ class Presentation(QObject):
         if settings is not None and hasattr(settings, "load_int"):
             self.zoom = settings.load_int("presentation_zoom", DEFAULT_ZOOM, MIN_ZOOM, MAX_ZOOM)
         self._saved: dict = {}
+        self._folded: list = []  # (widget, it was hidden) for the panels folded away
+        self.header_scale = 1.0  # the header font scale chosen by _fit_header
         self._pens: list = []
         self._sheets: list = []  # (widget, its own style sheet, the scaled one set)
 
@@ -56,6 +73,13 @@ class Presentation(QObject):
         self.leave_shortcut = QShortcut(QKeySequence(Qt.Key_Escape), window)
         self.leave_shortcut.setEnabled(False)
         self.leave_shortcut.activated.connect(lambda: self.set_active(False))
+
+        # The header fits itself again when the full-screen window gets its final size.
+        self._refit = QTimer(self)
+        self._refit.setSingleShot(True)
+        self._refit.setInterval(0)
+        self._refit.timeout.connect(self._fit_header)
+        window.installEventFilter(self)
 
         self.zoom_menu = QMenu("Presentation zoom", window)
         group = QActionGroup(self.zoom_menu)
@@ -104,12 +128,21 @@ class Presentation(QObject):
             if hasattr(widget, "set_text_scale"):
                 widget.set_text_scale(self.scale)
 
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if self.active and watched is self.window and event.type() == QEvent.Resize:
+            self._limit_dock()
+            self._refit.start()
+        return super().eventFilter(watched, event)
+
     # ------------------------------------------------------------ entering and leaving
     def _enter(self) -> None:
         w = self.window
         app = QApplication.instance()
+        # The state and the normal geometry: leaving gives back a maximised window
+        # maximised, and a normal one at its size and place.
         self._saved = {"fullscreen": w.isFullScreen(), "font": QFont(app.font()),
-                       "dark": None}
+                       "dark": None, "state": w.windowState(),
+                       "geometry": w.saveGeometry()}
         dark_action = getattr(w, "dark_action", None)
         if dark_action is not None and not dark_action.isChecked():
             self._saved["dark"] = False
@@ -131,7 +164,10 @@ class Presentation(QObject):
             if dark_action is not None and dark_action.isChecked():
                 dark_action.trigger()
         if not self._saved.get("fullscreen") and w.isFullScreen():
-            w.showNormal()
+            w.restoreGeometry(self._saved["geometry"])  # size, place and maximised state
+            w.setWindowState(self._saved["state"])
+            if not w.isVisible():
+                w.show()
         self._sync_fullscreen_action()
         self.leave_shortcut.setEnabled(False)
         self.toggled.emit(False)
@@ -150,27 +186,23 @@ class Presentation(QObject):
         app.setFont(font)
         # Widgets under a style sheet keep their old font until it is set again; sizes the
         # sheet gives in points are scaled with everything else.
+        self._saved["window_sheet"] = self.window.styleSheet()
         for widget in (self.window, *self.extra_widgets):
             own = widget.styleSheet()
             scaled = scale_style_sheet(own, self.scale)
             widget.setStyleSheet(scaled)
             self._sheets.append((widget, own, scaled))
         if self.panel is not None:
-            self.panel.set_text_scale(self.scale * PANEL_BOOST)
+            width = self.window.screen().geometry().width() if self.window.screen() else 1600
+            self.panel.set_text_scale(self.scale * PANEL_BOOST
+                                      * min(1.0, width / FULL_BOOST_WIDTH))
         for widget in self.extra_widgets:
             # Separate windows do not follow the application font once shown.
             widget.setFont(font)
             if hasattr(widget, "set_text_scale"):
                 widget.set_text_scale(self.scale)
-        scroll = getattr(self.window, "control_scroll", None)
-        if scroll is not None and scroll.widget() is not None:
-            # The control column was sized for the normal font: widen it to fit.
-            # The control column was sized for the normal font: widen it, up to a share of
-            # the screen, and let it scroll sideways beyond that.
-            self._saved["scroll"] = (scroll.minimumWidth(), scroll.horizontalScrollBarPolicy())
-            limit = int(self.window.screen().availableGeometry().width() * CONTROL_SHARE)
-            scroll.setMinimumWidth(min(scroll.widget().sizeHint().width() + 16, limit))
-            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+        self._fold()
+        self._fit_header()
         views = [getattr(self.window, name, None)
                  for name in ("boundary_view", "loss_chart", "network_view")]
         for view in views:
@@ -193,11 +225,8 @@ class Presentation(QObject):
             widget.setFont(self._saved["font"])
             if hasattr(widget, "set_text_scale"):
                 widget.set_text_scale(1.0)
-        scroll = getattr(self.window, "control_scroll", None)
-        if scroll is not None and "scroll" in self._saved:
-            width, policy = self._saved.pop("scroll")
-            scroll.setMinimumWidth(width)
-            scroll.setHorizontalScrollBarPolicy(policy)
+        self._unfold()
+        self._unfit_header()
         for view in (getattr(self.window, n, None)
                      for n in ("boundary_view", "loss_chart", "network_view")):
             if view is not None and hasattr(view, "set_line_scale"):
@@ -217,6 +246,13 @@ class Presentation(QObject):
                     bigger.setWidthF(max(pen.widthF(), 1.0) * self.scale * 1.5)
                     item.setPen(bigger)
                     self._pens.append(lambda item=item, pen=pen: item.setPen(pen))
+                legend = plot.legend
+                if legend is not None:
+                    old_size = legend.opts.get("labelTextSize") or "9pt"
+                    points = float(old_size.rstrip("pt") or 9) * self.scale
+                    _legend_text_size(legend, f"{points:g}pt")
+                    self._pens.append(lambda legend=legend, size=old_size:
+                                      _legend_text_size(legend, size))
                 for name in ("bottom", "left"):
                     axis = plot.getAxis(name)
                     old = axis.style.get("tickFont")
@@ -225,7 +261,106 @@ class Presentation(QObject):
                     font.setPointSizeF(size * self.scale)
                     axis.setStyle(tickFont=font)
                     self._pens.append(lambda axis=axis, old=old: axis.setStyle(tickFont=old))
-                    label_style = {"font-size": f"{round(11 * self.scale)}pt"}
-                    text = axis.labelText
-                    axis.setLabel(text, **label_style)
-                    self._pens.append(lambda axis=axis, text=text: axis.setLabel(text))
+                    # Not axis.setLabel: it resets the axis's SI-prefix ranges, and a loss
+                    # axis then reads 300 for 0.3 (a silent x1000).
+                    old_style = dict(axis.labelStyle)
+                    axis.labelStyle = {**old_style, "font-size": f"{round(11 * self.scale)}pt"}
+                    axis._updateLabel()
+                    self._pens.append(lambda axis=axis, style=old_style: _restore_label(axis,
+                                                                                       style))
+
+    # ------------------------------------------------------------ folding and the header
+    def _fold(self) -> None:
+        """Hide the panels a presenter does not need, remembering which were hidden."""
+        widgets = [getattr(self.window, name, None) for name in FOLDED_PANELS]
+        playback = getattr(self.window, "playback", None)
+        widgets += [getattr(playback, name, None) for name in FOLDED_STATS]
+        self._folded = [(w, w.isHidden()) for w in widgets if w is not None]
+        for widget, _ in self._folded:
+            widget.hide()
+        dock = self._lesson_dock()
+        if dock is not None:
+            self._saved["dock width"] = dock.maximumWidth()
+            self._limit_dock()
+        self._saved["splitters"] = []
+        for name, share in (("main_splitter", NETWORK_SHARE),
+                            ("output_splitter", BOUNDARY_SHARE)):
+            splitter = getattr(self.window, name, None)
+            if splitter is None:
+                continue
+            self._saved["splitters"].append((splitter, splitter.saveState()))
+            sizes = splitter.sizes()
+            total = sum(sizes)
+            shown = [k for k in range(splitter.count()) if not splitter.widget(k).isHidden()]
+            if len(shown) == 2 and total > 0:
+                first, second = shown
+                sizes = [0] * len(sizes)
+                sizes[first] = round(total * share)
+                sizes[second] = total - sizes[first]
+                splitter.setSizes(sizes)
+
+    def _unfold(self) -> None:
+        for widget, hidden in self._folded:
+            widget.setVisible(not hidden)
+        self._folded = []
+        dock = self._lesson_dock()
+        if dock is not None and "dock width" in self._saved:
+            dock.setMaximumWidth(self._saved.pop("dock width"))
+        splitters = self._saved.pop("splitters", [])
+        self._restore_splitters(splitters)
+        # Again once the shown panels and the window's own size have settled: both make a
+        # splitter share its width out anew.
+        QTimer.singleShot(0, self, lambda: self._restore_splitters(splitters))
+
+    @staticmethod
+    def _restore_splitters(splitters) -> None:
+        QApplication.sendPostedEvents(None, QEvent.LayoutRequest)
+        for splitter, state in splitters:
+            splitter.restoreState(state)
+
+    def _lesson_dock(self):
+        parent = self.panel.parentWidget() if self.panel is not None else None
+        return parent if isinstance(parent, QDockWidget) else None
+
+    def _limit_dock(self) -> None:
+        dock = self._lesson_dock()
+        if dock is not None and self.active:
+            dock.setMaximumWidth(max(200, int(self.window.width() * LESSON_SHARE)))
+
+    def _fit_header(self) -> None:
+        """The largest header font, up to the zoom, at which every number shows whole."""
+        playback = getattr(self.window, "playback", None)
+        if not self.active or playback is None or not hasattr(playback, "fix_sizes"):
+            return
+        if "header" not in self._saved:
+            self._saved["header"] = playback.styleSheet()
+        sheet = self._saved.get("window_sheet", "")
+        room = self.window.width() - 16  # the central widget's side margins
+        scale = self.scale
+        while True:
+            playback.setStyleSheet(scale_style_sheet(sheet, scale))
+            playback.fix_sizes()
+            playback.layout().activate()
+            if playback.minimumSizeHint().width() <= room or scale <= 1.0:
+                break
+            scale = max(1.0, scale - HEADER_STEP)
+        self.header_scale = scale
+
+    def _unfit_header(self) -> None:
+        playback = getattr(self.window, "playback", None)
+        if playback is not None and "header" in self._saved:
+            playback.setStyleSheet(self._saved.pop("header"))
+            playback.fix_sizes()
+
+
+def _legend_text_size(legend, size: str) -> None:
+    """A pyqtgraph legend's text size; the labels are drawn again at once."""
+    legend.setLabelTextSize(size)
+    for _, label in legend.items:
+        label.setText(label.text)
+    legend.updateSize()
+
+
+def _restore_label(axis, style: dict) -> None:
+    axis.labelStyle = style
+    axis._updateLabel()

@@ -38,6 +38,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def take_screenshot(out: str, steps: int = 600, size: tuple[int, int] = (1280, 800),
                     dark: bool = False, timeout_s: float = 60.0) -> str:
     """Build the window with the default session, train `steps` steps, save it to `out`."""
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
     from app.settings import Settings
@@ -49,6 +50,8 @@ def take_screenshot(out: str, steps: int = 600, size: tuple[int, int] = (1280, 8
     window = MainWindow(settings=settings)
     # What a user sees, without the File menu's autosave and questions on closing.
     attach_features(window, (("app.draw_tools", "attach_drawing"), ("app.classroom", "attach")))
+    # The asked-for size, not the window fitted (maybe maximised) to the offscreen screen.
+    window.setWindowState(Qt.WindowNoState)
     window.resize(*size)
     window.show()
     try:

@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-# TensorFlow Playground's blue and orange first, then three more distinct hues.
-DEFAULT_CLASS_COLORS = ("#0877bd", "#f59322", "#2ca02c", "#9467bd", "#d62728")
-# Okabe-Ito: blue, orange, bluish green, reddish purple, vermillion; safe for
-# the common colour-vision deficiencies.
-COLORBLIND_CLASS_COLORS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00")
+# TensorFlow Playground's convention, which teachers already know: orange is class 0,
+# negative weights and negative outputs; blue is class 1, positive weights and outputs.
+# Then three more distinct hues for multi-class data.
+DEFAULT_CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c", "#9467bd", "#d62728")
+# Okabe-Ito in the same order of meaning: orange, blue, bluish green, reddish purple,
+# vermillion; safe for the common colour-vision deficiencies.
+COLORBLIND_CLASS_COLORS = ("#e69f00", "#0072b2", "#009e73", "#cc79a7", "#d55e00")
 
 LIGHT = {"background": "#ffffff", "foreground": "#2b2b2b", "grid": "#d9d9d9",
          "neutral": "#f5f5f5", "point_outline": "#ffffff", "test_outline": "#202020"}
@@ -97,7 +99,8 @@ def _make(name: str, class_colors: tuple[str, ...], dark: bool) -> Palette:
         name=name,
         dark=dark,
         class_colors=class_colors,
-        # Positive weights push toward class 1 (high end of the map), so they share its colour.
+        # Positive weights push toward class 1 (high end of the map), so they share its
+        # colour: blue, as in TensorFlow Playground; negative ones are orange.
         weight_negative=class_colors[0],
         weight_positive=class_colors[1],
         background=theme["background"],

@@ -15,7 +15,7 @@ from concurrent.futures import CancelledError
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCursor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -30,8 +30,10 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTextEdit,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -43,11 +45,12 @@ from app.controls.data_panel import MULTICLASS_DATASETS, DataPanel, FeaturesPane
 from app.controls.network_panel import NetworkPanel, ValueEditor
 from app.controls.playback import PlaybackBar, format_epoch
 from app.controls.training_panel import TrainingPanel
+from app.placement import available_geometry, fit_to_screen, frame_of
 from app.settings import Settings
 from app.theme import apply_qt_theme, get_palette
 from app.views.boundary import BoundaryView
 from app.views.loss_chart import LossChart
-from app.views.network_diagram import NetworkView
+from app.views.network_diagram import NetworkView, neuron_name, weight_name
 from app.worker import Frame, SessionInfo, WorkerThread
 from engine.config import (
     CLASSIFICATION_DATASETS,
@@ -176,6 +179,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Neuroplay")
         self.setMinimumSize(*MINIMUM_SIZE)
         self.resize(*DEFAULT_SIZE)
+        self._fit_to_screen(centre=True)
 
         self._build_widgets()
         self._shortcuts_first = ShortcutsFirst(self)
@@ -219,6 +223,8 @@ class MainWindow(QMainWindow):
         self.boundary_view = BoundaryView(palette=palette)
         self.loss_chart = LossChart(palette=palette)
         self.show_test = QCheckBox("Show test data")
+        self.show_test.setToolTip("Test points (not trained on): squares with a dark outline, "
+                                  "under the training points")
         self.discretize = QCheckBox("Discretize output")
         self.log_scale = QCheckBox("Log scale")
         self.show_test.setChecked(self.settings.load_bool("show_test", False))
@@ -276,12 +282,25 @@ class MainWindow(QMainWindow):
 
         central = QWidget()
         layout = QVBoxLayout(central)
-        layout.setContentsMargins(8, 0, 8, 8)
+        layout.setContentsMargins(8, 6, 8, 8)
         layout.setSpacing(6)
-        layout.addWidget(self.playback)
-        layout.addWidget(self.banner)
         layout.addWidget(self.main_splitter, 1)
         self.setCentralWidget(central)
+        # The numbers across the top live in a fixed tool bar: it spans the whole width,
+        # above a docked lesson panel too, so the panel never squeezes them.
+        self.header = QToolBar("Training numbers")
+        self.header.setObjectName("header")
+        self.header.setMovable(False)
+        self.header.setFloatable(False)
+        self.header.toggleViewAction().setVisible(False)  # never hidden by a right click
+        self.header.setContextMenuPolicy(Qt.PreventContextMenu)
+        self.header.setStyleSheet("QToolBar#header { border: none; padding: 0; spacing: 0; }")
+        self.playback.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+        self.header.addWidget(self.playback)
+        self.addToolBar(Qt.TopToolBarArea, self.header)
+        # Messages float over the panels: showing or hiding one moves nothing.
+        self.banner.setParent(central)
+        self.banner.float_over(self.main_splitter)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -447,13 +466,12 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ weight editing
     def edit_weight(self, layer: int, i: int, j: int) -> None:
         value = self._current_value(lambda s: float(s.weights[layer][i, j]))
-        self._open_editor(f"Weight from {self._unit_name(layer, i)} to "
-                          f"{self._unit_name(layer + 1, j)}", value,
-                          lambda v: self.worker.set_weight(layer, i, j, v))
+        self._open_editor(f"Weight, {weight_name(layer, i, j)}{self._output_note(layer)}",
+                          value, lambda v: self.worker.set_weight(layer, i, j, v))
 
     def edit_bias(self, layer: int, j: int) -> None:
         value = self._current_value(lambda s: float(s.biases[layer][j]))
-        self._open_editor(f"Bias of {self._unit_name(layer + 1, j)}", value,
+        self._open_editor(f"Bias, {neuron_name(layer, j)}{self._output_note(layer)}", value,
                           lambda v: self.worker.set_bias(layer, j, v))
 
     def editor(self) -> ValueEditor | None:
@@ -469,12 +487,9 @@ class MainWindow(QMainWindow):
         except (IndexError, ValueError):
             return 0.0
 
-    def _unit_name(self, column: int, unit: int) -> str:
-        if column == 0:
-            return self._config.features[unit] if unit < len(self._config.features) else "input"
-        if column == len(self._config.hidden) + 1:
-            return "the output" if self._config.layer_sizes[-1] == 1 else f"output {unit + 1}"
-        return f"neuron {unit + 1} of layer {column}"
+    def _output_note(self, layer: int) -> str:
+        """The names are the diagram's tooltips' (one naming everywhere)."""
+        return " (output)" if layer == len(self._config.hidden) else ""
 
     def _open_editor(self, title: str, value: float, apply) -> None:
         if self._editor is not None and isValid(self._editor):  # Esc already deleted it
@@ -691,10 +706,30 @@ class MainWindow(QMainWindow):
         box.show()
 
     # ------------------------------------------------------------ state and closing
+    def _fit_to_screen(self, centre: bool = False) -> None:
+        """Fit the window to the screen it is on (a 1024x768 projector, a 1366x768 laptop):
+        nothing off-screen; a screen smaller than the default size gets a maximised window."""
+        available = available_geometry(self)
+        if available is None or self.isFullScreen() or self.isMaximized():
+            return
+        frame = frame_of(self)
+        self.setMinimumSize(QSize(min(MINIMUM_SIZE[0], available.width() - frame[0]),
+                                  min(MINIMUM_SIZE[1], available.height() - frame[1])))
+        wanted = QRect(self.geometry())
+        if centre:
+            wanted.moveCenter(available.center())
+        fitted = fit_to_screen(wanted, available, frame)
+        if fitted != self.geometry():
+            self.setGeometry(fitted)
+        if centre and (available.width() < DEFAULT_SIZE[0] + frame[0]
+                       or available.height() < DEFAULT_SIZE[1] + frame[1]):
+            self.setWindowState(self.windowState() | Qt.WindowMaximized)
+
     def _restore_window_state(self) -> None:
         geometry = self.settings.load_bytes("geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+            self._fit_to_screen()  # saved on a larger screen than this one
         speed = self.settings.load_int("speed", self.playback.speed.value(), 0,
                                        self.playback.speed.maximum())
         self.playback.speed.setValue(speed)

@@ -35,7 +35,11 @@ from engine.datasets import make_dataset
 
 # Names short enough for a thumbnail (tooltips give the full name).
 SHORT_LABELS = {"moons": "Moons", "checkerboard": "Checkers", "multi_gaussian": "Hills"}
-THUMBNAIL_SIZE = 44
+# Thumbnails are pictures only, in one row, as in TensorFlow Playground: two rows with
+# names under them cost the control column the height of four hyperparameter rows (every
+# control must show without scrolling at 1280x800). The group's title names the data set.
+THUMBNAIL_SIZE = 36
+THUMBNAILS_PER_ROW = 7
 MIN_POINTS_SHOWN = 10
 POINTS_TIP = "How many points to generate (train and test together)"
 RATIO_TIP = "How the points are split: the share that trains, and the rest kept to test"
@@ -93,16 +97,17 @@ class DataPanel(QGroupBox):
         self._group = QButtonGroup(self)
         self._group.setExclusive(True)
         self._grid = QGridLayout()
-        self._grid.setSpacing(4)
+        self._grid.setSpacing(2)
         for name in (*CLASSIFICATION_DATASETS, *REGRESSION_DATASETS):
             button = QToolButton()
             button.setCheckable(True)
-            button.setToolButtonStyle(Qt.ToolButtonTextUnderIcon)
+            button.setToolButtonStyle(Qt.ToolButtonIconOnly)
             button.setIconSize(QSize(THUMBNAIL_SIZE, THUMBNAIL_SIZE))
             button.setText(SHORT_LABELS.get(name, DATASET_LABELS[name]))
+            button.setAccessibleName(DATASET_LABELS[name])
             button.setToolTip(f"Use the {DATASET_LABELS[name].lower()} data set")
             button.setAutoRaise(True)
-            button.setFixedWidth(THUMBNAIL_SIZE + 22)
+            button.setFixedSize(THUMBNAIL_SIZE + 8, THUMBNAIL_SIZE + 8)
             button.setObjectName(f"dataset_{name}")
             button.clicked.connect(lambda _c=False, n=name: self._emit(dataset=n))
             self._group.addButton(button)
@@ -179,6 +184,7 @@ class DataPanel(QGroupBox):
     def set_config(self, config: SessionConfig) -> None:
         """Show `config` without emitting `changed`."""
         self._config = config
+        self.setTitle(f"Data: {DATASET_LABELS.get(config.dataset, config.dataset)}")
         if config.problem != self._problem or not self._grid.count():
             self._problem = config.problem
             self._layout_thumbnails()
@@ -235,9 +241,10 @@ class DataPanel(QGroupBox):
         for button in self._buttons.values():
             button.hide()
         for k, name in enumerate(names):
-            self._grid.addWidget(self._buttons[name], k // 4, k % 4)
+            self._grid.addWidget(self._buttons[name], k // THUMBNAILS_PER_ROW,
+                                 k % THUMBNAILS_PER_ROW)
             self._buttons[name].show()
-        self._grid.setColumnStretch(4, 1)
+        self._grid.setColumnStretch(THUMBNAILS_PER_ROW, 1)
 
     def _emit(self, **changes) -> None:
         self.changed.emit(changes)

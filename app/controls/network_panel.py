@@ -23,6 +23,7 @@ from engine.config import MAX_HIDDEN_LAYERS, MAX_NEURONS, SessionConfig
 
 NEW_LAYER_SIZE = 4
 MAX_EDIT_VALUE = 1e6  # the session refuses larger weights
+EDITOR_MAX_WIDTH = 340
 
 
 def _small_button(text: str, tip: str) -> QToolButton:
@@ -238,6 +239,7 @@ class ValueEditor(QFrame):
         self.setAutoFillBackground(True)
         self.title = QLabel(title)
         self.title.setObjectName("editorTitle")
+        self.title.setWordWrap(True)  # a long name takes two lines; it is never cut
         self.editor = QLineEdit(f"{value:.4g}")
         self.editor.selectAll()
         self.editor.setMinimumWidth(150)
@@ -251,7 +253,12 @@ class ValueEditor(QFrame):
         layout.addWidget(self.title)
         layout.addWidget(self.editor)
         layout.addWidget(self.message)
-        self.setMaximumWidth(260)
+        # Wide enough for the title on one line when it can be, up to EDITOR_MAX_WIDTH.
+        margins = layout.contentsMargins()
+        title_width = self.title.fontMetrics().horizontalAdvance(title) + 8
+        self.setMaximumWidth(EDITOR_MAX_WIDTH)
+        self.setMinimumWidth(min(title_width + margins.left() + margins.right(),
+                                 EDITOR_MAX_WIDTH))
         self.editor.installEventFilter(self)
 
     def open_at(self, point: QPoint) -> None:

@@ -82,13 +82,16 @@ class TrainingPanel(QGroupBox):
         self.schedule_steps.setRange(1, 10**9)
         self.schedule_steps.setSingleStep(1000)
         self.schedule_steps.setKeyboardTracking(False)
-        self.schedule_steps.setToolTip("Decay horizon (linear, cosine) or period (step decay)")
+        self.schedule_steps.setToolTip("Decay steps: the horizon (linear, cosine) or the "
+                                       "period (step decay)")
+        self.schedule_steps.setSuffix(" steps")
         self.init = ChoiceCombo(INIT_LABELS)
         self.init.setToolTip("How the first weights are drawn")
         self.init_seed = QSpinBox()
         self.init_seed.setRange(0, 2**31 - 1)
         self.init_seed.setKeyboardTracking(False)
-        self.init_seed.setToolTip("The same seed gives the same first weights")
+        self.init_seed.setToolTip("Init seed: the same seed gives the same first weights")
+        self.init_seed.setPrefix("seed ")
         self.new_seed = QToolButton()
         self.new_seed.setText("New")
         self.new_seed.setToolTip("Draw new first weights (next seed)")
@@ -108,20 +111,20 @@ class TrainingPanel(QGroupBox):
                             (self.init_seed, "init_seed")):
             spin.valueChanged.connect(lambda v, f=field: self.changed.emit({f: v}))
 
+        # A setting and its number share a row (rate, steps, seed; their tooltips and
+        # suffixes name them): every hyperparameter shows without scrolling at 1280x800.
         form = QFormLayout(self)
         form.setLabelAlignment(Qt.AlignLeft)
+        form.setVerticalSpacing(4)
         form.addRow("Problem", self.problem)
         form.addRow("Learning rate", self.learning_rate)
         form.addRow("Optimizer", self.optimizer)
         form.addRow("Momentum", self.momentum)
         form.addRow("Batch size", self.batch_size)
         form.addRow("Loss", self.loss)
-        form.addRow("Regularization", self.regularization)
-        form.addRow("Reg. rate", self.regularization_rate)
-        form.addRow("LR schedule", self.schedule)
-        form.addRow("Decay steps", self.schedule_steps)
-        form.addRow("Initialisation", self.init)
-        form.addRow("Init seed", _row(self.init_seed, self.new_seed))
+        form.addRow("Regularization", _row(self.regularization, self.regularization_rate))
+        form.addRow("LR schedule", _row(self.schedule, self.schedule_steps))
+        form.addRow("Initialisation", _row(self.init, self.init_seed, self.new_seed))
         self.set_config(SessionConfig())
 
     def set_rows_visible(self, group: str, visible: bool) -> None:
@@ -171,8 +174,9 @@ class TrainingPanel(QGroupBox):
 
 
 def _row(*widgets: QWidget) -> QHBoxLayout:
+    """The first widget takes what the others leave; the number beside it stays compact."""
     row = QHBoxLayout()
     row.setSpacing(4)
     for k, w in enumerate(widgets):
-        row.addWidget(w, 1 if k == 0 else 0)
+        row.addWidget(w, 2 if k == 0 else 1 if k == 1 else 0)
     return row

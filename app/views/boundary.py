@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QSizePolicy, QVBoxLayout, QWidget
 
@@ -18,6 +18,10 @@ from engine.snapshot import Snapshot
 # A right click removes the nearest training point within this many pixels.
 REMOVE_RADIUS_PX = 14.0
 POINT_SIZE = 9
+# Test points: squares with a dark outline, drawn under the training points so that they
+# are marked without hiding any training point.
+TEST_SYMBOL = "s"
+TEST_POINT_SIZE = 8
 # The heatmap is washed toward the neutral colour so the points stand out on it.
 BOUNDARY_STRENGTH = 0.75
 
@@ -105,6 +109,67 @@ class ColorLegend(QWidget):
                              int(Qt.AlignLeft | Qt.AlignVCenter), text)
 
 
+class PlotFrame(QWidget):
+    """Holds the plot and its legend so that the plot's data area has the data's shape:
+    the heatmap then fills the plot (no blank strips beside it, which an aspect-locked
+    view box adds when the widget is wider than tall); the space left over lies outside
+    the plot. The legend spans the plot's width."""
+
+    def __init__(self, plot_widget: pg.PlotWidget, legend: QWidget,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.plot_widget, self.legend = plot_widget, legend
+        plot_widget.setParent(self)
+        legend.setParent(self)
+        self.view_box = plot_widget.getPlotItem().getViewBox()
+        self.aspect = 1.0  # data height / data width
+        self._overhead = (46, 44)  # axes around the view box, in pixels, until measured
+        self.view_box.sigResized.connect(self._check)
+        self.setMinimumSize(160, 160)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(420, 440)  # what pyqtgraph's plot asked for, as before
+
+    def set_aspect(self, aspect: float) -> None:
+        if np.isfinite(aspect) and aspect > 0 and abs(aspect - self.aspect) > 1e-6:
+            self.aspect = float(aspect)
+            self._place()
+
+    def picture_rect(self) -> QRect:
+        """The plot and its legend, without the space around them (for exports)."""
+        return self.plot_widget.geometry().united(self.legend.geometry())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._place()
+
+    def _check(self) -> None:
+        # Measure the axes' room once pyqtgraph has laid the plot out; place again if the
+        # guess was off (the tick labels' width depends on the data range and the font).
+        overhead = (self.plot_widget.width() - round(self.view_box.width()),
+                    self.plot_widget.height() - round(self.view_box.height()))
+        if overhead != self._overhead and min(overhead) >= 0:
+            self._overhead = overhead
+            self._place()
+
+    def _place(self) -> None:
+        legend_h = self.legend.minimumHeight()
+        ox, oy = self._overhead
+        room_w = max(self.width() - ox, 20)
+        room_h = max(self.height() - legend_h - 2 - oy, 20)
+        data_w = min(room_w, room_h / self.aspect)
+        data_h = data_w * self.aspect
+        width, height = round(data_w) + ox, round(data_h) + oy
+        x = (self.width() - width) // 2
+        y = max((self.height() - height - legend_h - 2) // 2, 0)
+        self.plot_widget.setGeometry(x, y, width, height)
+        # The resize may have placed the plot again already (_check, with the axes'
+        # measured room): put the legend under where the plot is now.
+        plot = self.plot_widget.geometry()
+        self.legend.setGeometry(plot.x(), plot.bottom() + 3, plot.width(), legend_h)
+
+
 class BoundaryView(QWidget):
     """Decision boundary heatmap, training points and (optionally) test points.
 
@@ -135,7 +200,8 @@ class BoundaryView(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.setAspectLocked(True)
+        # No aspect lock: PlotFrame gives the data area the data's shape, and the range is
+        # exactly the data's extent, so the heatmap fills the plot.
         self.plot.layout.setContentsMargins(2, 10, 14, 2)  # room for the edge tick labels
         self.plot.setLabel("bottom", "x₁")
         self.plot.setLabel("left", "x₂")
@@ -148,8 +214,8 @@ class BoundaryView(QWidget):
         self.train_scatter = pg.ScatterPlotItem(size=POINT_SIZE, symbol="o")
         self.train_scatter.setZValue(10)
         self.plot.addItem(self.train_scatter)
-        self.test_scatter = pg.ScatterPlotItem(size=POINT_SIZE, symbol="o")
-        self.test_scatter.setZValue(11)
+        self.test_scatter = pg.ScatterPlotItem(size=TEST_POINT_SIZE, symbol=TEST_SYMBOL)
+        self.test_scatter.setZValue(9)  # under the training points
         self.test_scatter.setVisible(False)
         self.plot.addItem(self.test_scatter)
         for scatter in (self.train_scatter, self.test_scatter):
@@ -160,11 +226,10 @@ class BoundaryView(QWidget):
             scatter.mouseClickEvent = lambda event: event.ignore()
 
         self.legend = ColorLegend()
+        self.frame = PlotFrame(self.plot_widget, self.legend)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self.plot_widget, 1)
-        layout.addWidget(self.legend)
+        layout.addWidget(self.frame, 1)
 
         self.plot_widget.scene().sigMouseClicked.connect(self._on_click)
         self._set_range(self._extent)
@@ -267,9 +332,16 @@ class BoundaryView(QWidget):
 
     # --- internals -------------------------------------------------------------------
 
+    def picture_rect(self) -> QRect:
+        """The part of the widget an export shows: the plot and its legend."""
+        rect = self.frame.picture_rect()
+        return rect.translated(self.frame.pos())
+
     def _set_range(self, extent) -> None:
         x1min, x1max, x2min, x2max = extent
         self.view_box.setRange(xRange=(x1min, x1max), yRange=(x2min, x2max), padding=0)
+        if x1max > x1min:
+            self.frame.set_aspect((x2max - x2min) / (x1max - x1min))
 
     def _update_image(self) -> None:
         snap = self._snapshot
@@ -328,7 +400,7 @@ class BoundaryView(QWidget):
         pal = self.palette_
         for data, scatter, outline, width, size in (
             (self._train, self.train_scatter, pal.point_outline, 1.2, POINT_SIZE),
-            (self._test, self.test_scatter, pal.test_outline, 2.2, POINT_SIZE + 1),
+            (self._test, self.test_scatter, pal.test_outline, 1.8, TEST_POINT_SIZE),
         ):
             if data is None or len(data.points) == 0:
                 scatter.setData([], [])

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPoint, Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import QEvent, QPoint, QRect, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetricsF
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QToolTip, QVBoxLayout, QWidget
 
 from app.theme import Palette, get_palette
@@ -31,11 +31,32 @@ EDGE_WIDTHS = (0.6, 1.3, 2.2, 3.3, 4.8)  # pixels, thin to thick
 MANY_EDGES = 600
 MANY_EDGE_WIDTHS = (1.0, 1.0, 1.0, 1.5, 2.0)
 EDGE_ALPHAS = (70, 140, 190, 225, 255)
+# Tall networks (8x32, thousands of lines): thin lines fade almost away, as in TensorFlow
+# Playground, so the few strong weights stand out instead of a tangle.
+MANY_EDGE_ALPHAS = (0, 45, 100, 180, 255)
 SIZE_FRACTION = 0.7  # neuron side / vertical pitch
-COMPACT_COLUMN_PX = 90  # below this a column's title is too wide for it
+# The largest vertical pitch in diagram units (columns are 1 apart): tiles grow with the
+# widget's height up to 0.7 * 0.55 = 0.39 of the column spacing, leaving room for lines.
+MAX_PITCH = 0.55
+RELAYOUT_CHANGE = 0.04  # a resize that changes the pitch by more than this lays out again
+# Tooltips stay while the pointer stays (Qt hides them after ~10 s by default).
+TOOLTIP_MS = 10 * 60 * 1000
+TITLE_GAP_PX = 10  # at least this between two column titles
 EDGE_PICK_PX = 6.0  # hover / click tolerance around a weight line
 FEATURE_TEXT = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂",
                 "sin x1": "sin(x₁)", "sin x2": "sin(x₂)"}
+
+
+def weight_name(layer: int, i: int, j: int) -> str:
+    """The one name of weight (layer, i, j) (0-based weight matrix and units) everywhere:
+    1-based, "layer 2, neuron 1 → neuron 3" is the weight from neuron 1 of the layer before
+    to neuron 3 of layer 2 (the hidden layers are 1, 2, ...; the output layer comes last)."""
+    return f"layer {layer + 1}, neuron {i + 1} → neuron {j + 1}"
+
+
+def neuron_name(layer: int, j: int) -> str:
+    """Neuron j (0-based) of weight layer `layer` (0-based), 1-based: "layer 2, neuron 3"."""
+    return f"layer {layer + 1}, neuron {j + 1}"
 
 
 def squash(values: np.ndarray) -> np.ndarray:
@@ -174,6 +195,7 @@ class NetworkView(QWidget):
         # which would leave a stale tooltip: watch the viewport's moves ourselves.
         self.plot_widget.viewport().installEventFilter(self)
         scene.sigMouseClicked.connect(self._on_click)
+        self.view_box.sigResized.connect(self._on_view_resized)
         self.set_palette(self.palette_)
 
     # --- public API -------------------------------------------------------------------
@@ -191,6 +213,10 @@ class NetworkView(QWidget):
         self.layer_sizes, self.feature_names = sizes, list(feature_names)
         self._snapshot, self._hover = None, None
         self._input_maps = None if input_maps is None else np.asarray(input_maps, np.float32)
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        """Lay the network out for the widget's size now, keeping what it shows."""
         grid = self._input_maps.shape[-1] if self._input_maps is not None else 24
         self._layout(grid)
         self._make_columns()
@@ -201,6 +227,8 @@ class NetworkView(QWidget):
             curve.setData([], [])
         self._edge_keys = self._bias_keys = None
         self._fit_view()
+        if self._snapshot is not None:
+            self.show_snapshot(self._snapshot)
 
     def show_snapshot(self, snap: Snapshot) -> None:
         """Recolour edges (snap.weights[k] (fan_in, fan_out)), biases and neuron maps."""
@@ -237,9 +265,11 @@ class NetworkView(QWidget):
     def _make_pens(self) -> None:
         pal = self.palette_
         many = self._edge_count > MANY_EDGES
+        # MANY_EDGE_ALPHAS fade the thin lines already; the strongest keep their colour.
+        alphas = MANY_EDGE_ALPHAS if many else [a * self._alpha_scale for a in EDGE_ALPHAS]
         for (sign, b), curve in self.edge_curves.items():
             color = faded(pal.weight_positive if sign else pal.weight_negative,
-                          int(EDGE_ALPHAS[b] * self._alpha_scale), pal.background)
+                          int(alphas[b]), pal.background)
             width = MANY_EDGE_WIDTHS[b] if many else EDGE_WIDTHS[b]
             curve.opts["antialias"] = not many
             curve.setPen(pg.mkPen(color, width=width))
@@ -322,32 +352,36 @@ class NetworkView(QWidget):
         if key[0] == "weight":
             _, layer, i, j = key
             value = "?" if snap is None else f"{float(snap.weights[layer][i, j]):.3f}"
-            return f"w[{layer}][{i}→{j}] = {value}"
+            return f"Weight, {weight_name(layer, i, j)}{self._output_note(layer)} = {value}" \
+                   "\n(click to edit)"
         if key[0] == "bias":
             _, layer, j = key
             value = "?" if snap is None else f"{float(snap.biases[layer][j]):.3f}"
-            return f"b[{layer}][{j}] = {value}  (click to edit)"
+            return f"Bias, {neuron_name(layer, j)}{self._output_note(layer)} = {value}" \
+                   "\n(click to edit)"
         _, column, unit = key
         if column == 0:
-            return f"input {self._feature_text(unit)}"
+            return f"Input {self._feature_text(unit)}"
         layer = column - 1
-        name = "output" if column == len(self.layer_sizes) - 1 else f"hidden layer {column}"
         value = "?" if snap is None else f"{float(snap.biases[layer][unit]):.3f}"
-        return f"{name}, neuron {unit}\nbias b[{layer}][{unit}] = {value}"
+        return (f"Neuron, {neuron_name(layer, unit)}{self._output_note(layer)}"
+                f"\nbias = {value}")
+
+    def _output_note(self, layer: int) -> str:
+        """" (output)" for the last weight layer: its neurons are the network's outputs."""
+        return " (output)" if layer == len(self.layer_sizes) - 2 else ""
 
     # --- layout ------------------------------------------------------------------------
 
     def _layout(self, grid: int) -> None:
         sizes = self.layer_sizes
-        tallest, columns = max(sizes), len(sizes)
-        # Tall columns get a taller diagram so 32 neurons stay legible.
-        height = max(2.4, 0.68 * (columns - 1), 0.09 * tallest)
-        self.pitch = min(0.42, height / tallest)
+        tallest = max(sizes)
+        self.pitch = self._pitch_for_size()
         self.grid = grid
         fraction = SIZE_FRACTION if tallest <= 12 else 0.8  # tall columns: bigger squares
         self.gap_rows = max(1, round(grid * (1 / fraction - 1)))
         self.size = self.pitch * grid / (grid + self.gap_rows)
-        self.marker_size = 0.3 * self.size
+        self.marker_size = min(0.3 * self.size, 0.08)  # large tiles keep a small marker
         # Hundreds of lines at full strength hide the neurons: fainter lines (opaque lines do
         # not pile up as blended ones did, so a milder fade than 0.6 keeps them as visible).
         self._alpha_scale = 1.0 if tallest <= 12 else 0.85
@@ -373,6 +407,38 @@ class NetworkView(QWidget):
                                   for u in range(n)])
         self._bias_centers = np.array([self.bias_center(c - 1, u)
                                        for c, n in enumerate(sizes) if c > 0 for u in range(n)])
+
+    def _pitch_for_size(self) -> float:
+        """Vertical distance between neurons, in diagram units, for the widget's shape now:
+        the diagram uses the height it has (tiles grow with it, up to MAX_PITCH)."""
+        sizes = self.layer_sizes
+        tallest, columns = max(sizes), len(sizes)
+        # At least this tall (tall columns get a taller diagram so 32 neurons stay legible).
+        height = max(2.4, 0.68 * (columns - 1), 0.09 * tallest)
+        w, h = float(self.view_box.width()), float(self.view_box.height())
+        if w > 50 and h > 50:
+            titles = 2 * QFontMetricsF(self._title_font()).height() + 16  # two title lines
+            labels = 70.0  # input names on the left, half the last title on the right
+            ratio = max(h - titles, 1.0) / max(w - labels, 1.0)
+            height = max(height, ratio * (columns - 1 + 0.45))
+        return min(MAX_PITCH, height / tallest)
+
+    def _label_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(self._text_point_size())
+        return font
+
+    def _title_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(self._text_point_size() - 1)
+        return font
+
+    def _text_point_size(self) -> float:
+        """Labels follow the application font (presentation mode scales it): 11 pt at a
+        normal 9-10 pt font, a little smaller for tall columns."""
+        base = QFont(self.font()).pointSizeF()
+        base = base if base > 0 else 10.0
+        return base * (1.15 if max(self.layer_sizes) <= 12 else 0.95)
 
     def _make_columns(self) -> None:
         for image in self.column_images:
@@ -415,27 +481,35 @@ class NetworkView(QWidget):
         for text in self.texts:
             self.plot.removeItem(text)
         self.texts = []
-        font = QFont()
-        font.setPointSize(11 if max(self.layer_sizes) <= 12 else 9)
+        font = self._label_font()
         for unit in range(self.layer_sizes[0]):
             x, y = self.neuron_center(0, unit)
             self._add_text(self._feature_text(unit), (x - self.size / 2 - 0.04, y), (1, 0.5), font)
         top = max(self.neuron_center(c, 0)[1] for c in range(len(self.layer_sizes)))
-        compact = self._compact_titles()
-        self._compact = compact
-        small = QFont(font)
-        small.setPointSize(font.pointSize() - 1)
+        level = self._compact_titles()
+        self._compact = level
+        small = self._title_font()
+        for column, (title, count) in enumerate(self._titles(level)):
+            text = f"{title}<br>{count}" if title else count
+            self._add_text(text, (column, top + self.size / 2 + 0.03), (0.5, 1), small,
+                           html=True)
+
+    def _titles(self, level: int) -> list[tuple[str, str]]:
+        """Each column's two title lines; level 0 "hidden 1 / 8 neurons", 1 "hidden 1 / 8",
+        2 "h1 / 8", 3 "8" only (for ever narrower columns)."""
         last = len(self.layer_sizes) - 1
+        titles = []
         for column, n in enumerate(self.layer_sizes):
-            if column == 0:
-                title = "in" if compact else "input"
+            if level == 3:
+                title = ""
+            elif column == 0:
+                title = "in" if level == 2 else "input"
             elif column == last:
-                title = "out" if compact else "output"
+                title = "out" if level == 2 else "output"
             else:
-                title = f"h{column}" if compact else f"hidden {column}"
-            count = f"{n}" if compact else f"{n} neuron{'s' if n != 1 else ''}"
-            self._add_text(f"{title}<br>{count}", (column, top + self.size / 2 + 0.03),
-                           (0.5, 1), small, html=True)
+                title = f"h{column}" if level == 2 else f"hidden {column}"
+            titles.append((title, f"{n} neuron{'s' if n != 1 else ''}" if level == 0 else f"{n}"))
+        return titles
 
     def _add_text(self, text: str, pos, anchor, font: QFont, html: bool = False) -> None:
         item = pg.TextItem(text, anchor=anchor, color=self.palette_.foreground)
@@ -473,24 +547,45 @@ class NetworkView(QWidget):
         title_px = max((t.textItem.boundingRect().height() for t in self.texts[
             self.layer_sizes[0]:]), default=0.0) + 4
         height_px = max(float(self.view_box.height()), 3 * title_px, 1.0)
-        bottom, c = -top - self.size / 2 - 0.05, top + self.size / 2 + 0.03
+        bottom, c = -top - self.size / 2 - 0.12, top + self.size / 2 + 0.03
         y_max = c + title_px * (c - bottom) / (height_px - title_px)
         self.view_box.setRange(xRange=(x_min, x_max), yRange=(bottom, y_max), padding=0)
 
     def _input_texts(self) -> list[pg.TextItem]:
         return self.texts[: self.layer_sizes[0]] if self.layer_sizes else []
 
-    def _compact_titles(self) -> bool:
-        """Short column titles ("h1" over "8") when "hidden 1 / 8 neurons" would collide."""
-        column_px = self.plot_widget.width() / (len(self.layer_sizes) + 0.5)
-        return len(self.layer_sizes) > 6 or column_px < COMPACT_COLUMN_PX
+    def _compact_titles(self) -> int:
+        """The longest column titles (a level of _titles) that do not collide, measured in
+        the title font against the distance between columns."""
+        labels = QFontMetricsF(self._label_font())
+        left_px = max(labels.horizontalAdvance(self._feature_text(u))
+                      for u in range(self.layer_sizes[0])) + 10
+        metrics = QFontMetricsF(self._title_font())
+        for level in (0, 1, 2):
+            widest = max(metrics.horizontalAdvance(line) for pair in self._titles(level)
+                         for line in pair)
+            # The last title's right half lies beyond the last column.
+            column_px = (self.plot_widget.width() - left_px - widest / 2) / (
+                len(self.layer_sizes) - 1 + 0.5)
+            if widest + TITLE_GAP_PX <= column_px:
+                return level
+        return 3
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().resizeEvent(event)
+    def _on_view_resized(self) -> None:
+        # The view box's own resize, not the widget's: pyqtgraph lays its scene out later,
+        # and the widget's resizeEvent would measure the old view box.
         if self.layer_sizes:
+            if abs(self._pitch_for_size() / self.pitch - 1) > RELAYOUT_CHANGE:
+                self._rebuild()  # taller or shorter: tiles follow the space
+                return
             if self._compact_titles() != getattr(self, "_compact", None):
                 self._make_texts()
             self._fit_view()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.FontChange and self.layer_sizes:
+            self._rebuild()  # presentation mode: larger labels
 
     # --- drawing -------------------------------------------------------------------------
 
@@ -579,6 +674,10 @@ class NetworkView(QWidget):
         return None
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.ToolTip and watched is self.plot_widget.viewport():
+            # Qt's own tooltip event finds no item tooltip in the scene and hides ours a
+            # second after it showed: the tooltips here are ours (_show_hover).
+            return True
         if event.type() == QEvent.MouseMove and watched is self.plot_widget.viewport():
             self._on_mouse_moved(self.plot_widget.mapToScene(event.position().toPoint()))
         return super().eventFilter(watched, event)
@@ -605,7 +704,8 @@ class NetworkView(QWidget):
             self.highlight.setData([], [])
         if text != self.hover_text:
             self.hover_text = text
-            QToolTip.showText(self.plot_widget.mapToGlobal(widget_pos), text, self.plot_widget)
+            QToolTip.showText(self.plot_widget.mapToGlobal(widget_pos), text, self.plot_widget,
+                              QRect(), TOOLTIP_MS)
 
     def leaveEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self._show_hover(None, QPoint())

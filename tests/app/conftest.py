@@ -1,5 +1,18 @@
-"""Qt tests run headless: choose the offscreen platform before anything loads Qt."""
+"""Qt tests run headless: choose the offscreen platform before anything loads Qt.
 
+The offscreen screen is 1920x1080, a common desktop, instead of Qt's 800x800: the window
+fits itself to its screen, and the tests of other sizes set their sizes themselves.
+"""
+
+import json
 import os
+import tempfile
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+SCREEN = {"name": "test screen", "x": 0, "y": 0, "width": 1920, "height": 1080,
+          "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
+
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    _config = os.path.join(tempfile.gettempdir(), f"neuroplay-test-screen-{os.getpid()}.json")
+    with open(_config, "w", encoding="utf-8") as f:
+        json.dump({"screens": [SCREEN]}, f)
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_config}"

@@ -63,8 +63,19 @@ def test_palette_lut_runs_from_class0_through_white_to_class1():
     assert tuple(pal.lut[255, :3]) == hex_to_rgb(pal.class_colors[1])
     assert pal.lut[127:129, :3].min() >= 235  # near-white in the middle
     assert len(pal.class_colors) >= 5
-    blue, orange = (np.array(hex_to_rgb(c)) for c in pal.class_colors[:2])
+    # TensorFlow Playground's convention: class 0 orange, class 1 blue.
+    orange, blue = (np.array(hex_to_rgb(c)) for c in pal.class_colors[:2])
     assert blue[2] > blue[0] and orange[0] > orange[2]
+    assert pal.weight_positive == pal.class_colors[1] and pal.weight_negative == pal.class_colors[0]
+
+
+def test_colorblind_palette_keeps_the_meaning_of_blue_and_orange():
+    for dark in (False, True):
+        pal = get_palette("colorblind", dark)
+        orange, blue = (np.array(hex_to_rgb(c)) for c in pal.class_colors[:2])
+        assert blue[2] > blue[0] and orange[0] > orange[2]
+        assert tuple(pal.lut[255, :3]) == tuple(blue)  # positive outputs are blue
+        assert pal.weight_positive == pal.class_colors[1]
 
 
 def test_colorblind_and_dark_variants_differ():
@@ -330,11 +341,13 @@ def test_hover_shows_weight_value_and_updates_live(network_view, qtbot):
     p = point_on_edge(view, (1, 2, 0))
     assert view.weight_at(*p) == (1, 2, 0)
     qtbot.mouseMove(view.plot_widget.viewport(), view.widget_pos(*p))
-    assert view.hover_text == f"w[1][2→0] = {snap.weights[1][2, 0]:.3f}"
+    # One naming everywhere, 1-based: weight layer 2, from neuron 3 to neuron 1.
+    assert view.hover_text == (f"Weight, layer 2, neuron 3 → neuron 1 = "
+                               f"{snap.weights[1][2, 0]:.3f}\n(click to edit)")
     weights = [w.copy() for w in snap.weights]
     weights[1][2, 0] = 0.777
     view.show_snapshot(with_weights(snap, weights))
-    assert view.hover_text == "w[1][2→0] = 0.777"
+    assert view.hover_text.startswith("Weight, layer 2, neuron 3 → neuron 1 = 0.777")
 
 
 def test_hover_neuron_shows_bias(network_view, qtbot):
@@ -342,7 +355,7 @@ def test_hover_neuron_shows_bias(network_view, qtbot):
     snap = fake_snapshot(10)
     view.show_snapshot(snap)
     qtbot.mouseMove(view.plot_widget.viewport(), view.widget_pos(*view.neuron_center(2, 3)))
-    assert f"bias b[1][3] = {snap.biases[1][3]:.3f}" in view.hover_text
+    assert view.hover_text == f"Neuron, layer 2, neuron 4\nbias = {snap.biases[1][3]:.3f}"
 
 
 def test_hover_bias_marker_and_input_then_leave(network_view, qtbot):
@@ -351,14 +364,14 @@ def test_hover_bias_marker_and_input_then_leave(network_view, qtbot):
     view.show_snapshot(snap)
     viewport = view.plot_widget.viewport()
     qtbot.mouseMove(viewport, view.widget_pos(*view.bias_center(0, 5)))
-    assert view.hover_text.startswith(f"b[0][5] = {snap.biases[0][5]:.3f}")
+    assert view.hover_text.startswith(f"Bias, layer 1, neuron 6 = {snap.biases[0][5]:.3f}")
     qtbot.mouseMove(viewport, view.widget_pos(*view.neuron_center(0, 1)))
-    assert view.hover_text == "input x₂"
+    assert view.hover_text == "Input x₂"
     view.leaveEvent(None)
     assert view.hover_text == ""
 
 
-@pytest.mark.parametrize("width", [380, 760])
+@pytest.mark.parametrize("width", [240, 380, 760])
 def test_labels_stay_inside_the_diagram_at_any_width(qtbot, width):
     names = ["x1", "x2", "x1^2", "x2^2", "sin x1", "sin x2"]
     view = shown(qtbot, NetworkView(), width, 420)

@@ -325,7 +325,7 @@ def click_on_weight(qtbot, window, edge) -> None:
 def test_edit_a_weight_inline(window, qtbot):
     click_on_weight(qtbot, window, (1, 2, 3))
     editor = window.editor()
-    assert editor is not None and "neuron 3 of layer 1" in editor.title.text()
+    assert editor is not None and editor.title.text() == "Weight, layer 2, neuron 3 → neuron 4"
     type_into(qtbot, editor.editor, "heavy")
     assert "not a number" in editor.message.text()
     assert window.editor() is editor  # still open, nothing changed
@@ -340,7 +340,7 @@ def test_edit_a_weight_inline(window, qtbot):
 def test_edit_a_bias_and_cancel(window, qtbot):
     window.network_view.bias_edit_requested.emit(0, 5)
     editor = window.editor()
-    assert "Bias of neuron 6 of layer 1" == editor.title.text()
+    assert "Bias, layer 1, neuron 6" == editor.title.text()
     type_into(qtbot, editor.editor, "-0.75")
     assert session(window, lambda s: float(s.snapshot().biases[0][5])) == -0.75
     window.network_view.bias_edit_requested.emit(0, 5)
@@ -473,16 +473,18 @@ def test_load_session_shows_it(window, qtbot):
 
 def test_lessons_can_hide_control_groups(window):
     window.set_control_group_visible("regularization", False)
-    form = window.training_panel.layout()
-    assert not form.isRowVisible(window.training_panel.regularization)
-    assert not form.isRowVisible(window.training_panel.regularization_rate)
-    assert form.isRowVisible(window.training_panel.loss)
+    panel = window.training_panel
+    form = panel.layout()
+    # The rate shares the regularization's row: ask for the row, not the widget.
+    assert not form.isRowVisible(panel.row_of(panel.regularization))
+    assert not form.isRowVisible(panel.row_of(panel.regularization_rate))
+    assert form.isRowVisible(panel.row_of(panel.loss))
     window.set_control_group_visible("data", False)
     assert window.data_panel.isHidden()
     window.set_control_group_visible("data", True)
     window.set_control_group_visible("regularization", True)
     assert not window.data_panel.isHidden()
-    assert form.isRowVisible(window.training_panel.regularization_rate)
+    assert form.isRowVisible(panel.row_of(panel.regularization_rate))
     with pytest.raises(ValueError, match="unknown hyperparameter group"):
         window.set_control_group_visible("colours", False)
 

@@ -46,7 +46,8 @@ def test_smoke_test_from_source_trains_and_saves_a_picture(tmp_path):
     start, end = (int(v) for v in steps.split(" -> "))
     assert end - start >= 300
     image = QImage(str(shot))
-    assert image.width() >= 800 and image.height() >= 500
+    # The window fits itself to Qt's 800x800 offscreen screen (less its frame).
+    assert image.width() >= 780 and image.height() >= 500
     assert colour_count(image) > 100
 
 
