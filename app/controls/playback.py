@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
@@ -125,6 +126,7 @@ class Stat(QWidget):
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.widest = widest
+        self.on_resized: Callable[[], None] | None = None  # the bar refolds then
         self.caption = QLabel(caption.upper())
         self.caption.setObjectName("statCaption")
         self.value = QLabel("\u2014")
@@ -153,6 +155,8 @@ class Stat(QWidget):
         size = QSize(width, metrics.height() + 2)
         if self.value.minimumSize() != size or self.value.maximumSize() != size:
             self.value.setFixedSize(size)
+            if self.on_resized is not None:
+                self.on_resized()
 
     def fits(self) -> bool:
         """True when the number shown now fits its field whole."""
@@ -211,7 +215,11 @@ class PlaybackBar(QFrame):
                                    "you had")
         self.speed.valueChanged.connect(self._on_slider)
         self.max_button.clicked.connect(self._on_max)
-        speed_box = QVBoxLayout()
+        # The pace controls in one box, so a narrow bar can fold them away whole.
+        self.pace_box = QWidget()
+        self.pace_box.setObjectName("paceBox")
+        speed_box = QVBoxLayout(self.pace_box)
+        speed_box.setContentsMargins(0, 0, 0, 0)
         speed_box.setSpacing(0)
         speed_caption = QLabel("PACE")
         speed_caption.setObjectName("statCaption")
@@ -244,12 +252,19 @@ class PlaybackBar(QFrame):
         layout.addWidget(self.play_button)
         layout.addWidget(self.step_button)
         layout.addSpacing(6)
-        layout.addLayout(speed_box)
+        layout.addWidget(self.pace_box)
         layout.addStretch(1)
         for stat in self.stats:
             layout.addWidget(stat)
         self.speed_label.installEventFilter(self)
         self._update_speed_tip()
+        # When the bar is too narrow for everything (presentation mode's large fonts on a
+        # 1024 px projector), these fold away, first to last: the numbers a class reads
+        # stay whole. The pace stays in the Training menu's keys and the tooltip.
+        self.foldable = (self.epochs_per_second, self.pace_box)
+        self._folded_minimum = 0
+        for stat in self.stats:
+            stat.on_resized = self._fold_to_width
 
     def _button(self, tip: str, name: str, size: int) -> QToolButton:
         button = QToolButton()
@@ -265,6 +280,38 @@ class PlaybackBar(QFrame):
         for stat in self.stats:
             stat.fix_size()
         self._fit_speed_label()
+        self._fold_to_width()
+
+    def folded(self) -> list[QWidget]:
+        """The parts folded away now for lack of width."""
+        return [w for w in self.foldable if w.isHidden()]
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        hint = super().minimumSizeHint()
+        if self._folded_minimum:  # narrower is fine: parts fold away (see _fold_to_width)
+            hint.setWidth(min(hint.width(), self._folded_minimum))
+        return hint
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self._fold_to_width()
+
+    def _fold_to_width(self) -> None:
+        """Show as many of the foldable parts as the bar's width holds, in order."""
+        layout = self.layout()
+        for widget in self.foldable:
+            widget.setVisible(False)
+        layout.invalidate()
+        self._folded_minimum = layout.minimumSize().width()
+        for widget in self.foldable[::-1]:  # the last to fold is the first to show
+            widget.setVisible(True)
+            layout.invalidate()
+            if layout.minimumSize().width() > self.width():
+                widget.setVisible(False)
+                layout.invalidate()
+                break
+        self.updateGeometry()
 
     def _fit_speed_label(self) -> None:
         self.speed_label.ensurePolished()
@@ -272,6 +319,8 @@ class PlaybackBar(QFrame):
         width = max(metrics.horizontalAdvance(pace_text(p)) for p in PACES) + 8
         if self.speed_label.width() != width or self.speed_label.minimumWidth() != width:
             self.speed_label.setFixedWidth(width)
+            if hasattr(self, "foldable"):
+                self._fold_to_width()
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
         if watched is self.speed_label and event.type() in (QEvent.FontChange,

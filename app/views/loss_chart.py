@@ -119,6 +119,7 @@ class LossLegend(QWidget):
         super().__init__(parent)
         self.entries: list[dict] = []  # {"name", "value", "pen"}
         self._foreground = QColor("#2b2b2b")
+        self._background = QColor("#ffffff")
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
 
     def set_entries(self, entries: list[tuple[str, QPen, bool]]) -> None:
@@ -145,8 +146,10 @@ class LossLegend(QWidget):
                 return f"{name} {entry['value']}".strip()
         return ""
 
-    def set_foreground(self, color: str) -> None:
-        self._foreground = QColor(color)
+    def set_colors(self, foreground: str, background: str) -> None:
+        """Text and background, painted by the strip itself (a style sheet above it
+        cannot turn it light on light)."""
+        self._foreground, self._background = QColor(foreground), QColor(background)
         self.update()
 
     def _widths(self) -> list[int]:
@@ -192,6 +195,7 @@ class LossLegend(QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
+        painter.fillRect(self.rect(), self._background)
         painter.setRenderHint(QPainter.Antialiasing)
         metrics = self.fontMetrics()
         line_height = metrics.height() + 2
@@ -331,11 +335,7 @@ class LossChart(QWidget):
             axis.setStyle(tickFont=font, maxTickLevel=1)
         self.train_curve.setPen(pg.mkPen(palette.foreground, width=1))
         self.test_curve.setPen(pg.mkPen(palette.class_color(1), width=1))
-        self.legend.setAutoFillBackground(True)
-        colors = self.legend.palette()
-        colors.setColor(self.legend.backgroundRole(), QColor(palette.background))
-        self.legend.setPalette(colors)
-        self.legend.set_foreground(palette.foreground)
+        self.legend.set_colors(palette.foreground, palette.background)
         self._update_legend()
 
     # --- helpers (public for tests) ----------------------------------------------------

@@ -147,6 +147,15 @@ def stats_fit(bar) -> list[str]:
             if not stat.fits():
                 cut.append(f"{stat.caption.text()}: {text}")
         stat.set_text(old)
+    shown = [w for w in (bar.reset_button, bar.play_button, bar.step_button, bar.pace_box,
+                         *bar.stats) if w.isVisible()]
+    for widget in shown:  # whole inside the bar, at its own minimum width, no overlaps
+        if not bar.rect().contains(widget.geometry()):
+            cut.append(f"{widget.objectName() or widget} outside the bar")
+        if widget.width() < widget.minimumSizeHint().width():
+            cut.append(f"{widget.objectName() or widget} squeezed")
+        cut += [f"{widget} overlaps {other}" for other in shown
+                if other is not widget and widget.geometry().intersects(other.geometry())]
     return cut
 
 
@@ -159,10 +168,18 @@ def test_header_numbers_are_whole_at_1024x768_and_in_presentation_mode(window, q
     presentation = window.classroom.presentation
     before = bar.train_loss.value.width()
     presentation.set_active(True)
+    window.showNormal()  # the offscreen screen is not a 1024 px projector: be one
+    window.resize(1024, 768)
     until(qtbot, lambda: bar.train_loss.value.width() > before)  # refitted to the new font
+    until(qtbot, lambda: bar.width() <= 1024 - 16)
+    qtbot.wait(50)
     assert stats_fit(bar) == []
+    assert bar.epoch.isVisible() and bar.train_accuracy.isVisible()  # never folded
     presentation.set_active(False)
     until(qtbot, lambda: bar.train_loss.value.width() == before)
+    window.resize(1024, 768)
+    until(qtbot, lambda: bar.folded() == [])  # normal fonts: everything shows again
+    assert stats_fit(bar) == []
 
 
 def test_legend_and_header_show_the_same_numbers_every_frame(window, qtbot):
