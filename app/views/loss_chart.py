@@ -107,6 +107,23 @@ class PlainAxis(pg.AxisItem):
     def enableAutoSIPrefix(self, enable: bool = True) -> None:  # noqa: N802
         self.updateAutoSIPrefix()
 
+    def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802, N803
+        """Log axis ticks at 1, 2 and 5 times each power of ten, labelled as plain
+        numbers; pyqtgraph's own labels 1 to 9 of every decade and overlap when small."""
+        decades = range(int(np.floor(minVal)), int(np.ceil(maxVal)) + 1)
+        major = [float(d) for d in decades if minVal <= d <= maxVal]
+        minor = [d + np.log10(m) for d in decades for m in (2, 5)
+                 if minVal <= d + np.log10(m) <= maxVal]
+        pixels_per_decade = size / max(maxVal - minVal, 1e-9)
+        if pixels_per_decade < 60:  # no room for 2 and 5 between the powers of ten
+            minor = []
+        if len(major) + len(minor) < 2:  # within one decade: fall back to linear-ish steps
+            return super().logTickValues(minVal, maxVal, size, stdTicks)
+        return [(1.0, major), (None, minor)]
+
+    def logTickStrings(self, values, scale, spacing):  # noqa: N802
+        return [f"{10.0 ** v:.3g}" for v in values]
+
 
 class LossLegend(QWidget):
     """The chart's legend, a strip above the plot: it never covers a curve, and its entries
@@ -399,14 +416,18 @@ class LossChart(QWidget):
         self._frame(train, test)
 
     def _want_log(self, train: np.ndarray, test: np.ndarray) -> bool:
+        """Auto: log once the newest loss of the run, or the end of a kept run, would be
+        squeezed into the bottom of a linear axis by the highest loss in view."""
         if self._scale != "auto":
             return self._scale == "log"
-        values = np.concatenate([train, test])
+        kept = [c.yData for c in self.reference_curves if c.yData is not None]
+        values = np.concatenate([train, test, *kept])
         values = values[np.isfinite(values)]
-        finite_train = train[np.isfinite(train)]
-        if finite_train.size < 2 or values.min() <= 0:
+        ends = [y[np.isfinite(y)][-1:] for y in (train, *kept)]
+        ends = np.concatenate(ends) if ends else values[:0]
+        if len(train) < 2 or ends.size == 0 or values.min() <= 0:
             return False  # a log axis cannot show a loss of 0 (hinge, a perfect fit)
-        ratio = float(values.max()) / float(finite_train[-1])
+        ratio = float(values.max()) / float(ends.min())
         return ratio > (LINEAR_BELOW if self._log else LOG_ABOVE)
 
     def _set_log(self, log: bool) -> None:

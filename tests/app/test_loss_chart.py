@@ -73,6 +73,10 @@ def test_early_epochs_do_not_flatten_the_rest_auto_log_scale(chart):
     assert chart.is_log() and chart.plot.getAxis("left").labelText == "loss (log scale)"
     low, high = chart.plot.getViewBox().viewRange()[1]  # log10 units: the whole run shows
     assert low <= np.log10(falling.min()) and high >= np.log10(falling.max())
+    ticks = [float(t) for t in left_tick_texts(chart)]  # plain numbers: 0.01, 0.1, 0.2...
+    assert {0.01, 0.1} <= set(ticks) and len(ticks) <= 9
+    assert set(ticks) <= {m * 10.0 ** e for m in (1, 2, 5) for e in range(-4, 2)} | {
+        float(f"{m * 10.0 ** e:.3g}") for m in (1, 2, 5) for e in range(-4, 2)}
     chart.set_scale("linear")
     assert not chart.is_log()
     chart.set_scale("auto")
