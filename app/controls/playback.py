@@ -191,6 +191,7 @@ class PlaybackBar(QFrame):
         self._playing = False
         self._steps_per_epoch = 1
         self._pace_before_max = DEFAULT_PACE
+        self.max_button = QToolButton()
         self.set_dark(False)
         self.reset_button.clicked.connect(self.reset_clicked)
         self.play_button.clicked.connect(self.play_clicked)
@@ -201,12 +202,11 @@ class PlaybackBar(QFrame):
         self.speed.setRange(0, len(PACES) - 1)
         self.speed.setPageStep(1)
         self.speed.setValue(PACES.index(DEFAULT_PACE))
-        self.speed.setFixedWidth(96)
+        self.speed.setFixedWidth(84)
         # Never the keyboard focus: Right arrow and Space must stay training's keys.
         self.speed.setFocusPolicy(Qt.NoFocus)
         self.speed_label = QLabel(pace_text(DEFAULT_PACE))
         self.speed_label.setObjectName("statValueSmall")
-        self.max_button = QToolButton()
         self.max_button.setText("Max")
         self.max_button.setObjectName("maxButton")
         self.max_button.setCheckable(True)
@@ -331,6 +331,12 @@ class PlaybackBar(QFrame):
     def set_dark(self, dark: bool) -> None:
         """Icon colours for the theme (the play button stays white on blue)."""
         self._icon_color = "#e6e6e6" if dark else "#3c4043"
+        accent = "#2f8fd8" if dark else "#0877bd"  # the play button's blue
+        line = "#4a4d52" if dark else "#c9ced6"
+        self.max_button.setStyleSheet(
+            f"QToolButton {{ border: 1px solid {line}; border-radius: 4px; padding: 2px 4px; }}"
+            f"QToolButton:checked {{ background: {accent}; color: white; "
+            f"border-color: {accent}; }}")
         self.reset_button.setIcon(paint_icon("reset", self._icon_color))
         self.step_button.setIcon(paint_icon("step", self._icon_color))
         self.set_playing(self._playing)
