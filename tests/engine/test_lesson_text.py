@@ -59,10 +59,10 @@ def test_six_lines_band_in_the_text_is_what_its_weights_compute():
     out = session.predict(np.column_stack([s / 2, s / 2]))
     positive, above_half = s[out > 1e-9], s[out > 0.5]
     text = plain(lesson.steps[2].text)
-    band = re.search(r"([\d.]+) < x1 \+ x2 < ([\d.]+)", text).groups()
+    band = re.search(r"(\d+\.\d+) < x1 \+ x2 < (\d+\.\d+)", text).groups()
     assert float(band[0]) == pytest.approx(positive.min(), abs=0.006)
     assert float(band[1]) == pytest.approx(positive.max(), abs=0.006)
-    middle = re.findall(r"([\d.]+) < x1 \+ x2 < ([\d.]+)", text)[1]
+    middle = re.findall(r"(\d+\.\d+) < x1 \+ x2 < (\d+\.\d+)", text)[1]
     assert float(middle[0]) == pytest.approx(above_half.min(), abs=0.006)
     assert float(middle[1]) == pytest.approx(above_half.max(), abs=0.006)
     assert "(0, 1) and (1, 0)" in text
