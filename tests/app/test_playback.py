@@ -178,6 +178,8 @@ def test_header_numbers_are_whole_at_1024x768_and_in_presentation_mode(window, q
     qtbot.wait(50)
     assert stats_fit(bar) == []
     assert bar.epoch.isVisible() and bar.train_accuracy.isVisible()  # never folded
+    axis = window.loss_chart.plot.getAxis("left")  # larger axis text, the same numbers
+    assert axis.autoSIPrefixScale == 1.0 and "(x" not in axis.labelString()
     presentation.set_active(False)
     until(qtbot, lambda: bar.train_loss.value.width() == before)
     window.resize(1024, 768)
