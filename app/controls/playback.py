@@ -260,7 +260,7 @@ class PlaybackBar(QFrame):
         self._update_speed_tip()
         # When the bar is too narrow for everything (presentation mode's large fonts on a
         # 1024 px projector), these fold away, first to last: the numbers a class reads
-        # stay whole. The pace stays in the Training menu's keys and the tooltip.
+        # stay whole. A lesson still sets its pace; a wider window brings the slider back.
         self.foldable = (self.epochs_per_second, self.pace_box)
         self._folded_minimum = 0
         for stat in self.stats:
