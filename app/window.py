@@ -370,6 +370,11 @@ class MainWindow(QMainWindow):
         """Show and train `session` from now on (the window hands it to the worker)."""
         self._config = session.config
         self._show_config(self._config)
+        # Known now, before the worker's answer: Play pressed at once must not be refused
+        # because the previous session had no points (File > New after clearing them).
+        self._has_training_points = len(session.train.points) > 0
+        if self._has_training_points and self.banner.text() == NO_POINTS_TEXT:
+            self.banner.hide_message()
         self.worker.load_session(session)
 
     def set_control_group_visible(self, group: str, visible: bool) -> None:

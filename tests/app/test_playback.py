@@ -224,3 +224,18 @@ def test_clearing_every_point_while_playing_stops_and_says_so(window, qtbot):
     assert not window.playback.is_playing()
     assert window.playback.play_button.toolTip() == "Play (Space)"
     assert "no training points" in window.banner.text()
+
+
+def test_play_right_after_loading_a_session_with_points_is_not_refused(window, qtbot):
+    """After all points were cleared, a new session with points plays at once (the long
+    monkey found Play refused until the worker's answer came)."""
+    from engine.config import SessionConfig
+    from engine.session import TrainingSession
+
+    window.set_points(make_custom_dataset(np.zeros((0, 2)), np.zeros(0), "classification"))
+    until(qtbot, lambda: "no training points" in window.banner.text())
+    window.load_session(TrainingSession(SessionConfig()))
+    window.play()  # at once, before the worker has answered
+    until(qtbot, window.is_playing)
+    assert "no training points" not in window.banner.text()
+    window.pause()
