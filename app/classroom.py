@@ -63,7 +63,10 @@ def run_labels(configs: list[SessionConfig], current: SessionConfig) -> list[str
     """A label per kept run: what it set differently from the current run ("lr 0.03")."""
     labels = []
     for config in configs:
-        text = describe_difference(config, current) or "same settings"
+        # A run kept with the current settings is named by its own learning rate: "same
+        # settings" read as a mistake once the lesson's next step changed the rate.
+        text = (describe_difference(config, current)
+                or f"kept, {describe_setting('learning_rate', config.learning_rate)}")
         if len(text) > 48:
             text = text[:45] + "…"
         labels.append(text)
@@ -131,6 +134,8 @@ class Classroom(QObject):
             training_menu.addAction(self.clear_runs_action)
 
         self.panel.step_changed.connect(self._on_step)
+        if hasattr(window, "set_pace"):
+            self.panel.pace_requested.connect(window.set_pace)
         self.panel.close_requested.connect(self.close_lesson)
         worker = getattr(window, "worker", None)
         if worker is not None:
@@ -197,6 +202,7 @@ class Classroom(QObject):
         self.dock.show()
         self.dock.raise_()
         self.close_action.setEnabled(True)
+        self.clear_runs()  # another lesson's curves compare nothing here
         self.panel.set_lesson(lesson)  # emits step_changed(0) -> _on_step
         self.lesson_opened.emit(lesson)
 
@@ -341,7 +347,9 @@ class Classroom(QObject):
     def run_labels(self) -> list[str]:
         return run_labels([r.config for r in self.kept_runs], self.window.session_config())
 
-    def _on_session_changed(self, _info) -> None:
+    def _on_session_changed(self, info) -> None:
+        if getattr(info, "reason", "") == "the data changed":
+            self.clear_runs()  # kept curves were measured on other points
         self._relabel_runs()
 
     def _relabel_runs(self) -> None:

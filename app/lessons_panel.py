@@ -8,6 +8,7 @@ applies the step to the window, and fills the output table with the engine's num
 
 from __future__ import annotations
 
+import math
 import sys
 
 from PySide6.QtCore import Qt, Signal
@@ -31,8 +32,18 @@ BASE_TEXT_PT = 15  # lesson text size at 100% zoom: readable from the back of a 
 
 
 def _format(value: float) -> str:
+    """Inputs and targets as typed: 0, 1, 0.5."""
     text = f"{value:.4g}"
     return "0" if text == "-0" else text
+
+
+def format_output(value: float) -> str:
+    """An output as the table shows it: three decimals (0.780, 0.000), never an exponent
+    that a narrow column cuts ("5.468e..."); large values with three digits (1.23e+04)."""
+    if not math.isfinite(value):
+        return "\u2014"
+    text = f"{value:.3f}" if abs(value) < 1000 else f"{value:.3g}"
+    return "0.000" if text == "-0.000" else text
 
 
 class LessonPanel(QWidget):
@@ -40,6 +51,7 @@ class LessonPanel(QWidget):
 
     step_changed = Signal(int)  # 0-based index of the step now shown
     close_requested = Signal()
+    pace_requested = Signal(object)  # epochs/s the lesson's text assumes; None: Max
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -98,6 +110,8 @@ class LessonPanel(QWidget):
                 self._cell(r, 2, "…")
         self.table.setVisible(bool(lesson is not None and lesson.output_table))
         self._fit_table()
+        if lesson is not None and lesson.pace is not None:
+            self.pace_requested.emit(None if math.isinf(lesson.pace) else lesson.pace)
         if lesson is None:
             self._show()
         else:
@@ -123,7 +137,9 @@ class LessonPanel(QWidget):
         """Fill the output column: outputs (rows,) numbers computed by the engine."""
         for r, value in enumerate(outputs):
             if r < self.table.rowCount():
-                self._cell(r, 2, _format(float(value)))
+                self._cell(r, 2, format_output(float(value)))
+                self.table.item(r, 2).setToolTip(f"{float(value):.6g}")
+        self._fit_columns()
 
     def outputs_shown(self) -> list[str]:
         return [self.table.item(r, 2).text() for r in range(self.table.rowCount())]
@@ -156,7 +172,37 @@ class LessonPanel(QWidget):
         item.setTextAlignment(Qt.AlignCenter)
         self.table.setItem(row, column, item)
 
+    def cut_cells(self) -> list[str]:
+        """Texts that do not fit their cell whole (for tests; [] when all fit)."""
+        cut = []
+        metrics = self.table.fontMetrics()
+        for r in range(self.table.rowCount()):
+            for c in range(self.table.columnCount()):
+                item = self.table.item(r, c)
+                # 6 px: the cell's own margins on both sides
+                if item is not None and (metrics.horizontalAdvance(item.text()) + 6
+                                         > self.table.columnWidth(c)):
+                    cut.append(item.text())
+        return cut
+
+    def _fit_columns(self) -> None:
+        """Columns share the width, but none narrower than its widest text: the panel
+        grows (or scrolls) rather than cutting a number."""
+        metrics = self.table.fontMetrics()
+        header = self.table.horizontalHeader()
+        widest = 0
+        for c in range(self.table.columnCount()):
+            texts = [self.table.horizontalHeaderItem(c).text()]
+            texts += [self.table.item(r, c).text() for r in range(self.table.rowCount())
+                      if self.table.item(r, c) is not None]
+            widest = max(widest, max(metrics.horizontalAdvance(t) for t in texts) + 16)
+        # The columns stretch to equal widths: each at least the widest text of any.
+        header.setMinimumSectionSize(widest)
+        self.table.setMinimumWidth(widest * self.table.columnCount()
+                                   + 2 * self.table.frameWidth())
+
     def _fit_table(self) -> None:
+        self._fit_columns()
         self.table.resizeRowsToContents()
         height = self.table.horizontalHeader().sizeHint().height() + 4
         height += sum(self.table.rowHeight(r) for r in range(self.table.rowCount()))

@@ -43,7 +43,7 @@ from app.banner import Banner
 from app.controls import window_style_sheet
 from app.controls.data_panel import MULTICLASS_DATASETS, DataPanel, FeaturesPanel
 from app.controls.network_panel import NetworkPanel, ValueEditor
-from app.controls.playback import PlaybackBar, format_epoch
+from app.controls.playback import DEFAULT_PACE, PlaybackBar, format_epoch
 from app.controls.training_panel import TrainingPanel
 from app.placement import available_geometry, fit_to_screen, frame_of
 from app.settings import Settings
@@ -59,7 +59,7 @@ from engine.config import (
     SessionConfig,
 )
 from engine.features import feature_matrix
-from engine.session import TrainingSession
+from engine.session import TrainingSession, divergence_message, steps_per_epoch
 
 DEFAULT_SIZE = (1280, 800)
 MINIMUM_SIZE = (1000, 640)
@@ -79,11 +79,11 @@ NO_POINTS_TEXT = ("Training stopped: there are no training points. Draw some (Dr
                   "under the plot) or pick a data set, then press play.")
 
 
-def divergence_text(step: int, learning_rate: float) -> str:
-    """What the banner says when training blows up, with a gentler rate to try."""
-    suggestion = min(0.03, learning_rate / 10) if learning_rate > 0 else 0.03
-    return (f"Training diverged at step {step}: the loss became infinite. "
-            f"Lower the learning rate (try {suggestion:g}) and press Reset.")
+def divergence_text(snapshot) -> str:
+    """What the banner says when training blows up: the session's own message (the one the
+    worker repeats if Play is pressed again), in epochs, the loss a readable number."""
+    return snapshot.message or divergence_message(snapshot.epoch, snapshot.train_loss,
+                                                  snapshot.learning_rate)
 
 
 def is_text_field(widget: QWidget | None) -> bool:
@@ -195,8 +195,9 @@ class MainWindow(QMainWindow):
         self.worker.playing_changed.connect(self._on_playing_changed)
         # A bound method, not a lambda: the banner is then shown on the GUI thread.
         self.worker.error.connect(self._show_error)
-        self.worker.set_speed(self.playback.speed_value())
         self._restore_window_state()
+        self.playback.set_steps_per_epoch(session.steps_per_epoch)  # before the thread starts
+        self.worker.set_speed(self.playback.speed_limit())
         app = QApplication.instance()
         if app is not None:  # quitting without closing the window still ends the thread
             app.aboutToQuit.connect(self.shutdown)
@@ -226,13 +227,23 @@ class MainWindow(QMainWindow):
         self.show_test.setToolTip("Test points (not trained on): squares with a dark outline, "
                                   "under the training points")
         self.discretize = QCheckBox("Discretize output")
-        self.log_scale = QCheckBox("Log scale")
+        self.loss_scale = QComboBox()
+        self.loss_scale.setObjectName("lossScale")
+        for scale, tip in (("auto", "Linear, logarithmic once the first epochs would "
+                                    "flatten the rest of the curve"),
+                           ("linear", "Always linear"), ("log", "Always logarithmic")):
+            self.loss_scale.addItem(f"Scale: {scale}", scale)
+            self.loss_scale.setItemData(self.loss_scale.count() - 1, tip, Qt.ToolTipRole)
+        self.loss_scale.setFocusPolicy(Qt.NoFocus)  # arrow keys stay training's
         self.show_test.setChecked(self.settings.load_bool("show_test", False))
         self.discretize.setChecked(self.settings.load_bool("discretize", False))
-        self.log_scale.setChecked(self.settings.load_bool("log_scale", False))
+        scale = self.settings.get("loss_scale")
+        if scale not in ("auto", "linear", "log"):  # older settings: a log checkbox
+            scale = "log" if self.settings.load_bool("log_scale", False) else "auto"
+        self.loss_scale.setCurrentIndex(self.loss_scale.findData(scale))
         self.boundary_view.set_show_test(self.show_test.isChecked())
         self.boundary_view.set_discretize(self.discretize.isChecked())
-        self.loss_chart.set_log_scale(self.log_scale.isChecked())
+        self.loss_chart.set_scale(scale)
 
         controls = QWidget()
         controls.setObjectName("controlColumn")
@@ -262,7 +273,7 @@ class MainWindow(QMainWindow):
         loss_group = QGroupBox("Loss")
         loss_layout = QVBoxLayout(loss_group)
         loss_layout.addWidget(self.loss_chart, 1)
-        loss_layout.addLayout(_row(self.log_scale))
+        loss_layout.addLayout(_row(self.loss_scale))
         self.output_splitter = QSplitter(Qt.Vertical)
         self.output_splitter.addWidget(boundary_group)
         self.output_splitter.addWidget(loss_group)
@@ -301,6 +312,11 @@ class MainWindow(QMainWindow):
         # Messages float over the panels: showing or hiding one moves nothing.
         self.banner.setParent(central)
         self.banner.float_over(self.main_splitter)
+        # The window starts with the focus on no control (Qt would give it to the first
+        # slider or list, which then swallows the arrow keys); a click on a blank spot
+        # takes it back there.
+        central.setFocusPolicy(Qt.ClickFocus)
+        central.setFocus()
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -348,14 +364,14 @@ class MainWindow(QMainWindow):
         self.playback.play_clicked.connect(self.toggle_play)
         self.playback.step_clicked.connect(self.step_epoch)
         self.playback.reset_clicked.connect(self.reset)
-        self.playback.speed_changed.connect(self._on_speed)
+        self.playback.pace_changed.connect(self._on_pace)
         for panel in (self.data_panel, self.features_panel, self.training_panel,
                       self.network_panel):
             panel.changed.connect(self.change_config)
         self.training_panel.invalid.connect(self._show_error)
         self.show_test.toggled.connect(self._on_show_test)
         self.discretize.toggled.connect(self._on_discretize)
-        self.log_scale.toggled.connect(self._on_log_scale)
+        self.loss_scale.currentIndexChanged.connect(self._on_loss_scale)
         self.network_view.weight_edit_requested.connect(self.edit_weight)
         self.network_view.bias_edit_requested.connect(self.edit_bias)
 
@@ -373,6 +389,11 @@ class MainWindow(QMainWindow):
         """Show and train `session` from now on (the window hands it to the worker)."""
         self._config = session.config
         self._show_config(self._config)
+        # Known now, before the worker's answer: Play pressed at once must not be refused
+        # because the previous session had no points (File > New after clearing them).
+        self._has_training_points = len(session.train.points) > 0
+        if self._has_training_points and self.banner.text() == NO_POINTS_TEXT:
+            self.banner.hide_message()
         self.worker.load_session(session)
 
     def set_control_group_visible(self, group: str, visible: bool) -> None:
@@ -505,6 +526,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ worker signals
     def _on_session_changed(self, info: SessionInfo) -> None:
         self._info = info
+        self._follow_steps_per_epoch(info)
         self.data_panel.set_point_count(len(info.data.points))
         # An answer to an older apply while a newer one is on its way: keep showing the
         # newer settings (the next answer brings them), but draw this data and network.
@@ -590,10 +612,11 @@ class MainWindow(QMainWindow):
             self._flush_history()
             self._chart_drawn_at = now
         self.playback.show_numbers(snap, frame.steps_per_second, frame.playing)
+        # The legend's numbers with the header's, every frame (the curves follow later).
+        self.loss_chart.show_numbers(snap.train_loss, snap.test_loss)
         if snap.diverged and not self._diverged_shown:
             self._diverged_shown = True
-            self.banner.show_message(divergence_text(snap.step, self._config.learning_rate),
-                                     "warning")
+            self.banner.show_message(divergence_text(snap), "warning")
         elif not snap.diverged and self._diverged_shown:
             self._diverged_shown = False
             if self.banner.kind() == "warning":
@@ -629,9 +652,21 @@ class MainWindow(QMainWindow):
         self.training_panel.set_config(config)
         self.network_panel.set_config(config)
 
-    def _on_speed(self, speed) -> None:
-        self.worker.set_speed(speed)
-        self.settings.save_int("speed", self.playback.speed.value())
+    def set_pace(self, pace: float | None) -> None:
+        """Train at `pace` epochs per second (None: Max), as the lesson or user asks."""
+        self.playback.set_pace(pace)
+
+    def _on_pace(self, pace: float | None) -> None:
+        # The worker limits steps/s: an epoch's steps depend on the data and batch size.
+        self.worker.set_speed(self.playback.speed_limit())
+        self.settings.save_int("pace", 0 if pace is None else int(pace))
+
+    def _follow_steps_per_epoch(self, info: SessionInfo) -> None:
+        """Keep the pace in epochs/s when the data or the batch size changes."""
+        steps = steps_per_epoch(len(info.train.points), info.config.batch_size)
+        if steps != self.playback.steps_per_epoch():
+            self.playback.set_steps_per_epoch(steps)
+            self.worker.set_speed(self.playback.speed_limit())
 
     def _on_show_test(self, show: bool) -> None:
         self.boundary_view.set_show_test(show)
@@ -641,9 +676,10 @@ class MainWindow(QMainWindow):
         self.boundary_view.set_discretize(on)
         self.settings.save_bool("discretize", on)
 
-    def _on_log_scale(self, on: bool) -> None:
-        self.loss_chart.set_log_scale(on)
-        self.settings.save_bool("log_scale", on)
+    def _on_loss_scale(self, _index: int) -> None:
+        scale = self.loss_scale.currentData()
+        self.loss_chart.set_scale(scale)
+        self.settings.set("loss_scale", scale)
 
     def _on_dark(self) -> None:
         self._dark = self.dark_action.isChecked()
@@ -730,9 +766,8 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
             self._fit_to_screen()  # saved on a larger screen than this one
-        speed = self.settings.load_int("speed", self.playback.speed.value(), 0,
-                                       self.playback.speed.maximum())
-        self.playback.speed.setValue(speed)
+        pace = self.settings.load_int("pace", DEFAULT_PACE, 0, 100_000)  # 0: Max
+        self.playback.set_pace(None if pace == 0 else pace)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)

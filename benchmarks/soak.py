@@ -143,6 +143,7 @@ def window_soak(minutes: float, config: SessionConfig | None = None, draw: bool 
         app.processEvents()
     if draw:
         tools.draw_button.click()
+    window.set_pace(None)  # as fast as it goes, not the default pace
     window.play()
 
     delays: list[float] = []

@@ -10,6 +10,7 @@ A lesson file is versioned JSON:
      "hidden_controls": ["optimizer", ...],   control groups the lesson does not need
      "train_steps": 100,                      training steps run when the lesson opens
      "show_test": true,                       show the test points on the plane
+     "pace": 20,                              epochs per second the text assumes ("max": Max)
      "output_table": [[x1, x2, target], ...], rows whose outputs the panel computes
      "points": [[x1, x2], ...], "labels": [...],  the data itself when config.dataset is "custom"
      "steps": [{"text": "<p>simple HTML</p>", "config": {changes}, "train_steps": 0,
@@ -39,6 +40,7 @@ MAX_TEXT_CHARS = 20_000
 MAX_TITLE_CHARS = 120
 MAX_TRAIN_STEPS = 100_000
 MAX_TABLE_ROWS = 16
+MAX_PACE = 100_000  # epochs per second a lesson may ask for; "max" is as fast as it goes
 # Tags a lesson's text may use; anything else (images, links, scripts) is refused.
 ALLOWED_TAGS = frozenset({
     "b", "i", "em", "strong", "p", "br", "ul", "ol", "li", "code", "sub", "sup", "h3", "h4",
@@ -51,7 +53,7 @@ CONTROL_GROUPS = (
 )
 _TOP_KEYS = frozenset({
     "format", "version", "title", "summary", "config", "weights", "biases", "hidden_controls",
-    "train_steps", "show_test", "output_table", "steps", "points", "labels",
+    "train_steps", "show_test", "output_table", "steps", "points", "labels", "pace",
 })
 _STEP_KEYS = frozenset({"text", "config", "train_steps", "show_test"})
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "resources" / "lessons"
@@ -85,6 +87,7 @@ class Lesson:
     output_table: tuple[tuple[float, float, float], ...] = ()
     points: tuple[tuple[float, float], ...] | None = None  # (n, 2), custom data only
     labels: tuple[float, ...] | None = None  # (n,) class index or regression target
+    pace: float | None = None  # epochs/s the text assumes; inf: Max; None: leave it
     source: str = ""  # the file it came from, "" when built in memory
 
     def step_config(self, index: int) -> SessionConfig:
@@ -278,8 +281,21 @@ def lesson_from_dict(data, source: str = "") -> Lesson:
         train_steps=_check_count(f"{name}: train_steps", data.get("train_steps", 0),
                                  MAX_TRAIN_STEPS),
         show_test=_check_bool(f"{name}: show_test", data.get("show_test")),
-        output_table=tuple(rows), source=str(source),
+        output_table=tuple(rows), pace=_pace(name, data.get("pace")), source=str(source),
     )
+
+
+def _pace(name: str, value) -> float | None:
+    """The lesson's pace: a number of epochs per second, "max", or absent (None)."""
+    if value is None:
+        return None
+    if value == "max":
+        return math.inf
+    if (isinstance(value, bool) or not isinstance(value, int | float)
+            or not 0 < value <= MAX_PACE):
+        _fail(name, f'pace must be a number of epochs per second above 0 and at most '
+                    f'{MAX_PACE}, or "max", not {value!r}')
+    return float(value)
 
 
 def _points(name: str, data: dict, config: SessionConfig):
@@ -352,6 +368,8 @@ def lesson_to_dict(lesson: Lesson) -> dict:
         data["train_steps"] = lesson.train_steps
     if lesson.show_test is not None:
         data["show_test"] = lesson.show_test
+    if lesson.pace is not None:
+        data["pace"] = "max" if math.isinf(lesson.pace) else lesson.pace
     if lesson.output_table:
         data["output_table"] = [list(r) for r in lesson.output_table]
     if lesson.points is not None:

@@ -105,11 +105,7 @@ class TrainingSession:
     # ----------------------------------------------------------------- training
     @property
     def steps_per_epoch(self) -> int:
-        n = len(self.train.points)
-        b = self.config.batch_size
-        if b == 0 or b >= n:
-            return 1
-        return math.ceil(n / b)
+        return steps_per_epoch(len(self.train.points), self.config.batch_size)
 
     def _next_batch(self):
         """Mini-batch indices from a fresh seeded permutation each epoch; None = all."""
@@ -162,14 +158,14 @@ class TrainingSession:
         # so divergence leaves the last finite weights in place.
         total = loss.data + sum(xp.sum(p.grad) for p in params)
         if not bool(xp.isfinite(total)):
-            self._diverge("the loss or its gradient became infinite or NaN")
+            self._diverge("the loss grew too large to compute")
             return False
         backup = [xp.asarray(p.data, copy=True) for p in params] if self._risky(lr) else None
         self.optimizer.step()
         if backup is not None and not self._weights_finite():
             for p, old in zip(params, backup, strict=True):
                 p.data[...] = old
-            self._diverge("the weights grew past the largest number the engine can hold")
+            self._diverge("the weights grew too large to compute")
             return False
         self.step_count += 1
         self._epoch_step += 1
@@ -189,9 +185,9 @@ class TrainingSession:
 
     def _diverge(self, why: str) -> None:
         self.diverged = True
-        self.message = (f"Training diverged at step {self.step_count}: {why}. "
-                        f"The last finite weights are kept. Lower the learning rate "
-                        f"(now {self.current_learning_rate():g}) and press Reset.")
+        last_loss = self.history[-1][2] if self.history else math.nan
+        self.message = divergence_message(self.epoch, last_loss,
+                                          self.current_learning_rate(), why)
 
     def current_learning_rate(self) -> float:
         c = self.config
@@ -416,6 +412,31 @@ class TrainingSession:
     def parameters_as_lists(self) -> tuple[list, list]:
         return ([to_host(w.data).astype(np.float64).tolist() for w in self.model.weights],
                 [to_host(b.data).astype(np.float64).tolist() for b in self.model.biases])
+
+
+def steps_per_epoch(n_train: int, batch_size: int) -> int:
+    """Mini-batch steps in one pass over n_train points (batch_size 0: the whole set)."""
+    if batch_size == 0 or batch_size >= n_train:
+        return 1
+    return math.ceil(n_train / batch_size)
+
+
+def readable_number(value: float) -> str:
+    """0.123 below 1000, else two digits and an exponent (1.2e+21), as the window shows."""
+    if not math.isfinite(value):
+        return "infinite" if math.isinf(value) else "not a number"
+    return f"{value:.3f}" if abs(value) < 1000 else f"{value:.2g}"
+
+
+def divergence_message(epoch: int, last_loss: float, learning_rate: float,
+                       why: str = "the loss grew too large to compute") -> str:
+    """The one message for a diverged training, in epochs as the counters count, with the
+    last loss as a readable number and a gentler learning rate to try."""
+    suggestion = min(0.03, learning_rate / 10) if learning_rate > 0 else 0.03
+    last = (f" (last training loss {readable_number(last_loss)})"
+            if math.isfinite(last_loss) else "")
+    return (f"Training diverged after epoch {epoch:,}: {why}{last}. The last finite "
+            f"weights are kept. Lower the learning rate (try {suggestion:g}) and press Reset.")
 
 
 def fitted_to(config: SessionConfig, dataset: DataSet) -> SessionConfig:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
+from app.controls.playback import LOSS_TEXTS, format_loss
 from app.theme import Palette, get_palette
 from engine.snapshot import HISTORY_COLUMNS, Snapshot
 
@@ -24,8 +25,23 @@ STEP, EPOCH, TRAIN_LOSS, TEST_LOSS = (HISTORY_COLUMNS.index(name)
 # becomes its lowest and highest loss (blocks of a power of two rows, aligned to row 0, so
 # the curve keeps its shape from one frame to the next).
 DISPLAY_POINTS = 2000
-# Muted colours for the dashed curves of earlier runs.
-REFERENCE_COLORS = ("#8c8c8c", "#a89f91", "#8fa3b3", "#b39bb0", "#9fb39b")
+# Kept runs: hues apart from each other and from the training (grey/black) and test
+# (class 1 blue) curves, each with its own dash pattern so they differ without colour too.
+REFERENCE_STYLES = (("#009e73", Qt.DashLine), ("#b04fa0", Qt.DotLine),
+                    ("#d62728", Qt.DashDotLine), ("#8c564b", Qt.DashDotDotLine),
+                    ("#7a7a00", Qt.DashLine), ("#6a3d9a", Qt.DotLine))
+# Auto scale: the loss axis turns logarithmic once the newest loss would sit in the bottom
+# 1/LOG_ABOVE of a linear axis (a flat line there), and linear again below LINEAR_BELOW.
+# Loss falls steeply in the first epochs and slowly after (two moons: 0.69 at epoch 0,
+# 0.10 at 100, 0.007 at 600): on a linear axis the first epochs would flatten all the rest,
+# on a log axis each tenfold improvement takes the same height. Short runs, the ones a
+# class watches first, stay on the plain linear axis; the axis title says which it is.
+LOG_ABOVE = 20.0
+LINEAR_BELOW = 8.0
+# The x axis starts at epoch 0 and spans at least this many epochs, so the first frames
+# of a run draw a line that grows to the right rather than a dot that fills the chart.
+MIN_EPOCH_SPAN = 10.0
+SCALES = ("auto", "linear", "log")
 
 
 def continuous_epochs(steps: np.ndarray, epochs: np.ndarray) -> np.ndarray:
@@ -69,6 +85,156 @@ def peak_decimate(x: np.ndarray, y: np.ndarray,
     return xs, ys
 
 
+class PlainAxis(pg.AxisItem):
+    """An axis that never rescales its numbers with an SI prefix.
+
+    pyqtgraph's enableAutoSIPrefix(False) still computes a prefix scale once, from the range
+    it has at that moment, and then keeps it: after a theme change with losses under 1 the
+    ticks read 300 for 0.3 with nothing saying so. Here the scale is always 1.
+    """
+
+    def __init__(self, orientation: str, **kwargs):
+        super().__init__(orientation, **kwargs)
+        self.autoSIPrefix = False
+        self.autoSIPrefixScale = 1.0
+
+    def updateAutoSIPrefix(self) -> None:  # noqa: N802 - pyqtgraph's name
+        self.autoSIPrefix = False
+        self.autoSIPrefixScale = 1.0
+        self.labelUnitPrefix = ""
+        self._updateLabel()
+
+    def enableAutoSIPrefix(self, enable: bool = True) -> None:  # noqa: N802
+        self.updateAutoSIPrefix()
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802, N803
+        """Log axis ticks at 1, 2 and 5 times each power of ten, labelled as plain
+        numbers; pyqtgraph's own labels 1 to 9 of every decade and overlap when small."""
+        decades = range(int(np.floor(minVal)), int(np.ceil(maxVal)) + 1)
+        major = [float(d) for d in decades if minVal <= d <= maxVal]
+        minor = [d + np.log10(m) for d in decades for m in (2, 5)
+                 if minVal <= d + np.log10(m) <= maxVal]
+        pixels_per_decade = size / max(maxVal - minVal, 1e-9)
+        if pixels_per_decade < 60:  # no room for 2 and 5 between the powers of ten
+            minor = []
+        if len(major) + len(minor) < 2:  # within one decade: fall back to linear-ish steps
+            return super().logTickValues(minVal, maxVal, size, stdTicks)
+        return [(1.0, major), (None, minor)]
+
+    def logTickStrings(self, values, scale, spacing):  # noqa: N802
+        return [f"{10.0 ** v:.3g}" for v in values]
+
+
+class LossLegend(QWidget):
+    """The chart's legend, a strip above the plot: it never covers a curve, and its entries
+    wrap into more rows rather than being cut. A new value only repaints the strip: each
+    value has room for its widest text, so the layout does not change with the numbers."""
+
+    SAMPLE = 22  # length of the line sample, px
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.entries: list[dict] = []  # {"name", "value", "pen"}
+        self._foreground = QColor("#2b2b2b")
+        self._background = QColor("#ffffff")
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+
+    def set_entries(self, entries: list[tuple[str, QPen, bool]]) -> None:
+        """(name, pen, has_value) for each curve, in order."""
+        old = {e["name"]: e["value"] for e in self.entries}
+        self.entries = [{"name": name, "pen": QPen(pen), "has_value": has_value,
+                         "value": old.get(name, "")} for name, pen, has_value in entries]
+        self.updateGeometry()
+        self.update()
+
+    def set_value(self, name: str, value: str) -> None:
+        for entry in self.entries:
+            if entry["name"] == name and entry["value"] != value:
+                entry["value"] = value
+                self.update()
+
+    def names(self) -> list[str]:
+        return [e["name"] for e in self.entries]
+
+    def text(self, name: str) -> str:
+        """What the legend shows for `name`: "training loss 0.123"."""
+        for entry in self.entries:
+            if entry["name"] == name:
+                return f"{name} {entry['value']}".strip()
+        return ""
+
+    def set_colors(self, foreground: str, background: str) -> None:
+        """Text and background, painted by the strip itself (a style sheet above it
+        cannot turn it light on light)."""
+        self._foreground, self._background = QColor(foreground), QColor(background)
+        self.update()
+
+    def _widths(self) -> list[int]:
+        metrics = self.fontMetrics()
+        value_width = max(metrics.horizontalAdvance(t) for t in LOSS_TEXTS)
+        return [self.SAMPLE + 6 + metrics.horizontalAdvance(e["name"])
+                + (metrics.horizontalAdvance(" ") + value_width if e["has_value"] else 0)
+                for e in self.entries]
+
+    def _rows(self, width: int) -> list[list[int]]:
+        """Entry indices per row, filled left to right within `width`."""
+        rows: list[list[int]] = [[]]
+        used = 0
+        for k, w in enumerate(self._widths()):
+            if rows[-1] and used + w > width:
+                rows.append([])
+                used = 0
+            rows[-1].append(k)
+            used += w + self._gap()
+        return rows
+
+    def _gap(self) -> int:
+        return self.fontMetrics().horizontalAdvance("MM")
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
+        if not self.entries:
+            return 0
+        return len(self._rows(max(width - 8, 1))) * (self.fontMetrics().height() + 2) + 4
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(sum(self._widths()) + 8, self.heightForWidth(max(self.width(), 200)))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(max(self._widths(), default=0) + 8, self.heightForWidth(self.width()))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self.height() != self.heightForWidth(self.width()):
+            self.updateGeometry()  # more or fewer rows at this width
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self._background)
+        painter.setRenderHint(QPainter.Antialiasing)
+        metrics = self.fontMetrics()
+        line_height = metrics.height() + 2
+        widths = self._widths()
+        y = 2
+        for row in self._rows(max(self.width() - 8, 1)):
+            x = 4
+            for k in row:
+                entry = self.entries[k]
+                middle = y + line_height / 2
+                pen = QPen(entry["pen"])
+                pen.setWidthF(max(pen.widthF(), 2.0))
+                painter.setPen(pen)
+                painter.drawLine(QPointF(x, middle), QPointF(x + self.SAMPLE, middle))
+                painter.setPen(self._foreground)
+                text = f"{entry['name']} {entry['value']}".rstrip()
+                painter.drawText(int(x + self.SAMPLE + 6), int(y + metrics.ascent() + 1), text)
+                x += widths[k] + self._gap()
+            y += line_height
+        painter.end()
+
+
 class LossChart(QWidget):
     """Loss against epoch: a solid training curve, a test curve, dashed reference runs."""
 
@@ -79,25 +245,31 @@ class LossChart(QWidget):
         self._x = np.empty(1024, dtype=np.float64)  # continuous epoch of each held row
         self._count = 0
         self._tail = 0  # first row of the next-to-last epoch: x from here on may change
-        self._log = False
-        self._short = False  # the range is framed by hand (see _frame_short_run)
+        self._scale = "auto"
+        self._log = False  # the loss axis is logarithmic now (chosen or automatic)
+        self._has_test = True  # a test curve is drawn (the legend names it)
         self.reference_curves: list[pg.PlotDataItem] = []
 
-        self.plot_widget = pg.PlotWidget()
+        axes = {"bottom": PlainAxis("bottom"), "left": PlainAxis("left")}
+        self.plot_widget = pg.PlotWidget(axisItems=axes)
         self.plot = self.plot_widget.getPlotItem()
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setLabel("bottom", "epoch")
         self.plot.setLabel("left", "loss")
         self.plot.showGrid(x=True, y=True, alpha=0.25)
+        # Ranges are set by _frame (epoch 0 on the left, the loss from 0 or on a log axis).
+        self.plot.getViewBox().disableAutoRange()
         # Long runs are thinned here (peak_decimate), once a redraw; pyqtgraph's own
         # downsampling would redo it over every row on each data and range change.
-        self.legend = self.plot.addLegend(offset=(-10, 10))
         self.train_curve = self.plot.plot(name="training loss")
         self.test_curve = self.plot.plot(name="test loss")
+        self.legend = LossLegend()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot_widget)
+        layout.setSpacing(0)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.plot_widget, 1)
         self.set_palette(self.palette_)
 
     # --- public API -------------------------------------------------------------------
@@ -113,17 +285,36 @@ class LossChart(QWidget):
             self._count = max(start, 0)
             self._tail = 0  # rows the x positions were based on are gone: redo them all
         self._append(rows)
-        self._redraw(snap)
+        self._redraw()
+        self.show_numbers(snap.train_loss, snap.test_loss)
+
+    def show_numbers(self, train_loss: float, test_loss: float) -> None:
+        """The legend's values, in the header's format: call with every frame's numbers,
+        so the two never disagree (the curves themselves are redrawn less often)."""
+        self.legend.set_value("training loss", _value_text(train_loss))
+        self.legend.set_value("test loss", _value_text(test_loss))
 
     def clear(self) -> None:
         """Forget the current run's history (reference runs stay)."""
         self._count = self._tail = 0
-        self._redraw(None)
+        self._redraw()
+        self.show_numbers(np.nan, np.nan)
 
     def set_log_scale(self, log: bool) -> None:
-        """Loss on a logarithmic axis (useful once it is small)."""
-        self._log = bool(log)
-        self.plot.setLogMode(x=False, y=self._log)
+        """Loss on a logarithmic axis (True) or the automatic choice (False)."""
+        self.set_scale("log" if log else "auto")
+
+    def set_scale(self, scale: str) -> None:
+        """"auto" (linear, logarithmic once the first epochs would flatten the rest),
+        "linear" or "log"."""
+        if scale not in SCALES:
+            raise ValueError(f"loss scale must be one of {', '.join(SCALES)}, not {scale!r}")
+        self._scale = scale
+        self._redraw()
+
+    def is_log(self) -> bool:
+        """True when the loss axis is logarithmic now."""
+        return self._log
 
     def add_reference_run(self, label: str, epochs: np.ndarray, losses: np.ndarray) -> None:
         """Keep an earlier run's loss (epochs (m,), losses (m,)) as a dashed, labelled curve."""
@@ -131,18 +322,24 @@ class LossChart(QWidget):
         losses = np.asarray(losses, dtype=np.float64).ravel()
         if epochs.shape != losses.shape:
             raise ValueError(f"epochs and losses differ in length: {len(epochs)} vs {len(losses)}")
-        color = REFERENCE_COLORS[len(self.reference_curves) % len(REFERENCE_COLORS)]
-        pen = pg.mkPen(color, width=1.5, style=Qt.DashLine)
+        color, dash = REFERENCE_STYLES[len(self.reference_curves) % len(REFERENCE_STYLES)]
+        pen = pg.mkPen(color, width=1.5, style=dash)
         curve = self.plot.plot(epochs, losses, pen=pen, name=label, connect="finite")
+        curve.setLogMode(False, self._log)
         curve.setZValue(-5)
         self.reference_curves.append(curve)
+        self._update_legend()
+        self._redraw()
 
     def clear_reference_runs(self) -> None:
         for curve in self.reference_curves:
-            self.plot.removeItem(curve)  # also drops it from the legend
+            self.plot.removeItem(curve)
         self.reference_curves = []
+        self._update_legend()
+        self._redraw()
 
     def set_palette(self, palette: Palette) -> None:
+        """Colours for the theme, applied at once (not at the next frame)."""
         self.palette_ = palette
         self.plot_widget.setBackground(palette.background)
         font = QFont()
@@ -153,13 +350,10 @@ class LossChart(QWidget):
             axis.setTextPen(pg.mkPen(palette.foreground))
             # No third tick level: its grid lines are clutter and cost a redraw every frame.
             axis.setStyle(tickFont=font, maxTickLevel=1)
-            axis.enableAutoSIPrefix(False)  # "loss (x0.001)" and 300 for 0.3 misleads
         self.train_curve.setPen(pg.mkPen(palette.foreground, width=1))
         self.test_curve.setPen(pg.mkPen(palette.class_color(1), width=1))
-        self.legend.setLabelTextColor(palette.foreground)
-        background = QColor(palette.background)
-        background.setAlpha(200)
-        self.legend.setBrush(pg.mkBrush(background))
+        self.legend.set_colors(palette.foreground, palette.background)
+        self._update_legend()
 
     # --- helpers (public for tests) ----------------------------------------------------
 
@@ -173,6 +367,13 @@ class LossChart(QWidget):
         return len(self._rows)
 
     # --- internals -------------------------------------------------------------------
+
+    def _update_legend(self) -> None:
+        entries = [("training loss", self.train_curve.opts["pen"], True)]
+        if self._has_test:
+            entries.append(("test loss", self.test_curve.opts["pen"], True))
+        entries += [(curve.name(), curve.opts["pen"], False) for curve in self.reference_curves]
+        self.legend.set_entries([(n, pg.mkPen(p), v) for n, p, v in entries])
 
     def _append(self, rows: np.ndarray) -> None:
         need = self._count + len(rows)
@@ -199,46 +400,77 @@ class LossChart(QWidget):
             self._tail = tail + int(starts[-2])
         return self._x[:count]
 
-    def _redraw(self, snap: Snapshot | None) -> None:
+    def _redraw(self) -> None:
         held = self.history
         epochs = self._update_x()
-        self.train_curve.setData(*peak_decimate(epochs, held[:, TRAIN_LOSS]), connect="finite")
-        if len(held) and np.isfinite(held[:, TEST_LOSS]).any():
-            self.test_curve.setData(*peak_decimate(epochs, held[:, TEST_LOSS]),
-                                    connect="finite")
-        else:
-            self.test_curve.setData([], [], connect="finite")
-        self._set_label(self.train_curve, "training loss", held[:, TRAIN_LOSS])
-        self._set_label(self.test_curve, "test loss", held[:, TEST_LOSS])
-        self._frame_short_run(epochs, held[:, TRAIN_LOSS])
-        # Fit the range now: pyqtgraph would do it while painting, and the items' change
-        # would then ask for a second paint of the whole chart.
-        self.plot.getViewBox().prepareForPaint()
+        train = peak_decimate(epochs, held[:, TRAIN_LOSS])
+        has_test = bool(len(held)) and bool(np.isfinite(held[:, TEST_LOSS]).any())
+        test = peak_decimate(epochs, held[:, TEST_LOSS]) if has_test else (_EMPTY, _EMPTY)
+        # Decimation keeps each block's extremes and the newest rows: enough to frame.
+        self._set_log(self._want_log(train[1], test[1]))
+        self.train_curve.setData(*train, connect="finite")
+        self.test_curve.setData(*test, connect="finite")
+        if has_test != self._has_test:
+            self._has_test = has_test
+            self._update_legend()
+        self._frame(train, test)
 
-    def _frame_short_run(self, epochs: np.ndarray, losses: np.ndarray) -> None:
-        """Under one epoch, auto-range zooms into a dot (epochs -0.4..0.4): show epoch 0
-        to 1 and loss from 0 instead, until the run is long enough to fit itself."""
-        view = self.plot.getViewBox()
-        finite = losses[np.isfinite(losses)]
-        short = len(epochs) == 0 or epochs[-1] - epochs[0] < 1
-        if short:
-            view.disableAutoRange()
-            self.plot.setXRange(0, 1, padding=0.02)
-            if not self._log:
-                top = float(finite.max()) * 1.25 if finite.size else 1.0
-                self.plot.setYRange(0, top if top > 0 else 1.0, padding=0)
-            else:
-                view.enableAutoRange(axis=pg.ViewBox.YAxis)
-        elif self._short:
-            view.enableAutoRange()
-        self._short = short
+    def _want_log(self, train: np.ndarray, test: np.ndarray) -> bool:
+        """Auto: log once the newest loss of the run, or the end of a kept run, would be
+        squeezed into the bottom of a linear axis by the highest loss in view."""
+        if self._scale != "auto":
+            return self._scale == "log"
+        kept = [c.yData for c in self.reference_curves if c.yData is not None]
+        values = np.concatenate([train, test, *kept])
+        values = values[np.isfinite(values)]
+        ends = [y[np.isfinite(y)][-1:] for y in (train, *kept)]
+        ends = np.concatenate(ends) if ends else values[:0]
+        if len(train) < 2 or ends.size == 0 or values.min() <= 0:
+            return False  # a log axis cannot show a loss of 0 (hinge, a perfect fit)
+        ratio = float(values.max()) / float(ends.min())
+        return ratio > (LINEAR_BELOW if self._log else LOG_ABOVE)
 
-    def _set_label(self, curve: pg.PlotDataItem, name: str, values: np.ndarray) -> None:
-        last = values[-1] if len(values) else np.nan
-        text = f"{name}  {last:.4f}" if np.isfinite(last) else name
-        for sample, label in self.legend.items:
-            if sample.item is curve and label.text != text:
-                label.setText(text)
+    def _set_log(self, log: bool) -> None:
+        if log != self._log or self.plot.getAxis("left").logMode != log:
+            self._log = log
+            self.plot.setLogMode(x=False, y=log)
+        title = "loss (log scale)" if log else "loss"
+        axis = self.plot.getAxis("left")
+        if axis.labelText != title:  # never a scale the reader is not told about
+            axis.setLabel(title)
+
+    def _frame(self, *curves: tuple[np.ndarray, np.ndarray]) -> None:
+        """x from epoch 0 to the newest (at least MIN_EPOCH_SPAN); the loss from 0 to a bit
+        above its highest on a linear axis, or over its decades on a log axis. Kept runs
+        count too, so every curve stays in view."""
+        xs = [np.asarray(x, dtype=np.float64) for x, _ in curves]
+        ys = [np.asarray(y, dtype=np.float64) for _, y in curves]
+        for curve in self.reference_curves:
+            if curve.xData is not None:
+                xs.append(curve.xData)
+                ys.append(curve.yData)
+        x = np.concatenate(xs)
+        x = x[np.isfinite(x)]
+        last = float(x.max()) if x.size else 0.0
+        self.plot.setXRange(0, max(last, MIN_EPOCH_SPAN), padding=0.02)
+        values = np.concatenate(ys)
+        values = values[np.isfinite(values)]
+        if self._log:
+            positive = values[values > 0]
+            if positive.size:
+                low, high = np.log10(positive.min()), np.log10(positive.max())
+                self.plot.setYRange(low, max(high, low + 0.5), padding=0.05)
+            return
+        top = float(values.max()) if values.size else 1.0
+        bottom = min(float(values.min()), 0.0) if values.size else 0.0
+        self.plot.setYRange(bottom, top * 1.08 if top > 0 else 1.0, padding=0)
+
+
+_EMPTY = np.empty(0, dtype=np.float64)
+
+
+def _value_text(value: float) -> str:
+    return format_loss(value) if np.isfinite(value) else ""
 
 
 def main() -> None:  # pragma: no cover - a demo window

@@ -170,7 +170,8 @@ def test_keep_and_clear_compared_runs_labelled_by_what_differed(qtbot, window):
     until(qtbot, lambda: len(chart.history) > 2)
     classroom.keep_action.trigger()
     assert len(chart.reference_curves) == 1
-    assert chart.reference_curves[0].name() == "same settings"
+    # Kept with the current settings: named by its own rate, never "same settings".
+    assert chart.reference_curves[0].name() == "kept, lr 0.0001"
     qtbot.mouseClick(classroom.panel.next_button, Qt.LeftButton)  # lr 0.03
     until(qtbot, lambda: session_config(window).learning_rate == 0.03)
     until(qtbot, lambda: [c.name() for c in chart.reference_curves] == ["lr 0.0001"])
@@ -260,3 +261,36 @@ def test_presentation_mode_scales_goes_dark_full_screen_and_restores(qtbot, wind
     until(qtbot, lambda: not window.isFullScreen())
     assert window.loss_chart.train_curve.opts["pen"].widthF() < pen_width
     assert window.settings.load_int("presentation_zoom", 0, 0, 500) == 125
+
+
+def test_lessons_set_the_pace_their_text_assumes(qtbot, window):
+    from app.controls.playback import PACES, nearest_pace_index
+
+    for lesson in window.classroom.lessons:
+        window.classroom.open_lesson(lesson)
+        if lesson.pace is not None:
+            assert window.playback.pace() == PACES[nearest_pace_index(lesson.pace)]
+    open_by_menu(qtbot, window, "Overfitting")
+    assert window.playback.pace() == 10 and window.playback.speed_label.text() == "10 epochs/s"
+
+
+def test_lesson_output_table_never_cuts_a_number(qtbot, window):
+    open_by_menu(qtbot, window, "Six lines of AI")
+    panel = window.classroom.panel
+    panel.set_outputs([5.468123e-05, 0.78, 12345.678, -0.5])
+    assert panel.outputs_shown() == ["0.000", "0.780", "1.23e+04", "-0.500"]
+    assert panel.cut_cells() == []
+    panel.set_text_scale(2.0)  # presentation mode
+    qtbot.wait(10)
+    assert panel.cut_cells() == []
+    panel.set_text_scale(1.0)
+
+
+def test_kept_runs_are_cleared_when_another_lesson_opens(qtbot, window):
+    classroom = window.classroom
+    open_by_menu(qtbot, window, "Learning rate")
+    window.run_in_worker(lambda s: s.step(100))
+    until(qtbot, lambda: len(window.loss_chart.history) > 2)
+    assert classroom.keep_run()
+    open_by_menu(qtbot, window, "Overfitting")
+    assert classroom.kept_runs == [] and window.loss_chart.reference_curves == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -355,14 +356,19 @@ def test_divergence_pauses_and_explains(window, qtbot):
     choose(qtbot, window.training_panel.loss, "mse")
     type_into(qtbot, window.training_panel.learning_rate.lineEdit(), "100")
     qtbot.mouseClick(window.playback.play_button, Qt.LeftButton)
-    until(qtbot, lambda: window.banner.text().startswith("Training diverged at step"))
+    until(qtbot, lambda: window.banner.text().startswith("Training diverged after epoch"))
     until(qtbot, lambda: not window.is_playing())
     text = window.banner.text()
-    assert "the loss became infinite" in text and "(try 0.03)" in text and "Reset" in text
+    assert "too large to compute" in text and "(try 0.03)" in text and "Reset" in text
     snap = window.last_frame().snapshot
     assert snap.diverged
     assert all(np.all(np.isfinite(w)) for w in snap.weights)
-    assert f"step {snap.step}:" in text
+    assert f"after epoch {snap.epoch:,}:" in text  # the header's unit, the header's count
+    assert " step" not in text  # one vocabulary: epochs
+    assert re.search(r"\d{7,}", text) is None  # a loss as 1.2e+21, not a wall of digits
+    qtbot.mouseClick(window.playback.play_button, Qt.LeftButton)  # again: the same words
+    until(qtbot, lambda: window.banner.kind() == "error")
+    assert window.banner.text() == text
     qtbot.mouseClick(window.playback.reset_button, Qt.LeftButton)
     until(qtbot, lambda: not window.last_frame().snapshot.diverged)
     assert window.banner.text() == ""
@@ -512,11 +518,10 @@ def test_screenshot_saves_a_picture_of_the_trained_window(tmp_path, qapp):
 
 
 def test_speed_slider_slows_training(window, qtbot):
-    slider = window.playback.speed
-    slider.setFocus()
-    while slider.value() > 2:  # 10 steps a second
-        qtbot.keyClick(slider, Qt.Key_Left)
-    assert window.playback.speed_label.text() == "10 steps/s"
+    window.change_config({"batch_size": 0})  # one step an epoch
+    until(qtbot, lambda: window.playback.steps_per_epoch() == 1)
+    window.playback.set_pace(10)
+    assert window.playback.speed_label.text() == "10 epochs/s"
     qtbot.mouseClick(window.playback.play_button, Qt.LeftButton)
     until(qtbot, lambda: frame_step(window) >= 3)
     qtbot.mouseClick(window.playback.play_button, Qt.LeftButton)

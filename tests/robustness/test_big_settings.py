@@ -72,15 +72,15 @@ def test_the_bar_says_when_training_is_slow(app_window):
     window = app_window()
     bar = window.playback
     snap = window.last_frame().snapshot
-    bar.set_speed(None)
+    bar.set_pace(None)
     bar.show_numbers(snap, SLOW_STEPS_PER_SECOND / 4, True)
-    assert bar.is_slow() and "slow" in bar.steps_per_second.toolTip()
+    assert bar.is_slow() and "slow" in bar.epochs_per_second.toolTip()
     bar.show_numbers(snap, SLOW_STEPS_PER_SECOND * 10, True)
     assert not bar.is_slow()
-    bar.set_speed(10)  # slow on purpose: not a warning
+    bar.set_pace(1)  # slow on purpose: not a warning
     bar.show_numbers(snap, 9.0, True)
     assert not bar.is_slow()
-    bar.set_speed(None)
+    bar.set_pace(None)
     bar.show_numbers(snap, 9.0, False)  # paused
     assert not bar.is_slow()
 

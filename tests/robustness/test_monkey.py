@@ -80,7 +80,7 @@ def still_trains(window, qtbot, prompts) -> None:
     if classroom.lesson is not None:
         classroom.close_lesson()
     window.files.new_session()
-    window.playback.set_speed(None)  # the monkey may have left it at one step a second
+    window.playback.set_pace(None)  # the monkey may have left it at one epoch a second
     window.play()
     qtbot.waitUntil(lambda: window.last_frame().snapshot.epoch >= 3, timeout=WAIT_MS)
     window.pause()
