@@ -161,3 +161,75 @@ def test_a_sessions_snapshots_follow_thinning(small):
         held = np.concatenate([held[: snap.history_start], snap.history])
     assert s.history.thinned_rows > 0
     np.testing.assert_array_equal(held, s.history.array())
+
+
+# ------------------------------------------------------------------ in session files
+
+
+def test_the_history_travels_compactly_and_exactly_through_a_file(tmp_path, small):
+    import json
+
+    from engine.config import SessionConfig
+    from engine.io import VERSION, load_session, save_session
+    from engine.session import TrainingSession
+
+    s = TrainingSession(SessionConfig(n_points=40))
+    rows = noisy_run(3_000)
+    rows[5, 2] = np.inf  # a diverging moment is kept as it was
+    s.history = History(rows)
+    save_session(s, tmp_path / "s.json")
+    doc = json.loads((tmp_path / "s.json").read_text())
+    assert doc["version"] == VERSION >= 2 and doc["history"]["rows"] == len(s.history)
+    back = load_session(tmp_path / "s.json")
+    assert back.history == s.history
+    assert (back.history.thinned_rows, back.history.bucket_epochs) == (
+        s.history.thinned_rows, s.history.bucket_epochs)
+
+
+def test_an_hour_at_max_speed_saves_under_5_mb(tmp_path):
+    from engine.config import SessionConfig
+    from engine.io import load_session, save_session
+    from engine.session import TrainingSession
+
+    s = TrainingSession(SessionConfig(dataset="xor"))
+    rows = noisy_run(1_000_000)
+    for start in range(0, len(rows), 50_000):
+        s.history.extend(rows[start: start + 50_000])
+    save_session(s, tmp_path / "long.json")
+    assert (tmp_path / "long.json").stat().st_size < 5 * 2**20
+    assert load_session(tmp_path / "long.json").history == s.history
+
+
+def test_version_1_files_with_a_list_history_still_open(tmp_path):
+    import json
+
+    from engine.config import SessionConfig
+    from engine.io import load_session, session_to_dict
+    from engine.session import TrainingSession
+
+    doc = session_to_dict(TrainingSession(SessionConfig(n_points=40)))
+    doc.update(version=1, history=[[0, 0, 0.7, None, 0.5, None], [4, 1, 0.6, None, 0.6, None]])
+    (tmp_path / "v1.json").write_text(json.dumps(doc))
+    h = load_session(tmp_path / "v1.json").history
+    assert len(h) == 2 and h[1][:3] == (4.0, 1.0, 0.6) and math.isnan(h[1][3])
+
+
+@pytest.mark.parametrize("change", [
+    {"data": "not base64!"}, {"rows": 4}, {"rows": -1}, {"rows": True},
+    {"encoding": "float16"}, {"thinned": 99}, {"bucket_epochs": 3}, {"data": 5},
+])
+def test_a_damaged_encoded_history_is_refused_clearly(change):
+    from engine.config import SessionConfig
+    from engine.io import SessionFileError, session_from_dict, session_to_dict
+    from engine.session import TrainingSession
+
+    s = TrainingSession(SessionConfig(n_points=40))
+    s.run_epochs(2)
+    doc = session_to_dict(s)
+    doc["history"].update(change)
+    with pytest.raises(SessionFileError, match="loss history"):
+        session_from_dict(doc)
+    doc = session_to_dict(s)
+    doc["history"]["columns"] = ["epoch"]
+    with pytest.raises(SessionFileError, match="columns"):
+        session_from_dict(doc)
