@@ -628,8 +628,9 @@ class FileController(QObject):
     def offer_kept_session(self) -> bool:
         """Offer the newest session a closed or crashed window kept; True when continued.
         Declined or unreadable, it is set aside and never offered again."""
-        if self.slot is None:
-            return False
+        headless = getattr(self.prompts, "headless", lambda: False)
+        if self.slot is None or headless():
+            return False  # nobody to answer: the kept session waits for a start that can ask
         kept = self.slot.take_kept()
         if kept is None:
             return False

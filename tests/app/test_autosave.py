@@ -246,3 +246,22 @@ def test_a_modal_dialog_pauses_training(open_window, qtbot, was_playing):
     else:
         qtbot.wait(100)
         assert not window.is_playing()
+
+
+def test_the_start_up_hook_offers_and_a_headless_start_leaves_it_kept(open_window, qtbot,
+                                                                      prompts, tmp_path,
+                                                                      monkeypatch):
+    from app.main import offer_kept_session
+
+    window, _ = open_window()
+    train(qtbot, window, 1)
+    close_unasked(window, prompts)
+    monkeypatch.setattr(files, "make_prompts", lambda window: files.Prompts(window))
+    headless, _ = open_window()
+    offer_kept_session(headless)  # offscreen: nobody to ask, so it is not taken
+    assert len(kept_files(tmp_path)) == 1
+    monkeypatch.setattr(files, "make_prompts", lambda window: prompts)
+    prompts.restore_answer = True
+    again, _ = open_window()
+    offer_kept_session(again)
+    assert prompts.restore_asked and state(again)[7] == 1
