@@ -165,6 +165,9 @@ class AutosaveSlot:
         except OSError:
             _remove(self.path)
 
+    def remove_autosave(self) -> None:
+        _remove(self.path)
+
     def release(self, keep: bool) -> None:
         """The window closed: keep its autosave for the next start, or remove it; drop
         the lock (once it is ours)."""

@@ -177,7 +177,7 @@ def describe_kept(doc: dict, saved_at: str, crashed: bool) -> str:
 class FileController(QObject):
     """Files for one window. `path` is the open session file (None: untitled)."""
 
-    _document_ready = Signal(object)  # a Future of (document, fingerprint), to the GUI thread
+    _document_ready = Signal(object)  # (generation, Future of (document, fingerprint))
 
     def __init__(self, window, prompts: Prompts, folder: Path | None):
         super().__init__(window)
@@ -204,6 +204,7 @@ class FileController(QObject):
         self.writer.written.connect(self._on_autosaved)
         self._document_ready.connect(self._on_document)
         self._document_pending = False
+        self._generation = 0  # counts sessions shown: a document of an older one is dropped
         self._start_from_worker()
         if self.slot is not None:
             try:
@@ -314,6 +315,7 @@ class FileController(QObject):
         if not self.confirm_discard():
             return False
         self._show_session(TrainingSession(default_config()), None)
+        self._drop_autosave()
         return True
 
     def open_dialog(self) -> bool:
@@ -331,12 +333,14 @@ class FileController(QObject):
             self._warn("Cannot open session", f"Could not open {path.name}.\n{e}")
             return False
         self._show_session(session, path)
+        self._drop_autosave()
         self._remember(path)
         self.window.banner.show_message(f"Opened {path.name}.", "info", 4000)
         return True
 
     def _show_session(self, session: TrainingSession, path: Path | None) -> None:
         self.modal_pause.forget()  # a new session does not start playing after a dialog
+        self._generation += 1
         fingerprint = session_fingerprint(session)  # before the worker owns it
         self._saved = self._autosaved = fingerprint
         self._data = session.data
@@ -544,12 +548,15 @@ class FileController(QObject):
         if self.slot is None or self._closed or self._document_pending:
             return False
         self._document_pending = True
-        self._document_future().add_done_callback(self._document_ready.emit)  # worker thread
+        generation = self._generation
+        self._document_future().add_done_callback(  # called on the worker thread
+            lambda future: self._document_ready.emit((generation, future)))
         return True
 
-    def _on_document(self, future: Future) -> None:
+    def _on_document(self, answer: tuple[int, Future]) -> None:
+        generation, future = answer
         self._document_pending = False
-        if self._closed or future.cancelled():
+        if self._closed or future.cancelled() or generation != self._generation:
             return
         try:
             doc, fingerprint = future.result()
@@ -568,6 +575,13 @@ class FileController(QObject):
     def _autosave_document(self, doc: dict) -> dict:
         """The document with what the next start needs to offer it back."""
         return dict(doc, **{AUTOSAVE_KEY: {"file": str(self.path) if self.path else None}})
+
+    def _drop_autosave(self) -> None:
+        """The user replaced the session (New, Open) after deciding about its changes:
+        the autosave of the old one is no longer work to keep."""
+        if self.slot is not None:
+            self.writer.wait()
+            self.slot.remove_autosave()
 
     def keep_session(self) -> bool:
         """Write the autosave now and wait for it (closing): True when the file on disk

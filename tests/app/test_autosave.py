@@ -265,3 +265,18 @@ def test_the_start_up_hook_offers_and_a_headless_start_leaves_it_kept(open_windo
     again, _ = open_window()
     offer_kept_session(again)
     assert prompts.restore_asked and state(again)[7] == 1
+
+
+def test_new_after_discarding_leaves_no_stale_autosave(open_window, qtbot, prompts, tmp_path):
+    window, fc = open_window()
+    train(qtbot, window, 2)
+    settle(qtbot, window)
+    assert fc.autosave_now()
+    qtbot.waitUntil(lambda: fc.slot.path.exists() and not fc.writer.busy(), timeout=WAIT_MS)
+    prompts.save_answers = ["discard"]
+    assert fc.autosave_now()  # its document, of the old session, arrives after New
+    assert fc.new_session()
+    assert not fc.slot.path.exists()  # a crash now offers nothing the user threw away
+    qtbot.waitUntil(lambda: not fc._document_pending, timeout=WAIT_MS)
+    qtbot.wait(100)
+    assert not fc.writer.busy() and not fc.slot.path.exists()
