@@ -197,51 +197,61 @@ def _remove(path: Path) -> None:
 class AutosaveWriter(QObject):
     """Writes session documents on a thread of its own, so neither the JSON nor the fsync
     holds up the GUI; `written(fingerprint, error)` comes back on the GUI thread ("" when
-    it worked). A document waiting to be written is replaced by a newer one."""
+    it worked). A document waiting to be written is replaced by a newer one.
+
+    The thread starts once and then waits: starting a thread per save made the GUI wait up
+    to 37 ms for the new thread to get the interpreter lock while training ran."""
 
     written = Signal(object, str)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self._lock = threading.Lock()
+        self._ready = threading.Condition()
         self._job: tuple[Path, dict, bytes] | None = None
-        self._thread: threading.Thread | None = None
+        self._writing = False
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name="neuroplay-autosave",
+                                        daemon=True)
+        self._thread.start()
 
     def submit(self, path: Path, doc: dict, fingerprint: bytes) -> None:
-        with self._lock:
+        with self._ready:
             self._job = (path, doc, fingerprint)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="neuroplay-autosave",
-                                                daemon=True)
-                self._thread.start()
+            self._ready.notify_all()
 
     def busy(self) -> bool:
-        with self._lock:
-            return self._thread is not None
+        with self._ready:
+            return self._job is not None or self._writing
 
     def wait(self, timeout_s: float = 10.0) -> bool:
         """Until everything submitted is written; True when it was in time."""
-        with self._lock:
-            thread = self._thread
-        if thread is not None:
-            thread.join(timeout_s)
-            return not thread.is_alive()
-        return True
+        with self._ready:
+            return self._ready.wait_for(lambda: self._job is None and not self._writing,
+                                        timeout_s)
+
+    def close(self) -> None:
+        """Write what is waiting, then end the thread."""
+        with self._ready:
+            self._closing = True
+            self._ready.notify_all()
 
     def _run(self) -> None:
         while True:
-            with self._lock:
-                job, self._job = self._job, None
-                if job is None:
-                    self._thread = None
+            with self._ready:
+                self._ready.wait_for(lambda: self._job is not None or self._closing)
+                if self._job is None:
                     return
-            path, doc, fingerprint = job
+                (path, doc, fingerprint), self._job = self._job, None
+                self._writing = True
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 write_atomic(path, session_json(doc)[0])
                 error = ""
             except (OSError, ValueError) as e:
                 error = str(getattr(e, "strerror", None) or e)
+            with self._ready:
+                self._writing = False
+                self._ready.notify_all()
             self.written.emit(fingerprint, error)
 
 

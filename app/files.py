@@ -170,7 +170,7 @@ def describe_kept(doc: dict, saved_at: str, crashed: bool) -> str:
     what = f"your unsaved changes to {named.name}" if named else "your untitled session"
     epoch = doc.get("epoch") if isinstance(doc, dict) else None
     at_epoch = f" at epoch {epoch:,}" if isinstance(epoch, int) else ""
-    why = ("Neuroplay did not close properly last time. " if crashed else "")
+    why = "Neuroplay did not close properly last time.\n" if crashed else ""
     return f"{why}Continue {what}{at_epoch}, kept {saved_at}?"
 
 
@@ -635,6 +635,7 @@ class FileController(QObject):
         self.modal_pause.forget()
         self.autosaver.stop()
         self.writer.wait()
+        self.writer.close()
         if self.slot is not None:
             self.slot.release(keep=keep)
 

@@ -7,6 +7,10 @@ directory), a fresh XOR session, speed at Max, play, leave it for --minutes (60)
 GUI timer measures lateness. Reports per period: epochs trained, the worst GUI lateness in
 the period and in the 2 s after each autosave started, the autosave file's size, RSS, and
 the history rows held by the session and the chart; then how long closing took.
+Each autosave's own costs are timed where they run: the GUI thread's slots (asking for the
+document, handing it to the writer), the worker making the document, the writer thread's
+JSON, write and fsync. The overall lateness also holds drawing and, on a shared machine,
+other programs; the autosave's share of it is the GUI column.
 
 Targets: no GUI stall over 50 ms at any autosave, session file under 5 MB, RSS under
 300 MB and flat after the first minutes, close within 1 s.
@@ -44,26 +48,52 @@ AFTER_AUTOSAVE_S = 2.0  # lateness this soon after an autosave started is charge
 def long_run(minutes: float, period_s: float = 60.0, autosave_s: float = 60.0,
              folder: Path | None = None) -> dict:
     """Train XOR at Max in the window for minutes * 60 s; figures per period of period_s."""
-    from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     import app.autosave as autosave
+    import app.files as files_module
     from app.files import attach
     from app.settings import Settings
     from app.window import MainWindow
 
-    app = QApplication.instance() or QApplication([])
+    QApplication.instance() or QApplication([])
     own_folder = None
     if folder is None:
         own_folder = tempfile.TemporaryDirectory(prefix="neuroplay-long-run-")
         folder = Path(own_folder.name)
-    saved_folder_rule = autosave.data_folder
-    autosave.data_folder = lambda window: folder
+    costs: dict[str, list[tuple[float, float]]] = {"gui": [], "document": [], "writer": [],
+                                                   "starts": []}
+    controller = files_module.FileController
+    patches = [(autosave, "data_folder", lambda window: folder),
+               (controller, "autosave_now", timed(timed(controller.autosave_now,
+                                                        costs["starts"]), costs["gui"]))]
+    patches += [(controller, name, timed(getattr(controller, name), costs["gui"]))
+                for name in ("_on_document", "_on_autosaved")]
+    patches += [(files_module, "session_to_dict", timed(files_module.session_to_dict,
+                                                        costs["document"])),
+                (autosave, "write_atomic", timed(autosave.write_atomic, costs["writer"]))]
+    saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
+    for owner, name, value in patches:
+        setattr(owner, name, value)
     try:
-        window = MainWindow(config=XOR, settings=Settings())
-        files = attach(window)
+        return _run(MainWindow(config=XOR, settings=Settings()), attach, folder, costs,
+                    minutes, period_s, autosave_s)
     finally:
-        autosave.data_folder = saved_folder_rule
+        for owner, name, value in saved:
+            setattr(owner, name, value)
+        if own_folder is not None:
+            own_folder.cleanup()
+
+
+def _run(window, attach, folder: Path, costs: dict, minutes: float, period_s: float,
+         autosave_s: float) -> dict:
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    import app.autosave as autosave
+
+    app = QApplication.instance()
+    files = attach(window)
     files.autosaver.timer.setInterval(int(autosave_s * 1000))
     window.resize(1280, 800)
     window.show()
@@ -82,14 +112,6 @@ def long_run(minutes: float, period_s: float = 60.0, autosave_s: float = 60.0,
         last[0] = now
 
     autosaves: list[float] = []
-    start_autosave = files.autosave_now
-
-    def timed_autosave() -> bool:
-        autosaves.append(time.perf_counter())
-        return start_autosave()
-
-    files.autosaver.timer.timeout.disconnect()
-    files.autosaver.timer.timeout.connect(timed_autosave)
     timer = QTimer()
     timer.setTimerType(Qt.PreciseTimer)
     timer.timeout.connect(tick)
@@ -107,6 +129,7 @@ def long_run(minutes: float, period_s: float = 60.0, autosave_s: float = 60.0,
             time.sleep(0.001)  # an idle GUI thread sleeps in its event loop
         now = time.perf_counter()
         snap = window.last_frame().snapshot
+        autosaves[:] = [when for when, _ in costs["starts"]]
         in_period = [late for when, late in ticks if when >= t0]
         after = [late for when, late in ticks if when >= t0 and any(
             0 <= when - s <= AFTER_AUTOSAVE_S for s in autosaves)]
@@ -118,6 +141,8 @@ def long_run(minutes: float, period_s: float = 60.0, autosave_s: float = 60.0,
             "p99_gui_delay_ms": float(np.percentile(in_period, 99)) if in_period else 0.0,
             "worst_after_autosave_ms": max(after, default=None),
             "autosaves": sum(1 for s in autosaves if s >= t0),
+            **{f"{kind}_ms": max((ms for when, ms in costs[kind] if when >= t0), default=None)
+               for kind in ("gui", "document", "writer")},
             "file_mb": path.stat().st_size / 2**20 if path.exists() else None,
             "rss_mb": rss_mb(),
             "session_rows": int(snap.history_start + len(snap.history)),
@@ -133,11 +158,20 @@ def long_run(minutes: float, period_s: float = 60.0, autosave_s: float = 60.0,
     kept = sorted((folder / autosave.FOLDER_NAME).glob("*.json"))
     kept_mb = kept[0].stat().st_size / 2**20 if kept else None
     window.deleteLater()
-    if own_folder is not None:
-        own_folder.cleanup()
     return {"config": "xor, defaults, speed Max", "minutes": minutes, "period_s": period_s,
             "autosave_s": autosave_s, "close_s": close_s, "kept_file_mb": kept_mb,
             "periods": periods}
+
+
+def timed(fn, into: list):
+    """fn, recording (start, milliseconds) of each call into `into` (any thread)."""
+    def run(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            into.append((start, (time.perf_counter() - start) * 1000))
+    return run
 
 
 def report_period(p: dict) -> None:
@@ -150,11 +184,12 @@ def report(result: dict) -> None:
     print(f"\nLong run: {result['config']}, {result['minutes']:g} min, periods of "
           f"{result['period_s']:g} s, autosave every {result['autosave_s']:g} s")
     print_table(["period", "epoch", "epochs/s", "worst delay (ms)", "p99 delay (ms)",
-                 "worst after autosave (ms)", "file (MB)", "RSS (MB)", "session rows",
-                 "chart rows"],
+                 "worst after autosave (ms)", "autosave GUI (ms)", "document (ms)",
+                 "writer (ms)", "file (MB)", "RSS (MB)", "session rows", "chart rows"],
                 [(p["period"], p["epoch"], p["epochs_per_second"], p["worst_gui_delay_ms"],
-                  p["p99_gui_delay_ms"], p["worst_after_autosave_ms"], p["file_mb"],
-                  p["rss_mb"], p["session_rows"], p["chart_rows"])
+                  p["p99_gui_delay_ms"], p["worst_after_autosave_ms"], p["gui_ms"],
+                  p["document_ms"], p["writer_ms"], p["file_mb"], p["rss_mb"],
+                  p["session_rows"], p["chart_rows"])
                  for p in result["periods"]])
     print(f"close took {result['close_s']:.2f} s; the kept session file is "
           f"{result['kept_file_mb'] or 0:.2f} MB")
