@@ -127,9 +127,13 @@ class AutosaveSlot:
         self.discarded_path = self.folder / DISCARDED_NAME
 
     def claim(self) -> None:
-        """Write our lock (before any autosave file of ours can exist)."""
+        """Write our lock (before any autosave file of ours can exist); sweep the locks of
+        crashed windows that had nothing to keep."""
         self.folder.mkdir(parents=True, exist_ok=True)
         write_atomic(self.lock_path, f"{os.getpid()}\n")
+        for lock in self.folder.glob("*.lock"):
+            if not lock.with_suffix(".json").exists() and lock_owner_alive(lock) is False:
+                _remove(lock)
 
     def kept(self) -> list[tuple[Path, Path, bool]]:
         """(autosave, its lock, crashed) of every kept session, newest first."""

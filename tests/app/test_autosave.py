@@ -280,3 +280,14 @@ def test_new_after_discarding_leaves_no_stale_autosave(open_window, qtbot, promp
     qtbot.waitUntil(lambda: not fc._document_pending, timeout=WAIT_MS)
     qtbot.wait(100)
     assert not fc.writer.busy() and not fc.slot.path.exists()
+
+
+def test_a_crashed_windows_lock_with_nothing_kept_is_swept(tmp_path):
+    folder = tmp_path / "appdata" / "autosave"
+    folder.mkdir(parents=True)
+    (folder / "1-gone.lock").write_text(f"{dead_pid()}\n")
+    (folder / "2-alive.lock").write_text(f"{os.getpid()}\n")  # a window that runs
+    slot = autosave.AutosaveSlot(tmp_path / "appdata")
+    slot.claim()
+    assert sorted(p.name for p in folder.glob("*.lock")) == sorted(
+        ["2-alive.lock", slot.lock_path.name])
