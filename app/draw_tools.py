@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QDoubleSpinBox,
     QHBoxLayout,
+    QLabel,
     QPushButton,
     QToolButton,
     QWidget,
@@ -27,6 +28,9 @@ from engine.datasets import DataSet
 from engine.io import make_custom_dataset
 
 ERASER_RADIUS_PX = 14.0
+SPLIT_TIP = ("Your points are split into training points and test points (the test points "
+             "only measure). Choose the share with Train/test in the Data panel; 100% "
+             "trains on all of them.")
 
 
 class DrawTools(QWidget):
@@ -58,6 +62,10 @@ class DrawTools(QWidget):
         self.eraser_button.setToolTip("Click near a point to remove it")
         self.clear_button = QPushButton("Clear all points")
         self.clear_button.setToolTip("Remove every point, to draw your own from scratch")
+        self.split_label = QLabel()  # drawn points are split too: say so
+        self.split_label.setObjectName("drawSplit")
+        self.split_label.setToolTip(SPLIT_TIP)
+        self.split_label.hide()
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
@@ -69,6 +77,7 @@ class DrawTools(QWidget):
         layout.addWidget(self.value_box)
         layout.addWidget(self.eraser_button)
         layout.addWidget(self.clear_button)
+        layout.addWidget(self.split_label)
         layout.addStretch(1)
 
         self._colors: list[str] = ["#0877bd", "#f59322", "#2ca02c", "#9467bd", "#d62728"]
@@ -122,6 +131,16 @@ class DrawTools(QWidget):
             self.class_buttons[min(checked, count - 1)].setChecked(True)
         self.value_box.setVisible(problem == "regression")
         self._paint_buttons()
+
+    def set_split(self, n_train: int, n_test: int, shown: bool) -> None:
+        """Say how the points are split ("6 train · 6 test"), when `shown` (own points)."""
+        self.split_label.setText(f"{n_train} train \u00b7 {n_test} test")
+        self.split_label.setVisible(shown)
+
+    def stop(self) -> None:
+        """Leave drawing mode (a new or opened session starts without it)."""
+        self.eraser_button.setChecked(False)
+        self.draw_button.setChecked(False)
 
     def set_colors(self, colors: list[str]) -> None:
         """Class colours, from the view's palette."""
@@ -229,7 +248,7 @@ class PointEditor(QObject):
                   min(fit[2], base[2]), max(fit[3], base[3]))
         n_classes = data.n_classes
         if self.problem == "classification":
-            # Keep the class count too, so the network is not rebuilt on each click.
+            # Keep the class count too, so the class buttons stay while drawing.
             n_classes = max(n_classes, self.n_classes)
         return dataclasses.replace(data, extent=extent, n_classes=n_classes)
 
@@ -267,6 +286,8 @@ class DrawingController(QObject):
     def follow(self, config, data: DataSet, train: DataSet) -> None:
         self.editor.follow(config, data, train)
         self.tools.set_problem(config.problem, config.n_classes)
+        n_train = len(train.points)
+        self.tools.set_split(n_train, len(data.points) - n_train, config.dataset == "custom")
         self._update_colors()
 
     def _update_view(self) -> None:

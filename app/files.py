@@ -25,9 +25,10 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
+from shiboken6 import isValid
 
 from app import autosave
 from app.draw_tools import DrawingController, attach_drawing
@@ -68,6 +69,8 @@ EXPORTS = (  # (menu text, method name)
     (None, None),
     ("Model as Python file...", "export_python"),
     ("Model as JavaScript function...", "export_javascript"),
+    (None, None),
+    ("Training as animated GIF...", "record_gif"),
 )
 
 
@@ -348,6 +351,7 @@ class FileController(QObject):
         self._step = None
         self._params = None  # unknown until the new session's first frame
         self.path = path
+        self.drawing.tools.stop()  # a new or opened session starts out of drawing mode
         self.window.load_session(session)
         self._refresh_title()
 
@@ -404,6 +408,8 @@ class FileController(QObject):
         full = str(Path(path).resolve())
         self._set_recent([full] + [p for p in self.recent_files() if p != full])
         self.window.settings.set(FOLDER_KEY, str(Path(full).parent))
+        # A disabled menu never emits aboutToShow: refill it now, or it stays grey.
+        self._fill_recent_menu()
 
     def _folder(self) -> str:
         folder = self.window.settings.get(FOLDER_KEY)
@@ -522,6 +528,27 @@ class FileController(QObject):
     def export_network_svg(self, path=None) -> bool:
         return self._export_picture(path, self.window.network_view, "Export network diagram",
                                     "-network.svg")
+
+    def record_gif(self):
+        """Open the GIF recorder (app/record_dialog.py); returns the dialog, shown."""
+        from app.record_dialog import RecordDialog  # Pillow and the dialog load when used
+
+        old = getattr(self, "_record_dialog", None)
+        if old is not None and isValid(old) and old.isVisible():
+            old.raise_()
+            old.activateWindow()
+            return old
+        stem = self.path.stem if self.path else "neuroplay"
+        suggested = str(Path(self._folder()) / f"{stem}-training.gif")
+        dialog = RecordDialog(self.window, suggested, self._on_recorded)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        self._record_dialog = dialog
+        dialog.show()
+        return dialog
+
+    def _on_recorded(self, path: Path, text: str) -> None:
+        self.window.settings.set(FOLDER_KEY, str(path.parent))
+        self.window.banner.show_message(text, "info", 5000)
 
     # ------------------------------------------------------------ the session document
     def _document_future(self) -> Future:

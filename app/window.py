@@ -8,6 +8,7 @@ sends commands to the TrainingWorker, and draws the newest Frame the worker send
 from __future__ import annotations
 
 import dataclasses
+import html
 import os
 import time
 from concurrent.futures import CancelledError
@@ -15,19 +16,22 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
-from PySide6.QtGui import QAction, QCursor, QKeySequence
+from PySide6.QtGui import QAction, QCursor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractSlider,
+    QAbstractButton,
     QApplication,
     QCheckBox,
     QComboBox,
     QFrame,
     QGroupBox,
     QHBoxLayout,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
+    QPlainTextEdit,
     QScrollArea,
     QSplitter,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -64,9 +68,12 @@ CHART_INTERVAL_S = 0.1
 # redraw the diagram or the loss chart (the costly views).
 CHEAP_FRAMES = int(os.environ.get("NEUROPLAY_CHEAP_FRAMES", 1))
 NETWORK_INTERVAL_S = float(os.environ.get("NEUROPLAY_NETWORK_INTERVAL", 1 / 15))
-ARROW_KEYS = (Qt.Key_Left, Qt.Key_Right, Qt.Key_Up, Qt.Key_Down)
-SHORTCUTS = (("Space", "Play or pause"), ("Right arrow", "Train one more epoch"),
-             ("R", "Reset the network"), ("F11", "Full screen"), ("Ctrl+Q", "Quit"))
+KEY_NAMES = {"Right": "Right arrow", "Left": "Left arrow", "Up": "Up arrow",
+             "Down": "Down arrow", "Esc": "Escape", "PgUp": "Page Up", "PgDown": "Page Down"}
+
+
+NO_POINTS_TEXT = ("Training stopped: there are no training points. Draw some (Draw points, "
+                  "under the plot) or pick a data set, then press play.")
 
 
 def divergence_text(step: int, learning_rate: float) -> str:
@@ -76,12 +83,67 @@ def divergence_text(step: int, learning_rate: float) -> str:
             f"Lower the learning rate (try {suggestion:g}) and press Reset.")
 
 
-class ArrowKeysStayHere(QObject):
-    """Lets a focused slider or combo box keep the arrow keys (Right is also "step")."""
+def is_text_field(widget: QWidget | None) -> bool:
+    """Widgets that type text: they keep every key, shortcut or not."""
+    if isinstance(widget, QComboBox):
+        return widget.isEditable()
+    if isinstance(widget, QLineEdit | QTextEdit | QPlainTextEdit):
+        return not widget.isReadOnly()
+    return False
+
+
+def shortcut_keys(window: QWidget) -> set[QKeySequence]:
+    """Every key sequence the window's actions, shortcuts and buttons answer to."""
+    keys: set[QKeySequence] = set()
+    for action in window.findChildren(QAction):
+        keys.update(k for k in action.shortcuts() if not k.isEmpty())
+    for item in (*window.findChildren(QShortcut), *window.findChildren(QAbstractButton)):
+        key = item.key() if isinstance(item, QShortcut) else item.shortcut()
+        if not key.isEmpty():
+            keys.add(key)
+    return keys
+
+
+def shortcut_rows(window: QWidget) -> list[tuple[str, str]]:
+    """(keys, what they do) for every shortcut of the window, read from its actions (menus
+    first, in menu order), buttons and named QShortcuts: the help lists what really is."""
+    rows: dict[str, str] = {}
+
+    def add(key: QKeySequence, text: str) -> None:
+        name = key.toString(QKeySequence.NativeText)
+        text = text.replace("&&", "\0").replace("&", "").replace("\0", "&").strip(" .\u25c0\u25b6")
+        if name and text:
+            rows.setdefault(KEY_NAMES.get(name, name), text)
+
+    def walk(actions) -> None:
+        for action in actions:
+            if action.menu() is not None:
+                walk(action.menu().actions())
+            for key in action.shortcuts():
+                add(key, action.text())
+
+    walk(window.menuBar().actions())
+    walk(window.actions())  # those with no menu (they work with the menu bar hidden)
+    for button in window.findChildren(QAbstractButton):
+        if not button.shortcut().isEmpty():
+            add(button.shortcut(), button.toolTip() or button.text())
+    for shortcut in window.findChildren(QShortcut):
+        add(shortcut.key(), shortcut.whatsThis())
+    return list(rows.items())
+
+
+class ShortcutsFirst(QObject):
+    """The window's shortcuts (Space, Right arrow, R, F5...) win over a focused slider, spin
+    box or list that would use the same key; text fields keep their keys."""
+
+    def __init__(self, window: QWidget):
+        super().__init__(window)
+        self._window = window
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
-        if event.type() == QEvent.ShortcutOverride and event.key() in ARROW_KEYS:
-            event.accept()  # deliver the key to the widget, not to the shortcut
+        if (event.type() == QEvent.ShortcutOverride and not is_text_field(watched)
+                and QKeySequence(event.keyCombination()) in shortcut_keys(self._window)):
+            event.ignore()  # not overridden: Qt runs the shortcut, the widget never sees it
             return True
         return super().eventFilter(watched, event)
 
@@ -104,6 +166,7 @@ class MainWindow(QMainWindow):
         self._network_drawn_at = 0.0
         self._cheap_frames = CHEAP_FRAMES  # since the last costly frame (see _draw)
         self._playing = False
+        self._has_training_points = True
         self._diverged_shown = False
         self.frames_drawn = 0
         self._splitters_restored = False
@@ -115,7 +178,7 @@ class MainWindow(QMainWindow):
         self.resize(*DEFAULT_SIZE)
 
         self._build_widgets()
-        self._arrow_filter = ArrowKeysStayHere(self)
+        self._shortcuts_first = ShortcutsFirst(self)
         self._build_menus()
         self._connect_controls()
         self._show_config(self._config)
@@ -224,7 +287,9 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         self.file_menu = bar.addMenu("&File")
         self.quit_action = QAction("&Quit", self)
-        self.quit_action.setShortcut(QKeySequence.Quit)
+        # Some platforms (offscreen, some desktops) bind nothing to the standard Quit key.
+        self.quit_action.setShortcuts(QKeySequence.keyBindings(QKeySequence.Quit)
+                                      or [QKeySequence("Ctrl+Q")])
         self.quit_action.triggered.connect(self.close)
         self.file_menu.addAction(self.quit_action)
 
@@ -277,8 +342,8 @@ class MainWindow(QMainWindow):
 
     def _on_focus_changed(self, _old, new) -> None:
         # Installing twice is harmless: Qt keeps one filter per object.
-        if isinstance(new, QAbstractSlider | QComboBox) and self.isAncestorOf(new):
-            new.installEventFilter(self._arrow_filter)
+        if new is not None and not is_text_field(new) and self.isAncestorOf(new):
+            new.installEventFilter(self._shortcuts_first)
 
     # ------------------------------------------------------------ public API
     def session_config(self) -> SessionConfig:
@@ -317,16 +382,25 @@ class MainWindow(QMainWindow):
         return self._playing
 
     def toggle_play(self) -> None:
-        self.worker.toggle_play()
+        if self._playing or self._can_train():
+            self.worker.toggle_play()
 
     def play(self) -> None:
-        self.worker.play()
+        if self._can_train():
+            self.worker.play()
 
     def pause(self) -> None:
         self.worker.pause()
 
     def step_epoch(self) -> None:
-        self.worker.step_epoch()
+        if self._can_train():
+            self.worker.step_epoch()
+
+    def _can_train(self) -> bool:
+        """False (and says why) when there is nothing to train on: all points cleared."""
+        if not self._has_training_points:
+            self.banner.show_message(NO_POINTS_TEXT, "warning")
+        return self._has_training_points
 
     def reset(self) -> None:
         self.banner.hide_message()
@@ -416,6 +490,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ worker signals
     def _on_session_changed(self, info: SessionInfo) -> None:
         self._info = info
+        self.data_panel.set_point_count(len(info.data.points))
         # An answer to an older apply while a newer one is on its way: keep showing the
         # newer settings (the next answer brings them), but draw this data and network.
         if info.requested is None or info.requested == self._config:
@@ -425,12 +500,26 @@ class MainWindow(QMainWindow):
         self.network_view.set_network(info.config.layer_sizes, list(info.config.features),
                                       self._input_maps(info))
         if info.reset:
+            if self._pending is not None:
+                # A frame of the old run, sent before the reset: drawing it now would put
+                # the old run's rows on the cleared chart. Drop it, but tell the worker.
+                self._pending = None
+                self.worker.frame_drawn()
             self._pending_history = None
             self.loss_chart.clear()
             self._diverged_shown = False
             self.playback.epoch.set_text(format_epoch(0))
         if info.reason:
             self.banner.show_message(f"Network reset: {info.reason}.", "info")
+        had_points = self._has_training_points
+        self._has_training_points = len(info.train.points) > 0
+        if not self._has_training_points:
+            # Nothing to train on (all points cleared): stop, and say so, rather than
+            # leave the play icon on over a frozen epoch counter.
+            self.pause()
+            self.banner.show_message(NO_POINTS_TEXT, "warning")
+        elif not had_points and self.banner.text() == NO_POINTS_TEXT:
+            self.banner.hide_message()
 
     def _input_maps(self, info: SessionInfo) -> np.ndarray:
         """(k, g, g) each input feature over the data's plane, for the diagram's inputs."""
@@ -576,9 +665,11 @@ class MainWindow(QMainWindow):
         self.fullscreen_action.setChecked(self.isFullScreen())
 
     def show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>"
-                       for k, v in SHORTCUTS)
-        self._message("Keyboard shortcuts", f"<table>{rows}</table>")
+        rows = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>&nbsp;&nbsp;"
+                       f"{html.escape(v)}</td></tr>" for k, v in shortcut_rows(self))
+        note = ("<p>They work wherever the keyboard focus is, except while you type in a "
+                "text field.</p>")
+        self._message("Keyboard shortcuts", f"<table>{rows}</table>{note}")
 
     def show_about(self) -> None:
         from importlib.metadata import PackageNotFoundError, version

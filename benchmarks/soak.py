@@ -165,7 +165,10 @@ def window_soak(minutes: float, config: SessionConfig | None = None, draw: bool 
     next_draw = start
     erase = False
     spot = (0.0, 0.0)
-    frames0, steps0, t0 = window.frames_drawn, window.run_in_worker(lambda s: s.step_count), start
+    frames0, t0 = window.frames_drawn, start
+    # Drawn points start a new run (step 0): count the steps trained, across those resets.
+    trained = steps0 = 0
+    last_step = window.last_frame().snapshot.step
     drawn = 0
     for minute in range(1, int(np.ceil(minutes)) + 1):
         end = start + min(minute, minutes) * minute_s
@@ -173,6 +176,9 @@ def window_soak(minutes: float, config: SessionConfig | None = None, draw: bool 
         while time.monotonic() < end:
             app.processEvents()
             time.sleep(0.001)  # an idle GUI thread sleeps in its event loop
+            step = window.last_frame().snapshot.step
+            trained += step - last_step if step >= last_step else step
+            last_step = step
             if draw and time.monotonic() >= next_draw:
                 next_draw += DRAW_EVERY_S
                 # Add a point, then erase it: the data set stays the same size.
@@ -184,14 +190,14 @@ def window_soak(minutes: float, config: SessionConfig | None = None, draw: bool 
                 erase = not erase
                 drawn += 1
         now = time.monotonic()
-        steps = window.run_in_worker(lambda s: s.step_count)
+        steps = trained
         ticks = np.array(delays or [0.0])
         minutes_out.append({
             "minute": minute, "frames_per_second": (window.frames_drawn - frames0) / (now - t0),
             "steps_per_second": (steps - steps0) / (now - t0),
             "worst_gui_delay_ms": float(ticks.max()),
             "p99_gui_delay_ms": float(np.percentile(ticks, 99)), "rss_mb": rss_mb(),
-            "chart_rows": int(len(window.loss_chart.history)), "step": int(steps)})
+            "chart_rows": int(len(window.loss_chart.history)), "steps": int(steps)})
         frames0, steps0, t0 = window.frames_drawn, steps, now
     timer.stop()
     # Paused, the window draws the chart with every row the session sent (while playing,
@@ -199,7 +205,8 @@ def window_soak(minutes: float, config: SessionConfig | None = None, draw: bool 
     window.pause()
     session_rows = window.run_in_worker(lambda s: len(s.history))
     deadline = time.monotonic() + 10
-    while len(window.loss_chart.history) < session_rows and time.monotonic() < deadline:
+    # "!=", not "<": the last click may have started a new run the chart has not seen yet.
+    while len(window.loss_chart.history) != session_rows and time.monotonic() < deadline:
         QApplication.processEvents()
         time.sleep(0.005)
     rows_kept = int(len(window.loss_chart.history))

@@ -351,21 +351,13 @@ class TrainingSession:
         self._build_model()
 
     def set_points(self, dataset: DataSet) -> bool:
-        """Use drawn or imported points. Keeps the weights when the network's shape allows."""
-        config = fitted_to(self.config.replace(dataset="custom"), dataset)
-        old_sizes = self.config.layer_sizes
-        self.config = config
+        """Use drawn or imported points: a new run (step 0, fresh network, new history),
+        so the numbers and the chart describe these points, not the old ones. True."""
+        self.config = fitted_to(self.config.replace(dataset="custom"), dataset)
         self._custom_data = dataset
         self._build_data()
-        if config.layer_sizes != old_sizes or config.resolved_loss != self._loss_name():
-            self._build_model()
-            return True
-        self._order = None
-        self._epoch_step = 0
-        return False
-
-    def _loss_name(self) -> str:
-        return getattr(self._loss_fn, "loss_name", self.config.resolved_loss)
+        self._build_model()
+        return True
 
     def _check_index(self, layer: int, j: int, i: int | None = None) -> None:
         if not 0 <= layer < len(self.model.weights):

@@ -38,6 +38,9 @@ SHORT_LABELS = {"moons": "Moons", "checkerboard": "Checkers", "multi_gaussian": 
 THUMBNAIL_SIZE = 44
 MIN_POINTS_SHOWN = 10
 POINTS_TIP = "How many points to generate (train and test together)"
+RATIO_TIP = "How the points are split: the share that trains, and the rest kept to test"
+CUSTOM_RATIO_TIP = ("Your points are split too: this share trains, the rest are test points "
+                    "(\"Show test data\" shows them). 100% trains on all of them.")
 
 
 def dataset_thumbnail(name: str, palette, size: int = THUMBNAIL_SIZE) -> QPixmap:
@@ -85,6 +88,7 @@ class DataPanel(QGroupBox):
         self._palette = palette
         self._problem = "classification"
         self._config = SessionConfig()
+        self._point_count: int | None = None  # of drawn or imported points
         self._buttons: dict[str, QToolButton] = {}
         self._group = QButtonGroup(self)
         self._group.setExclusive(True)
@@ -146,6 +150,7 @@ class DataPanel(QGroupBox):
         self.regenerate.clicked.connect(self._on_regenerate)
 
         form = QFormLayout()
+        self._form = form
         form.setLabelAlignment(Qt.AlignLeft)
         form.addRow("Classes", self.classes)
         form.addRow("Noise", _with_label(self.noise, self.noise_label))
@@ -165,6 +170,12 @@ class DataPanel(QGroupBox):
         for name, button in self._buttons.items():
             button.setIcon(QIcon(dataset_thumbnail(name, palette)))
 
+    def set_point_count(self, count: int) -> None:
+        """How many points the session has: what "Points" shows for drawn or imported ones."""
+        self._point_count = count
+        if self._config.dataset == "custom":
+            self.set_config(self._config)
+
     def set_config(self, config: SessionConfig) -> None:
         """Show `config` without emitting `changed`."""
         self._config = config
@@ -182,18 +193,37 @@ class DataPanel(QGroupBox):
         self.classes.setValue(config.classes)
         self.classes.setEnabled(config.problem == "classification"
                                 and config.dataset in MULTICLASS_DATASETS)
-        self.noise.setValue(round(config.noise * 100))
-        self.noise_label.setText(f"{round(config.noise * 100)}%")
+        # Regression targets are values, not classes: the row would only mislead.
+        self._form.setRowVisible(self.classes, config.problem == "classification")
         fixed = config.dataset in FIXED_DATASETS
-        shown = 4 if fixed else max(config.n_points, MIN_POINTS_SHOWN)
+        custom = config.dataset == "custom"
+        generated = not (fixed or custom)  # noise, count and seed make these points
+        self.noise.setValue(round(config.noise * 100) if generated else 0)
+        self.noise_label.setText(f"{round(config.noise * 100)}%" if generated else "\u2014")
+        if fixed:
+            shown = 4
+        elif custom and self._point_count is not None:
+            shown = self._point_count
+        else:
+            shown = max(config.n_points, MIN_POINTS_SHOWN)
         self.points.setMinimum(min(shown, MIN_POINTS_SHOWN))
         self.points.setValue(shown)
-        for w in (self.noise, self.points, self.train_ratio, self.seed, self.regenerate):
-            w.setEnabled(not fixed)
-        self.points.setToolTip("XOR is always the same four points, all of them for training"
-                               if fixed else POINTS_TIP)
-        self.train_ratio.setValue(round(config.train_fraction * 100))
-        self.train_ratio_label.setText(_ratio_text(round(config.train_fraction * 100)))
+        for w in (self.noise, self.points, self.seed, self.regenerate):
+            w.setEnabled(generated)
+        self.train_ratio.setEnabled(not fixed)
+        self.points.setToolTip(
+            "XOR is always the same four points, all of them for training" if fixed else
+            "Your own points (drawn or imported); draw or erase to change them" if custom else
+            POINTS_TIP)
+        self.noise.setToolTip("Your points are used as they are: no noise is added"
+                              if custom else "" if fixed else "Random jitter added to the points")
+        # XOR trains on all four points whatever the slider says: show that, not 50/50.
+        ratio = 100 if fixed else round(config.train_fraction * 100)
+        self.train_ratio.setValue(ratio)
+        self.train_ratio_label.setText(_ratio_text(ratio))
+        self.train_ratio.setToolTip(
+            "XOR's four points all train: there are none to spare for a test set" if fixed
+            else CUSTOM_RATIO_TIP if custom else RATIO_TIP)
         self.seed.setValue(config.data_seed)
         for w in widgets:
             w.blockSignals(False)

@@ -19,6 +19,7 @@ from PySide6.QtGui import QImage
 
 import app.autosave as autosave
 import app.files as files
+from app.controls.playback import format_epoch
 from app.files import FileController, attach
 from app.settings import Settings
 from app.window import MainWindow
@@ -553,3 +554,117 @@ def test_a_huge_csv_is_refused_before_reading(quiet, tmp_path, monkeypatch):
     path.write_text("x1,x2,label\n" + "0.5,0.5,1\n" * 200)
     assert not fc.import_points(path)
     assert "larger than" in prompts.warnings[0][1]
+
+
+# ------------------------------------------------------------------ new points, new run
+
+
+def test_clear_all_points_while_playing_stops_and_says_so(open_window, qtbot):
+    window, fc = open_window()
+    window.play()
+    qtbot.waitUntil(lambda: window.last_frame().snapshot.epoch >= 3, timeout=WAIT_MS)
+    fc.drawing.tools.clear_button.click()
+    qtbot.waitUntil(lambda: not window.is_playing(), timeout=WAIT_MS)
+    assert "Play" in window.playback.play_button.toolTip()  # the icon is back to play
+    assert "Training stopped" in window.banner.text()
+    qtbot.waitUntil(lambda: window.last_frame().snapshot.step == 0, timeout=WAIT_MS)
+    numbers = window.playback
+    assert numbers.epoch.text() == format_epoch(0)
+    # No points, no numbers: not the old losses and 100% of the data that is gone.
+    assert {numbers.train_loss.text(), numbers.train_accuracy.text()} == {"\u2014"}
+    assert window.data_panel.points.value() == 0
+    window.toggle_play()  # play with nothing to train: it says why and stays paused
+    qtbot.wait(100)
+    assert not window.is_playing() and "Training stopped" in window.banner.text()
+
+
+def test_drawn_points_start_a_new_run_the_numbers_describe(open_window, qtbot):
+    window, fc = open_window()
+    train(qtbot, window, 5)
+    tools = fc.drawing.tools
+    tools.draw_button.click()
+    for x1, x2, label in [(-0.5, 0.5, 0), (0.5, -0.5, 0), (0.5, 0.5, 1), (-0.5, -0.5, 1)]:
+        tools.class_buttons[label].click()
+        click_plot(qtbot, window, x1, x2)
+    points = len(in_worker(window, lambda s: s.data.points))
+    assert in_worker(window, lambda s: (s.step_count, s.epoch, len(s.history))) == (0, 0, 1)
+    settle(qtbot, window)
+    evaluated = in_worker(window, lambda s: s.evaluate())
+    snap = window.last_frame().snapshot
+    assert (snap.train_loss, snap.test_loss) == pytest.approx(evaluated[:2], nan_ok=True)
+    assert window.playback.epoch.text() == format_epoch(0)
+    assert len(window.loss_chart.history) <= 1  # the old run's curve is gone
+    panel = window.data_panel
+    assert panel.points.value() == points and not panel.points.isEnabled()
+    assert panel.noise_label.text() == "\u2014" and not panel.noise.isEnabled()
+    train(qtbot, window, 2)  # and it trains on, from there
+    assert in_worker(window, lambda s: s.epoch) == 2
+
+
+def test_drawn_points_say_how_they_are_split(open_window, qtbot):
+    window, fc = open_window()
+    tools = fc.drawing.tools
+    assert tools.split_label.isHidden()  # generated data: the Data panel says it
+    tools.clear_button.click()
+    tools.draw_button.click()
+    for k in range(10):
+        click_plot(qtbot, window, -0.8 + 0.16 * k, 0.3)
+    n_train, n_test = in_worker(window, lambda s: (len(s.train.points), len(s.test.points)))
+    assert n_test > 0 and n_train + n_test == 10
+    qtbot.waitUntil(lambda: tools.split_label.text() == f"{n_train} train \u00b7 {n_test} test",
+                    timeout=WAIT_MS)
+    assert not tools.split_label.isHidden() and "Train/test" in tools.split_label.toolTip()
+    assert "split" in window.data_panel.train_ratio.toolTip()
+    window.data_panel.train_ratio.setValue(100)  # the user chooses: all of them train
+    qtbot.waitUntil(lambda: tools.split_label.text() == "10 train \u00b7 0 test",
+                    timeout=WAIT_MS)
+    assert in_worker(window, lambda s: len(s.train.points)) == 10
+
+
+def test_a_csv_import_shows_its_own_point_count(open_window, prompts, tmp_path, qtbot):
+    window, fc = open_window()
+    path = tmp_path / "three.csv"
+    path.write_text("x1,x2,label\n0.1,0.2,0\n0.5,-0.5,1\n-0.3,0.3,1\n")
+    assert fc.import_points(path)
+    qtbot.waitUntil(lambda: window.data_panel.points.value() == 3, timeout=WAIT_MS)
+    assert not window.data_panel.seed.isEnabled()  # no seed makes these points
+
+
+def test_open_recent_is_usable_after_the_first_save(open_window, prompts, tmp_path):
+    window, fc = open_window()
+    assert fc.recent_files() == [] and not fc.recent_menu.isEnabled()
+    assert fc.save_as(tmp_path / "first.json")
+    # A disabled menu never opens, so it must be enabled by the save itself.
+    assert fc.recent_menu.isEnabled()
+    assert [a.text() for a in fc.recent_menu.actions()] == ["&1 first.json"]
+
+
+def test_new_and_open_leave_drawing_mode(open_window, qtbot, tmp_path):
+    window, fc = open_window()
+    tools = fc.drawing.tools
+    path = tmp_path / "saved.json"
+    assert fc.save_as(path)
+    for start_again in (fc.new_session, lambda: fc.open_path(path)):
+        tools.draw_button.click()
+        assert tools.drawing() and window.boundary_view._drawing
+        start_again()
+        assert not tools.drawing() and not window.boundary_view._drawing
+        before = len(in_worker(window, lambda s: s.data.points))
+        click_plot(qtbot, window, 0.1, 0.1)
+        assert len(in_worker(window, lambda s: s.data.points)) == before
+
+
+def test_help_lists_file_and_presentation_shortcuts(open_window, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    import app.classroom as classroom
+
+    window, fc = open_window()
+    classroom.attach(window)
+    next(a for a in window.help_menu.actions() if a.text() == "Keyboard shortcuts").trigger()
+    box = next(b for b in window.findChildren(QMessageBox) if b.isVisible())
+    text = box.text()
+    box.close()
+    for key, what in (("Ctrl+N", "New"), ("Ctrl+O", "Open"), ("Ctrl+S", "Save"),
+                      ("F5", "Presentation mode"), ("Space", "Play / pause")):
+        assert f"<b>{key}</b></td><td>&nbsp;&nbsp;{what}" in text

@@ -523,13 +523,73 @@ def test_speed_slider_slows_training(window, qtbot):
     assert session(window, lambda s: s.step_count) < 100
 
 
-def test_right_arrow_moves_a_focused_slider_not_training(window, qtbot):
-    slider = window.data_panel.noise
+def test_shortcuts_work_wherever_the_focus_is_except_in_text_fields(window, qtbot):
+    """A focused slider or spin box must not eat Right (step) or Space (play); a text
+    field keeps its keys, so typing a learning rate never steps the network."""
+    from PySide6.QtWidgets import QApplication
+
+    slider, spin = window.data_panel.noise, window.data_panel.points
+    noise, points = slider.value(), spin.value()
+    for widget, epoch in ((slider, 1), (spin, 2)):
+        widget.setFocus()
+        until(qtbot, lambda w=widget: QApplication.focusWidget() is w)
+        qtbot.keyClick(widget, Qt.Key_Right)
+        until(qtbot, lambda e=epoch: window.last_frame().snapshot.epoch == e)
+    assert (slider.value(), spin.value()) == (noise, points)
     slider.setFocus()
-    before = slider.value()
-    qtbot.keyClick(slider, Qt.Key_Right)
-    assert slider.value() == before + 1
-    assert session(window, lambda s: (s.config.noise, s.step_count)) == ((before + 1) / 100, 0)
+    qtbot.keyClick(slider, Qt.Key_Space)
+    until(qtbot, lambda: window.is_playing())
+    qtbot.keyClick(slider, Qt.Key_Space)
+    until(qtbot, lambda: not window.is_playing())
+    assert slider.value() == noise
+
+    field = window.training_panel.learning_rate.lineEdit()  # an editable combo's text
+    field.setFocus()
+    until(qtbot, lambda: QApplication.focusWidget() is not slider)
+    step = session(window, lambda s: s.step_count)
+    field.setCursorPosition(0)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Right)
+    qtbot.wait(100)
+    assert field.cursorPosition() == 1  # the key moved the text cursor...
+    assert session(window, lambda s: s.step_count) == step  # ...and trained nothing
+
+
+def test_help_lists_the_windows_real_shortcuts(window, qtbot):
+    """Help > Keyboard shortcuts is read from the actions: an action added later (here
+    one with Ctrl+K) appears, and so does every key the menus answer to."""
+    from PySide6.QtGui import QAction, QKeySequence
+    from PySide6.QtWidgets import QMessageBox
+
+    extra = QAction("Keep this run", window)
+    extra.setShortcut(QKeySequence("Ctrl+K"))
+    window.training_menu.addAction(extra)
+    help_action = next(a for a in window.help_menu.actions()
+                       if a.text() == "Keyboard shortcuts")
+    help_action.trigger()
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert len(boxes) == 1
+    text = boxes[0].text()
+    boxes[0].close()
+    assert "Ctrl+K" in text and "Keep this run" in text
+    for key in ("Space", "Right arrow", "F11", "Ctrl+Q"):
+        assert f"<b>{key}</b>" in text
+    assert "text field" in text  # says where they do not work
+
+
+def test_xor_and_regression_show_only_controls_that_act(window, qtbot):
+    panel = window.data_panel
+    qtbot.mouseClick(panel._buttons["xor"], Qt.LeftButton)
+    until(qtbot, lambda: panel.points.value() == 4)
+    # XOR trains on all four points: the slider says so instead of a 50/50 it ignores.
+    assert panel.train_ratio.value() == 100 and not panel.train_ratio.isEnabled()
+    assert panel.train_ratio_label.text() == "100% / 0%"
+    assert "all train" in panel.train_ratio.toolTip()
+    assert panel._form.isRowVisible(panel.classes)
+    choose(qtbot, window.training_panel.problem, "regression")
+    until(qtbot, lambda: window.session_config().problem == "regression")
+    until(qtbot, lambda: not panel._form.isRowVisible(panel.classes))
+    choose(qtbot, window.training_panel.problem, "classification")
+    until(qtbot, lambda: panel._form.isRowVisible(panel.classes))
 
 
 def test_asking_a_closed_window_fails_clearly(open_window):
@@ -574,3 +634,22 @@ def test_an_older_answer_does_not_undo_newer_changes(window, qtbot):
     assert got == (0.3, 0.2, 5)
     assert window.session_config().noise == 0.2
     assert window.data_panel.noise.value() == 20
+
+
+def test_a_frame_sent_before_a_reset_is_not_drawn_after_it(window, qtbot):
+    """Frames and the reset travel in order, but the window draws a frame a moment after
+    it arrives: a reset in that moment must not let the old run's rows onto the chart."""
+    import dataclasses
+
+    window.step_epoch()
+    until(qtbot, lambda: window.last_frame().snapshot.epoch == 1)
+    old = window.last_frame()
+    assert len(old.snapshot.history) > 0
+    info = dataclasses.replace(window._info, reset=True, reason="")
+    window._on_frame(old)  # arrives...
+    window._on_session_changed(info)  # ...and a reset right behind it
+    qtbot.wait(100)
+    assert len(window.loss_chart.history) == 0
+    assert window.playback.epoch.text() == format_epoch(0)
+    window.step_epoch()  # the worker was told the dropped frame was done: it goes on
+    until(qtbot, lambda: window.last_frame().snapshot.epoch == 2)
