@@ -1,5 +1,5 @@
 """The File menu: New, Open, Open Recent, Save, Save As, Import points, Export; the
-window title; the unsaved-changes question on quit; autosave and crash recovery.
+window title; autosave, keeping the session on close and offering it back at the next start.
 
 `attach(window)` adds all of it to a MainWindow and returns the FileController. The GUI
 never touches the session the worker owns: it reads copies through
@@ -8,6 +8,10 @@ hands whole new sessions over with `window.load_session`.
 
 Every question and message goes through a `Prompts` object; tests replace it (monkeypatch
 `make_prompts`) so no modal dialog ever blocks them.
+
+Closing never asks: unsaved work is written to the window's autosave and offered back by
+the next start (app/autosave.py). Only when there is no autosave to write to (settings in
+memory, an unwritable folder, a failed write) does closing ask Save / Discard / Cancel.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ import hashlib
 import json
 import sys
 from collections.abc import Callable
+from concurrent.futures import CancelledError, Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 from shiboken6 import isValid
@@ -27,12 +33,15 @@ from shiboken6 import isValid
 from app import autosave
 from app.draw_tools import DrawingController, attach_drawing
 from app.exports import ExportFailed, save_picture
+from app.modal_pause import PauseUnderModal
 from engine.config import default_config
 from engine.datasets import CSVError, load_csv, to_csv
 from engine.export import history_csv, javascript_model, python_model
 from engine.io import (
     SessionFileError,
     load_session,
+    read_json,
+    session_from_dict,
     session_json,
     session_to_dict,
     write_atomic,
@@ -46,7 +55,9 @@ RECENT_KEY = "files/recent"
 FOLDER_KEY = "files/last_folder"
 SESSION_FILTER = "Neuroplay sessions (*.json);;All files (*)"
 CSV_FILTER = "CSV files (*.csv);;All files (*)"
-RESTORED = b"restored"  # the "saved" fingerprint of work restored after a crash
+RESTORED = b"restored"  # the "saved" fingerprint of kept work continued at start-up
+AUTOSAVE_KEY = "autosave"  # in an autosave document: {"file": the named file or None}
+DOCUMENT_TIMEOUT_S = 30.0
 EXPORTS = (  # (menu text, method name)
     ("Data set as CSV...", "export_data_csv"),
     ("Loss history as CSV...", "export_loss_csv"),
@@ -92,14 +103,17 @@ class Prompts:
         answer = box.exec()
         return {QMessageBox.Save: "save", QMessageBox.Discard: "discard"}.get(answer, "cancel")
 
-    def ask_restore(self, when: str) -> bool:
+    def ask_restore(self, text: str) -> bool:
+        """Continue a kept session (True) or start fresh (False)."""
         if self.headless():
             return False
-        answer = QMessageBox.question(
-            self.parent, "Restore your work?",
-            f"Neuroplay did not close properly last time.\nRestore the session from {when}?",
-            QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
-        return answer == QMessageBox.Yes
+        box = QMessageBox(QMessageBox.Question, "Continue where you left off?", text,
+                          QMessageBox.NoButton, self.parent)
+        keep = box.addButton("Continue", QMessageBox.AcceptRole)
+        box.addButton("Start fresh", QMessageBox.RejectRole)
+        box.setDefaultButton(keep)
+        box.exec()
+        return box.clickedButton() is keep
 
     def open_path(self, caption: str, folder: str, filters: str) -> str:
         if self.headless():
@@ -146,8 +160,27 @@ def describe_csv_error(name: str, error: CSVError) -> str:
     return text
 
 
+def kept_file(doc) -> Path | None:
+    """The named file an autosave document holds unsaved changes to (None: untitled)."""
+    about = doc.get(AUTOSAVE_KEY) if isinstance(doc, dict) else None
+    named = about.get("file") if isinstance(about, dict) else None
+    return Path(named) if isinstance(named, str) and named else None
+
+
+def describe_kept(doc: dict, saved_at: str, crashed: bool) -> str:
+    """The question for a kept session: what it is and when it was kept."""
+    named = kept_file(doc)
+    what = f"your unsaved changes to {named.name}" if named else "your untitled session"
+    epoch = doc.get("epoch") if isinstance(doc, dict) else None
+    at_epoch = f" at epoch {epoch:,}" if isinstance(epoch, int) else ""
+    why = "Neuroplay did not close properly last time.\n" if crashed else ""
+    return f"{why}Continue {what}{at_epoch}, kept {saved_at}?"
+
+
 class FileController(QObject):
     """Files for one window. `path` is the open session file (None: untitled)."""
+
+    _document_ready = Signal(object)  # (generation, Future of (document, fingerprint))
 
     def __init__(self, window, prompts: Prompts, folder: Path | None):
         super().__init__(window)
@@ -167,17 +200,22 @@ class FileController(QObject):
         window.worker.frame_ready.connect(self._on_frame)
         window.installEventFilter(self)
 
-        self.guard = autosave.CrashGuard(folder) if folder is not None else None
+        self.modal_pause = PauseUnderModal(window, window.is_playing, window.pause, window.play)
+        self.slot = autosave.AutosaveSlot(folder) if folder is not None else None
         self.autosaver = autosave.Autosaver(self.autosave_now, parent=self)
+        self.writer = autosave.AutosaveWriter(self)
+        self.writer.written.connect(self._on_autosaved)
+        self._document_ready.connect(self._on_document)
+        self._document_pending = False
+        self._generation = 0  # counts sessions shown: a document of an older one is dropped
         self._start_from_worker()
-        if self.guard is not None:
-            self._offer_restore()
+        if self.slot is not None:
             try:
-                self.guard.claim()
+                self.slot.claim()
             except OSError as e:
                 self.prompts.warning("Autosave is off", f"Cannot write to {folder}: "
                                      f"{e.strerror or e}. Your work will not be autosaved.")
-                self.guard = None
+                self.slot = None
             else:
                 self.autosaver.start()
         self._refresh_title()
@@ -280,6 +318,7 @@ class FileController(QObject):
         if not self.confirm_discard():
             return False
         self._show_session(TrainingSession(default_config()), None)
+        self._drop_autosave()
         return True
 
     def open_dialog(self) -> bool:
@@ -297,11 +336,14 @@ class FileController(QObject):
             self._warn("Cannot open session", f"Could not open {path.name}.\n{e}")
             return False
         self._show_session(session, path)
+        self._drop_autosave()
         self._remember(path)
         self.window.banner.show_message(f"Opened {path.name}.", "info", 4000)
         return True
 
     def _show_session(self, session: TrainingSession, path: Path | None) -> None:
+        self.modal_pause.forget()  # a new session does not start playing after a dialog
+        self._generation += 1
         fingerprint = session_fingerprint(session)  # before the worker owns it
         self._saved = self._autosaved = fingerprint
         self._data = session.data
@@ -334,8 +376,7 @@ class FileController(QObject):
         made = {}
 
         def make() -> str:
-            doc, made["fingerprint"] = self._in_worker(
-                lambda s: (session_to_dict(s), session_fingerprint(s)))
+            doc, made["fingerprint"] = self._document_now()
             text, made["thinned"] = session_json(doc)
             return text
 
@@ -413,7 +454,7 @@ class FileController(QObject):
         """write_atomic(path, make()); a failure is shown ("Cannot save ...") and False."""
         try:
             write_atomic(path, make())
-        except (TimeoutError, OSError, ValueError) as e:
+        except (TimeoutError, RuntimeError, OSError, ValueError) as e:
             why = e if isinstance(e, TimeoutError) else getattr(e, "strerror", None) or e
             self._warn(f"Cannot {verb}", f"Could not {verb} {path.name}: {why}.")
             return False
@@ -509,63 +550,146 @@ class FileController(QObject):
         self.window.settings.set(FOLDER_KEY, str(path.parent))
         self.window.banner.show_message(text, "info", 5000)
 
-    # ------------------------------------------------------------ autosave and quitting
+    # ------------------------------------------------------------ the session document
+    def _document_future(self) -> Future:
+        """The session as a file document and its fingerprint, made on the worker thread.
+
+        The one place the document is asked for (Save, autosave, closing): a Future, so
+        a request to an engine elsewhere can answer it the same way."""
+        return self.window.worker.call(lambda s: (session_to_dict(s), session_fingerprint(s)))
+
+    def _document_now(self) -> tuple[dict, bytes]:
+        """_document_future's answer, waited for (Save and closing need it before going on)."""
+        try:
+            return self._document_future().result(timeout=DOCUMENT_TIMEOUT_S)
+        except FutureTimeout as exc:
+            raise TimeoutError("the training thread did not answer in time") from exc
+        except CancelledError as exc:
+            raise RuntimeError("the training thread has stopped (the window closed)") from exc
+
+    # ------------------------------------------------------------ autosave
     def autosave_now(self) -> bool:
-        """Write the autosave when the session changed since the last one."""
-        if self.guard is None or self._closed:
+        """Start an autosave without waiting: the worker makes the document between two
+        chunks of training, the writer's thread writes it. False when one is under way
+        or autosave is off. (The minute timer calls this.)"""
+        if self.slot is None or self._closed or self._document_pending:
+            return False
+        self._document_pending = True
+        generation = self._generation
+        self._document_future().add_done_callback(  # called on the worker thread
+            lambda future: self._document_ready.emit((generation, future)))
+        return True
+
+    def _on_document(self, answer: tuple[int, Future]) -> None:
+        generation, future = answer
+        self._document_pending = False
+        if self._closed or future.cancelled() or generation != self._generation:
+            return
+        try:
+            doc, fingerprint = future.result()
+        except Exception as e:  # the session could not be read: say so, keep training
+            self.window.banner.show_message(f"Autosave failed: {e}", "error", 6000)
+            return
+        if fingerprint != self._autosaved or not self.slot.path.exists():
+            self.writer.submit(self.slot.path, self._autosave_document(doc), fingerprint)
+
+    def _on_autosaved(self, fingerprint: bytes, error: str) -> None:
+        if error:
+            self.window.banner.show_message(f"Autosave failed: {error}", "error", 6000)
+        else:
+            self._autosaved = fingerprint
+
+    def _autosave_document(self, doc: dict) -> dict:
+        """The document with what the next start needs to offer it back."""
+        return dict(doc, **{AUTOSAVE_KEY: {"file": str(self.path) if self.path else None}})
+
+    def _drop_autosave(self) -> None:
+        """The user replaced the session (New, Open) after deciding about its changes:
+        the autosave of the old one is no longer work to keep."""
+        if self.slot is not None:
+            self.writer.wait()
+            self.slot.remove_autosave()
+
+    def keep_session(self) -> bool:
+        """Write the autosave now and wait for it (closing): True when the file on disk
+        holds the session as it is."""
+        if self.slot is None:
             return False
         try:
-            doc, fingerprint = self._in_worker(lambda s: (session_to_dict(s),
-                                                           session_fingerprint(s)))
-            if fingerprint == self._autosaved and self.guard.autosave_path.exists():
-                return False
-            self.guard.write(session_json(doc)[0])
-        except (TimeoutError, OSError, ValueError) as e:
-            self.window.banner.show_message(f"Autosave failed: {e}", "error", 6000)
+            doc, fingerprint = self._document_now()
+        except (TimeoutError, RuntimeError) as e:
+            print(f"neuroplay: cannot autosave: {e}", file=sys.stderr)
+            return False
+        self.writer.wait()  # a minute autosave still writing must not land after this one
+        if fingerprint == self._autosaved and self.slot.path.exists():
+            return True
+        try:
+            write_atomic(self.slot.path, session_json(self._autosave_document(doc))[0])
+        except (OSError, ValueError) as e:
+            print(f"neuroplay: cannot autosave: {getattr(e, 'strerror', None) or e}",
+                  file=sys.stderr)
             return False
         self._autosaved = fingerprint
         return True
 
+    # ------------------------------------------------------------ closing
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
         if watched is self.window and event.type() == QEvent.Close and not self._closed:
-            if not self.confirm_discard():
+            if not self.close_session():
                 event.ignore()
                 return True  # the window stays open
-            self.finish()
         return super().eventFilter(watched, event)
 
+    def close_session(self) -> bool:
+        """The window closes: unsaved work goes to the autosave without a question. Only
+        when it cannot be kept there is the user asked; False: they cancelled."""
+        modified = self.is_modified()
+        kept = modified and self.keep_session()
+        if modified and not kept and not self.confirm_discard():
+            return False
+        self._end(keep=kept)
+        return True
+
     def finish(self) -> None:
-        """A clean quit: autosave while the worker still runs, then drop the lock."""
-        self.autosave_now()
-        self._closed = True
-        self.autosaver.stop()
-        if self.guard is not None:
-            self.guard.release()
+        """Close without any question (smoke test, SIGTERM): unsaved work is kept."""
+        if not self._closed:
+            self._end(keep=self.is_modified() and self.keep_session())
 
-    def end_unasked(self) -> None:
-        """Neuroplay is being ended (SIGTERM: logout, shutdown) and nobody can answer a
-        question: write the autosave and close without asking. With unsaved changes the
-        lock stays, so the next start offers the work back."""
-        if self._closed:
-            return
-        if not self.is_modified():
-            self.finish()
-            return
-        self.autosave_now()
-        self._closed = True
-        self.autosaver.stop()
+    end_unasked = finish  # app/main.py's name for it: logout or shutdown, nobody to ask
 
-    def _offer_restore(self) -> None:
-        path = self.guard.crashed_autosave()
-        if path is None or not self.prompts.ask_restore(self.guard.saved_at()):
-            return
+    def _end(self, keep: bool) -> None:
+        self._closed = True
+        self.modal_pause.forget()
+        self.autosaver.stop()
+        self.writer.wait()
+        self.writer.close()
+        if self.slot is not None:
+            self.slot.release(keep=keep)
+
+    # ------------------------------------------------------------ continuing at start-up
+    def offer_kept_session(self) -> bool:
+        """Offer the newest session a closed or crashed window kept; True when continued.
+        Declined or unreadable, it is set aside and never offered again."""
+        headless = getattr(self.prompts, "headless", lambda: False)
+        if self.slot is None or headless():
+            return False  # nobody to answer: the kept session waits for a start that can ask
+        kept = self.slot.take_kept()
+        if kept is None:
+            return False
         try:
-            session = load_session(path)
+            doc = read_json(kept.path, what="autosaved session")
+            session = session_from_dict(doc)
         except SessionFileError as e:
-            self._warn("Cannot restore", f"The autosaved session could not be read.\n{e}")
-            return
-        self._show_session(session, None)
-        self._saved = RESTORED  # restored work is not in any file yet: offer to save it
+            self.slot.discard()
+            self._warn("Cannot continue", f"The kept session could not be read.\n{e}")
+            return False
+        if not self.prompts.ask_restore(describe_kept(doc, kept.saved_at, kept.crashed)):
+            self.slot.discard()
+            return False
+        self._show_session(session, kept_file(doc))  # the autosave file holds just this
+        self._saved = RESTORED  # not in any file of the user's yet: the title says so
+        self._refresh_title()
+        return True
 
 
 def attach(window) -> FileController:
@@ -579,7 +703,10 @@ def attach(window) -> FileController:
 
 
 def open_path(window, path) -> bool:
-    """`neuroplay FILE`: open a session file in the window (app/main.py calls this).
-
-    Work restored after a crash a moment ago is not dropped without asking."""
+    """`neuroplay FILE`: open a session file in the window (app/main.py calls this)."""
     return attach(window).open_path(path)
+
+
+def offer_kept_session(window) -> bool:
+    """At start-up (app/main.py): offer to continue a kept session; True when continued."""
+    return attach(window).offer_kept_session()

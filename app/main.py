@@ -59,6 +59,14 @@ def attach_features(window, features=FEATURES) -> None:
             getattr(module, function)(window)
 
 
+def offer_kept_session(window) -> None:
+    """Closing never asks: the work a closed (or crashed) window kept is offered back here,
+    by app/files.py when present."""
+    files = _optional_module("app.files")
+    if files is not None:
+        files.offer_kept_session(window)
+
+
 def end_by_signal(window) -> None:
     """End like a quit that cannot ask: autosave (app.files), close, leave the event loop."""
     from PySide6.QtWidgets import QApplication
@@ -131,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
                 "error", 0)
         else:
             files.open_path(window, args.file)
+    else:
+        offer_kept_session(window)
     return app.exec()
 
 

@@ -281,7 +281,7 @@ class TrainingSession:
             to_host(out).T.reshape(-1, neuron_grid, neuron_grid).astype(np.float32)
             for out in layers)
         last = self.history[-1] if self.history else (0, 0, NAN, NAN, NAN, NAN)
-        start = min(max(history_start, 0), len(self.history))
+        start = self.history.read_start(history_start)  # earlier when rows were thinned
         history = self.history.array(start)
         return Snapshot(
             step=self.step_count, epoch=self.epoch,

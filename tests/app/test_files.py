@@ -26,7 +26,7 @@ from app.window import MainWindow
 from engine.config import SessionConfig
 from engine.datasets import load_csv, make_dataset, to_csv
 from engine.export import python_model, read_history_csv
-from engine.io import make_custom_dataset, save_session
+from engine.io import save_session
 from engine.session import TrainingSession
 
 WAIT_MS = 20000
@@ -358,10 +358,15 @@ def test_new_and_open_ask_before_discarding_changes(open_window, qtbot, prompts,
 
 
 # ------------------------------------------------------------------ quitting
+# Closing with an autosave folder never asks (tests/app/test_autosave.py); these are the
+# windows that have none, where asking is the only way not to lose work.
 
 
-def test_quit_with_unsaved_changes_asks(open_window, qtbot, prompts, tmp_path):
+def test_quit_with_unsaved_changes_and_no_autosave_asks(open_window, qtbot, prompts, tmp_path,
+                                                        monkeypatch):
+    monkeypatch.setattr(autosave, "data_folder", lambda window: None)
     window, fc = open_window()
+    assert fc.slot is None
     train(qtbot, window, 2)
     settle(qtbot, window)
     prompts.save_answers = ["cancel"]
@@ -373,6 +378,21 @@ def test_quit_with_unsaved_changes_asks(open_window, qtbot, prompts, tmp_path):
     window.close()
     assert not window.isVisible() and not window.worker_running()
     assert_same_state(state_of_file(tmp_path / "kept.json"), expected)
+
+
+def test_a_failed_autosave_on_close_asks(open_window, qtbot, prompts, monkeypatch):
+    window, fc = open_window()
+    train(qtbot, window, 1)
+    settle(qtbot, window)
+
+    def full_disk(path, text):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files, "write_atomic", full_disk)
+    prompts.save_answers = ["cancel"]
+    window.close()
+    assert window.isVisible()  # nothing could be kept: the user decides
+    monkeypatch.undo()
 
 
 def state_of_file(path):
@@ -389,81 +409,6 @@ def test_quit_without_changes_asks_nothing(open_window, prompts):
     window.close()
     assert not window.isVisible()
     assert prompts.save_answers == ["cancel"]
-
-
-# ------------------------------------------------------------------ autosave and restore
-
-
-def dead_pid() -> int:
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    return child.pid
-
-
-def test_restore_after_a_crash(open_window, qtbot, prompts, tmp_path):
-    folder = tmp_path / "appdata"
-    folder.mkdir()
-    data = make_custom_dataset(np.array([[0.5, 0.5], [-0.5, 0.25], [0.1, -0.7]]),
-                               np.array([0, 1, 1]), "classification")
-    crashed = TrainingSession(SessionConfig(dataset="custom", hidden=(4,),
-                                            activations=("tanh",), train_fraction=1.0),
-                              data=data)
-    crashed.run_epochs(7)
-    save_session(crashed, folder / "autosave.json")
-    (folder / "running.lock").write_text(f"{dead_pid()}\n")
-    prompts.restore_answer = True
-    window, fc = open_window()
-    assert len(prompts.restore_asked) == 1
-    assert_same_state(state(window), state_of_file(folder / "autosave.json"))
-    assert (folder / "running.lock").read_text().split()[0] == str(os.getpid())
-    assert window.windowTitle() == "Untitled* — Neuroplay"  # not in a file yet
-    settle(qtbot, window)
-    assert window.windowTitle() == "Untitled* — Neuroplay"
-    # A file named on the command line must not silently replace the restored work.
-    save_session(TrainingSession(SessionConfig(dataset="xor")), tmp_path / "cli.json")
-    prompts.save_answers = ["cancel"]
-    assert not files.open_path(window, tmp_path / "cli.json")
-    assert in_worker(window, lambda s: s.config.dataset) == "custom"
-
-
-def test_no_restore_when_declined_or_when_the_owner_lives(open_window, prompts, tmp_path):
-    folder = tmp_path / "appdata"
-    folder.mkdir()
-    save_session(TrainingSession(SessionConfig(dataset="xor")), folder / "autosave.json")
-    (folder / "running.lock").write_text(f"{dead_pid()}\n")
-    window, fc = open_window()
-    assert len(prompts.restore_asked) == 1
-    assert in_worker(window, lambda s: s.config.dataset) == "moons"
-    # This window now owns the lock: a second one must not offer its autosave.
-    open_window()
-    assert len(prompts.restore_asked) == 1
-
-
-def test_autosave_and_clean_quit(open_window, qtbot, tmp_path):
-    folder = tmp_path / "appdata"
-    window, fc = open_window()
-    assert fc.autosaver.timer.isActive() and fc.autosaver.timer.interval() == 60_000
-    assert (folder / "running.lock").is_file()
-    train(qtbot, window, 2)
-    assert fc.autosave_now()
-    assert_same_state(state_of_file(folder / "autosave.json"), state(window))
-    assert not fc.autosave_now()  # nothing new since
-    train(qtbot, window, 1)
-    expected = state(window)
-    window.close()
-    assert not (folder / "running.lock").exists()  # a clean quit leaves no lock
-    assert_same_state(state_of_file(folder / "autosave.json"), expected)  # saved on quit
-
-
-def test_a_damaged_autosave_is_reported_not_fatal(open_window, prompts, tmp_path):
-    folder = tmp_path / "appdata"
-    folder.mkdir()
-    (folder / "autosave.json").write_text('{"format": "neuroplay-session", "vers')
-    (folder / "running.lock").write_text("not a pid\n")
-    prompts.restore_answer = True
-    window, fc = open_window()
-    assert "could not be read" in prompts.warnings[0][1]
-    assert in_worker(window, lambda s: s.config) == SessionConfig()
 
 
 # ------------------------------------------------------------------ import and export
@@ -578,13 +523,6 @@ def test_drawing_for_regression_uses_the_value_box(open_window, qtbot):
     data = in_worker(window, lambda s: s.data)
     assert len(data.points) == before + 1 and data.labels[-1] == 0.75
     assert in_worker(window, lambda s: s.config.problem) == "regression"
-
-
-def test_the_autosave_timer_writes(open_window, qtbot, tmp_path):
-    window, fc = open_window()
-    train(qtbot, window, 1)
-    fc.autosaver.timer.timeout.emit()  # what the minute timer does
-    assert (tmp_path / "appdata" / "autosave.json").is_file()
 
 
 def test_headless_prompts_never_block():

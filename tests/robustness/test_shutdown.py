@@ -1,6 +1,6 @@
 """Ending Neuroplay at awkward moments: SIGTERM to the real app, SIGTERM while training
 with unsaved work, while a file dialog is open, while saving. Never a crash, and the
-autosave is always a whole session file."""
+autosave is always a whole session file that the next start offers back."""
 
 from __future__ import annotations
 
@@ -36,6 +36,12 @@ def find(folder: Path, name: str) -> list[Path]:
     return sorted(folder.rglob(name))
 
 
+def kept(tmp_path: Path) -> Path:
+    """The one session the closed window kept (app/autosave.py)."""
+    (path,) = [p for p in find(tmp_path / "appdata", "*.json") if p.name != "discarded.json"]
+    return path
+
+
 def test_sigterm_ends_the_real_app_cleanly(tmp_path):
     """`neuroplay` in its own process, its data in tmp_path: SIGTERM after start-up."""
     env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"),
@@ -44,10 +50,10 @@ def test_sigterm_ends_the_real_app_cleanly(tmp_path):
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
-        while not find(tmp_path, "running.lock") and time.monotonic() < deadline:
+        while not find(tmp_path, "*.lock") and time.monotonic() < deadline:
             assert child.poll() is None, child.communicate()
             time.sleep(0.1)
-        assert find(tmp_path, "running.lock"), "the app never started"
+        assert find(tmp_path, "*.lock"), "the app never started"
         time.sleep(1.5)  # the window is shown and the first frame drawn
         child.send_signal(signal.SIGTERM)
         out, err = child.communicate(timeout=60)
@@ -56,9 +62,9 @@ def test_sigterm_ends_the_real_app_cleanly(tmp_path):
             child.kill()
     assert child.returncode == 0, err
     assert "Traceback" not in err and "QThread" not in err, err
-    (autosave,) = find(tmp_path, "autosave.json")
-    assert load_session(autosave).step_count == 0  # whole and readable
-    assert not find(tmp_path, "running.lock")  # nothing unsaved: a clean quit
+    assert not find(tmp_path, "*.lock")  # a clean quit
+    assert not [p for p in find(tmp_path, "*.json") if p.parent.name == "autosave"]  # nothing
+    # unsaved, so nothing is kept to offer
 
 
 def test_sigterm_while_training_keeps_the_unsaved_work(app_window, prompts, qtbot, sigterm,
@@ -70,19 +76,16 @@ def test_sigterm_while_training_keeps_the_unsaved_work(app_window, prompts, qtbo
     sigterm()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT_MS)
     assert not window.worker_running()
-    folder = tmp_path / "appdata"
-    saved = state_of_file(folder / "autosave.json")
+    saved = state_of_file(kept(tmp_path))
     assert saved[6] > 0  # steps trained
-    assert (folder / "running.lock").is_file()  # so the next start offers it back
     assert_same_state(saved, state_after_restart(app_window, prompts))
 
 
 def state_after_restart(app_window, prompts):
-    """Pretend the killed app's process is gone; start again and accept the restore."""
-    folder = Path(files.autosave.data_folder(None))
-    (folder / "running.lock").write_text("999999999\n")  # no such process
+    """Start again and accept the kept session."""
     prompts.restore_answer = True
     window = app_window()
+    assert files.offer_kept_session(window)
     assert prompts.restore_asked
     return state(window)
 
@@ -109,7 +112,7 @@ def test_sigterm_while_a_file_dialog_is_open(app_window, prompts, qtbot, sigterm
     prompts.open_path = open_path
     assert not window.files.open_dialog()
     assert closed_inside == [True] and not window.worker_running()
-    assert state_of_file(tmp_path / "appdata" / "autosave.json")[7] == 1  # the epoch
+    assert state_of_file(kept(tmp_path))[7] == 1  # the epoch
 
 
 def test_sigterm_while_saving(app_window, prompts, qtbot, sigterm, tmp_path, monkeypatch):
@@ -129,8 +132,8 @@ def test_sigterm_while_saving(app_window, prompts, qtbot, sigterm, tmp_path, mon
     assert window.isVisible()  # the save finished before the quit began
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT_MS)
     assert load_session(tmp_path / "mine.json").epoch == 1
-    assert load_session(tmp_path / "appdata" / "autosave.json").epoch == 1
-    assert not (tmp_path / "appdata" / "running.lock").exists()  # saved: nothing to offer
+    assert not find(tmp_path / "appdata", "*.json")  # saved: nothing to offer
+    assert not find(tmp_path / "appdata", "*.lock")
 
 
 def test_quit_with_the_window_closed_twice_and_the_app_quitting(app_window, qtbot):
