@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from engine.backend import get_backend, to_host
+from engine.compiled import CompiledStep, loss_targets, supported
 from engine.config import FIXED_DATASETS, LIVE_FIELDS, ConfigError, SessionConfig
 from engine.datasets import MAX_VALUE, DataSet, make_dataset, split
 from engine.features import feature_matrix
@@ -40,7 +41,12 @@ class TrainingSession:
 
     config: a validated SessionConfig. backend: "numpy", "cupy" or "array_api_strict".
     data: the points themselves when config.dataset is "custom" (drawn or imported).
+    use_compiled: train with the compiled step (engine/compiled.py) where the backend
+    allows; False runs the autograd path, the readable reference the tests hold it to.
     """
+
+    use_compiled = True
+    _compiled: CompiledStep | None = None
 
     def __init__(self, config: SessionConfig | None = None, backend: str = "numpy",
                  data: DataSet | None = None, precision: str = "float32"):
@@ -131,8 +137,9 @@ class TrainingSession:
             return 0
         done = 0
         with np.errstate(**QUIET):
+            compiled = self._compiled_step() if n else None
             while done < n and not self.diverged:
-                if not self._one_step():
+                if not self._one_step(compiled):
                     break
                 done += 1
         return done
@@ -142,14 +149,47 @@ class TrainingSession:
         steps = n * self.steps_per_epoch - self._epoch_step
         return self.step(max(steps, 0))
 
-    def _one_step(self) -> bool:
+    def _one_step(self, compiled: CompiledStep | None) -> bool:
+        """One step, compiled or (compiled None) through autograd; False if it diverged."""
+        idx = self._next_batch()
+        c = self.config
+        lr = c.learning_rate if c.schedule == "constant" else self.current_learning_rate()
+        self.optimizer.learning_rate = lr
+        why = self._autograd_step(idx, lr) if compiled is None else compiled.run(idx, lr)
+        if why is not None:
+            self._diverge(why)
+            return False
+        self.step_count += 1
+        self._epoch_step += 1
+        if self._epoch_step >= self.steps_per_epoch:
+            self._epoch_step = 0
+            self.epoch += 1
+            self._record_history()
+        return True
+
+    def _compiled_step(self) -> CompiledStep | None:
+        """The compiled step for the current settings (built again when they changed),
+        or None where the autograd path runs: when asked, or off NumPy."""
+        if not self.use_compiled or not supported(self.model, self.optimizer):
+            return None
+        c = self.config
+        step, loss = self._compiled, self._loss_name()
+        if step is None or not step.matches(self.model, self.optimizer, loss, self._x_train,
+                                            self._y_train, c.regularization,
+                                            c.regularization_rate):
+            targets = loss_targets(loss, self._y_train, self.model.layer_sizes[-1],
+                                   self.backend.dtype)
+            step = self._compiled = CompiledStep(
+                self.model, self.optimizer, loss, self._x_train, targets, c.regularization,
+                c.regularization_rate, source=self._y_train)
+        return step
+
+    def _autograd_step(self, idx, lr: float) -> str | None:
+        """One step through the tensor autograd; None, or why training diverged."""
         c = self.config
         xp = self.xp
-        idx = self._next_batch()
         x = self._x_train if idx is None else xp.take(self._x_train, idx, axis=0)
         y = self._y_train if idx is None else xp.take(self._y_train, idx, axis=0)
-        lr = self.current_learning_rate()
-        self.optimizer.learning_rate = lr
         self.optimizer.zero_grad()
         loss = self._loss_fn(self.model(Tensor(x)), y)
         loss.backward()
@@ -162,22 +202,14 @@ class TrainingSession:
         # so divergence leaves the last finite weights in place.
         total = loss.data + sum(xp.sum(p.grad) for p in params)
         if not bool(xp.isfinite(total)):
-            self._diverge("the loss or its gradient became infinite or NaN")
-            return False
+            return "the loss or its gradient became infinite or NaN"
         backup = [xp.asarray(p.data, copy=True) for p in params] if self._risky(lr) else None
         self.optimizer.step()
         if backup is not None and not self._weights_finite():
             for p, old in zip(params, backup, strict=True):
                 p.data[...] = old
-            self._diverge("the weights grew past the largest number the engine can hold")
-            return False
-        self.step_count += 1
-        self._epoch_step += 1
-        if self._epoch_step >= self.steps_per_epoch:
-            self._epoch_step = 0
-            self.epoch += 1
-            self._record_history()
-        return True
+            return "the weights grew past the largest number the engine can hold"
+        return None
 
     def _risky(self, lr: float) -> bool:
         """Large learning rates can overflow the update itself: keep a copy then."""
