@@ -96,7 +96,7 @@ class CompiledStep:
         self._pack_parameters()
         self._pack_state()
         self._steps: dict[tuple[int, bool], object] = {}  # (batch size, all points) -> step
-        self.source = ""  # the last step's code, to read
+        self.code = ""  # the last compiled step's source, to read
 
     # ----------------------------------------------------------------- packing
     def _pack(self, arrays: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -178,16 +178,16 @@ class CompiledStep:
         names = self._names(buf, whole)
         lines = step_lines(self.activations, self.sizes[1:], self.loss, self.regularization,
                            self.kind, gather=not whole)
-        source = ("def step(index, eta):\n" + "".join(f"    {line}\n" for line in lines))
+        code = "def step(index, eta):\n" + "".join(f"    {line}\n" for line in lines)
         # The arrays become the function's closure: the fastest names Python looks up.
         maker = ("def make(names):\n"
                  + "".join(f"    {name} = names[{name!r}]\n" for name in names)
-                 + "".join(f"    {line}\n" for line in source.splitlines())
+                 + "".join(f"    {line}\n" for line in code.splitlines())
                  + "    return step\n")
         scope: dict = {}
         exec(compile(maker, f"<compiled step n={n}>", "exec"), scope)  # noqa: S102
         step = self._steps[(n, whole)] = scope["make"](names)
-        self.source = source
+        self.code = code
         return step
 
     def _names(self, buf: _Buffers, whole: bool) -> dict:
