@@ -174,7 +174,7 @@ def test_a_last_short_batch_is_trained_on():
     SessionConfig(problem="regression", dataset="plane", learning_rate=100.0, batch_size=0,
                   hidden=(8, 8), activations=("linear", "linear")),
     # binary cross-entropy on outputs grown past the float range
-    SessionConfig(learning_rate=100.0, hidden=(16, 16), activations=("relu", "relu"),
+    SessionConfig(learning_rate=100.0, hidden=(32, 32, 32), activations=("linear",) * 3,
                   init="uniform", batch_size=0),
     # momentum's step overflows the weights: the update is undone
     SessionConfig(learning_rate=100.0, optimizer="momentum", hidden=(16, 16),
