@@ -4,7 +4,8 @@ ReLU hidden layers, a linear output, MSE or BCE from logits, SGD, any batch. Poi
 columns, so each layer's output is a contiguous block of rows. Each layer's weights
 (in, out) and bias (out,) form one block (in + 1, out) of one flat array, and each
 layer's input carries a last row of ones, so one matrix product does the weights and the
-bias forward and backward; a one-output layer backpropagates as a broadcast product; -learning_rate / n is folded into the output delta, so
+bias forward and backward; a one-output layer backpropagates as a broadcast product;
+-learning_rate / n is folded into the output delta, so
 the gradients come out as the update itself and one `add` updates every parameter. No
 loss value, no divergence check: nothing the update does not need. Every buffer is made
 once. It is the measuring stick for engine/compiled.py, not a part of the engine.

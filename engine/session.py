@@ -15,6 +15,7 @@ from engine.backend import get_backend, to_host
 from engine.compiled import CompiledStep, loss_targets, supported
 from engine.config import FIXED_DATASETS, LIVE_FIELDS, ConfigError, SessionConfig
 from engine.datasets import MAX_VALUE, DataSet, make_dataset, split
+from engine.device_steps import run_chunk
 from engine.features import feature_matrix
 from engine.history import History
 from engine.losses import get_loss
@@ -137,6 +138,8 @@ class TrainingSession:
             return 0
         done = 0
         with np.errstate(**QUIET):
+            if self.use_compiled and self.xp is not np:
+                return self._device_steps(n)
             compiled = self._compiled_step() if n else None
             while done < n and not self.diverged:
                 if not self._one_step(compiled):
@@ -183,6 +186,36 @@ class TrainingSession:
                 self.model, self.optimizer, loss, self._x_train, targets, c.regularization,
                 c.regularization_rate, source=self._y_train)
         return step
+
+    def _device_steps(self, n: int) -> int:
+        """`n` steps off NumPy (CuPy): chunks up to the end of an epoch, each run with no
+        wait for the device until its end (engine/device_steps.py)."""
+        c = self.config
+        done = 0
+        while done < n and not self.diverged:
+            start = self._epoch_step
+            chunk = min(n - done, self.steps_per_epoch - start)
+            batches, rates = [], []
+            for i in range(chunk):
+                self._epoch_step = start + i  # where _next_batch slices the epoch's order
+                batches.append(self._next_batch())
+                rates.append(scheduled_learning_rate(c.learning_rate, c.schedule,
+                                                     self.step_count + i, c.schedule_steps))
+            ran, why = run_chunk(self.model, self.optimizer, self._loss_fn, self._x_train,
+                                 self._y_train, batches, rates, c.regularization,
+                                 c.regularization_rate)
+            self.step_count += ran
+            self._epoch_step = start + ran
+            done += ran
+            if why is not None:
+                self.optimizer.learning_rate = rates[ran]
+                self._diverge(why)
+                break
+            if self._epoch_step >= self.steps_per_epoch:
+                self._epoch_step = 0
+                self.epoch += 1
+                self._record_history()
+        return done
 
     def _autograd_step(self, idx, lr: float) -> str | None:
         """One step through the tensor autograd; None, or why training diverged."""
