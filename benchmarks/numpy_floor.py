@@ -38,51 +38,46 @@ def floor_step(weights: list[np.ndarray], biases: list[np.ndarray], x: np.ndarra
         blocks.append(block)
         grads.append(grad[start:start + size].reshape(block.shape))
         start += size
+    names = {"dot": np.dot, "maximum": np.maximum, "greater": np.greater,
+             "multiply": np.multiply, "subtract": np.subtract, "add": np.add, "exp": np.exp,
+             "negative": np.negative, "reciprocal": np.reciprocal, "flat": flat, "grad": grad,
+             "targets": np.ascontiguousarray(y.T, dtype)}
     inputs = [np.ones((units + 1, n), dtype) for units in sizes[:-1]]
     inputs[0][:-1] = x.T
-    out = np.empty((sizes[-1], n), dtype)
-    # layer k writes its output straight into the next layer's input rows
-    hidden = [(blocks[k].T, inputs[k], inputs[k + 1][:-1], np.zeros((sizes[k + 1], n), dtype))
-              for k in range(last)]
-    targets = np.ascontiguousarray(y.T, dtype)
-    delta = [np.empty((units, n), dtype) for units in sizes[1:]]
-    masks = [np.empty((units, n), np.bool_) for units in sizes[1:]]
-    backward = []
-    for k in range(last, -1, -1):
-        below = (None, None, None, None) if k == 0 else (
-            np.multiply if sizes[k + 1] == 1 else np.dot, blocks[k][:-1], delta[k - 1],
-            inputs[k][:-1])
-        backward.append((inputs[k], delta[k].T, grads[k], delta[k], *below,
-                         masks[k - 1] if k else None))
-    output_t, output_input, output_delta = blocks[last].T, inputs[last], delta[last]
+    lines = []
+    for k in range(last + 1):  # forward: layer k's output goes into layer k + 1's input rows
+        units = sizes[k + 1]
+        out = inputs[k + 1][:-1] if k < last else np.empty((units, n), dtype)
+        delta = np.empty((units, n), dtype)
+        names.update({f"Bt{k}": blocks[k].T, f"a{k}": inputs[k], f"y{k}": out,
+                      f"zeros{k}": np.zeros((units, n), dtype), f"d{k}": delta,
+                      f"dT{k}": delta.T, f"m{k}": np.empty((units, n), np.bool_),
+                      f"G{k}": grads[k], f"w{k}": blocks[k][:-1]})
+        lines.append(f"dot(Bt{k}, a{k}, out=y{k})")
+        if k < last:
+            lines.append(f"maximum(y{k}, zeros{k}, out=y{k})")
+    d = f"d{last}"
     if loss == "mse":
-        coefficient = -learning_rate * 2.0 / (n * sizes[-1])
-    else:
-        coefficient = -learning_rate / n
-    dot, maximum, greater, multiply = np.dot, np.maximum, np.greater, np.multiply
-    subtract, add, exp, negative, reciprocal = (np.subtract, np.add, np.exp, np.negative,
-                                                np.reciprocal)
-
-    def step() -> None:
-        for block_t, a, y, zeros in hidden:
-            dot(block_t, a, out=y)
-            maximum(y, zeros, out=y)
-        dot(output_t, output_input, out=out)
-        if loss == "mse":
-            subtract(out, targets, out=output_delta)
-        else:  # sigmoid(out) - y, the gradient of BCE from logits
-            negative(out, out=output_delta)
-            exp(output_delta, out=output_delta)
-            add(output_delta, 1.0, out=output_delta)
-            reciprocal(output_delta, out=output_delta)
-            subtract(output_delta, targets, out=output_delta)
-        multiply(output_delta, coefficient, out=output_delta)
-        for a, d_t, g, d, product, w, d_below, y_below, mask in backward:
-            dot(a, d_t, out=g)
-            if product is not None:
-                product(w, d, out=d_below)
-                greater(y_below, 0.0, out=mask)
-                multiply(d_below, mask, out=d_below)
-        add(flat, grad, out=flat)
-
-    return step, lambda: blocks
+        names["coefficient"] = -learning_rate * 2.0 / (n * sizes[-1])
+        lines.append(f"subtract(y{last}, targets, out={d})")
+    else:  # sigmoid(out) - y, the gradient of BCE from logits
+        names["coefficient"] = -learning_rate / n
+        lines += [f"negative(y{last}, out={d})", f"exp({d}, out={d})",
+                  f"add({d}, 1.0, out={d})", f"reciprocal({d}, out={d})",
+                  f"subtract({d}, targets, out={d})"]
+    lines.append(f"multiply({d}, coefficient, out={d})")
+    for k in range(last, -1, -1):
+        lines.append(f"dot(a{k}, dT{k}, out=G{k})")
+        if k > 0:
+            product = "multiply" if sizes[k + 1] == 1 else "dot"  # one output: outer product
+            lines += [f"{product}(w{k}, d{k}, out=d{k - 1})",
+                      f"greater(y{k - 1}, 0.0, out=m{k - 1})",
+                      f"multiply(d{k - 1}, m{k - 1}, out=d{k - 1})"]
+    lines.append("add(flat, grad, out=flat)")
+    # Straight-line code with every array a closure variable: the least Python per call.
+    source = ("def make(names):\n" + "".join(f"    {k} = names[{k!r}]\n" for k in names)
+              + "    def step():\n" + "".join(f"        {line}\n" for line in lines)
+              + "    return step\n")
+    scope: dict = {}
+    exec(compile(source, "<numpy floor>", "exec"), scope)  # noqa: S102
+    return scope["make"](names), lambda: blocks

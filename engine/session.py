@@ -141,8 +141,10 @@ class TrainingSession:
             if self.use_compiled and self.xp is not np:
                 return self._device_steps(n)
             compiled = self._compiled_step() if n else None
+            if compiled is not None:
+                return self._compiled_steps(compiled, n)
             while done < n and not self.diverged:
-                if not self._one_step(compiled):
+                if not self._one_step():
                     break
                 done += 1
         return done
@@ -152,13 +154,12 @@ class TrainingSession:
         steps = n * self.steps_per_epoch - self._epoch_step
         return self.step(max(steps, 0))
 
-    def _one_step(self, compiled: CompiledStep | None) -> bool:
-        """One step, compiled or (compiled None) through autograd; False if it diverged."""
+    def _one_step(self) -> bool:
+        """One step through autograd (the reference); False if training diverged."""
         idx = self._next_batch()
-        c = self.config
-        lr = c.learning_rate if c.schedule == "constant" else self.current_learning_rate()
+        lr = self.current_learning_rate()
         self.optimizer.learning_rate = lr
-        why = self._autograd_step(idx, lr) if compiled is None else compiled.run(idx, lr)
+        why = self._autograd_step(idx, lr)
         if why is not None:
             self._diverge(why)
             return False
@@ -169,6 +170,32 @@ class TrainingSession:
             self.epoch += 1
             self._record_history()
         return True
+
+    def _compiled_steps(self, compiled: CompiledStep, n: int) -> int:
+        """`n` steps of `compiled`, kept as _one_step keeps them (counters, epochs,
+        history), with what does not change between steps looked up once."""
+        c = self.config
+        per_epoch = self.steps_per_epoch
+        constant = c.schedule == "constant"
+        done, lr = 0, None
+        while done < n and not self.diverged:
+            idx = self._next_batch()
+            lr = c.learning_rate if constant else self.current_learning_rate()
+            why = compiled.run(idx, lr)
+            if why is not None:
+                self.optimizer.learning_rate = lr
+                self._diverge(why)
+                return done
+            self.step_count += 1
+            self._epoch_step += 1
+            done += 1
+            if self._epoch_step >= per_epoch:
+                self._epoch_step = 0
+                self.epoch += 1
+                self._record_history()
+        if lr is not None:
+            self.optimizer.learning_rate = lr
+        return done
 
     def _compiled_step(self) -> CompiledStep | None:
         """The compiled step for the current settings (built again when they changed),
