@@ -141,8 +141,9 @@ def full_batch_table(min_seconds: float, have_torch: bool) -> list[dict]:
             fns.append(fused_fn(fused_mlp, sizes, x, y))
         if have_torch:
             fns.append(torch_step_fn(sizes, x, y))
-        seconds = min_seconds if n < 5000 else 3 * min_seconds
-        times = best_times(fns, seconds, repeats=5)
+        small = n < 5000
+        times = best_times(fns, min_seconds if small else 3 * min_seconds,
+                           repeats=9 if small else 5)
         compiled, floor, autograd = times[:3]
         fused = times[3] if fused_mlp is not None else None
         torch_time = times[-1] if have_torch else None
@@ -158,8 +159,8 @@ def full_batch_table(min_seconds: float, have_torch: bool) -> list[dict]:
         rows.append([name, n, row["compiled_us"], row["floor_us"], row["compiled_over_floor"],
                      row["autograd_us"], row["fused_mlp_us"], row["floor_over_fused_mlp"],
                      row["torch_us"], row["torch_over_compiled"]])
-    print("Full-batch SGD steps, MSE, float32, ReLU hidden layers (us per step, best of 5 "
-          "turns)")
+    print("Full-batch SGD steps, MSE, float32, ReLU hidden layers (us per step, best of 9 "
+          "turns; 5 at 10,000 points)")
     print_table(["network", "points", "compiled", "floor", "compiled/floor", "autograd",
                  "FusedMLP", "floor/FusedMLP", "torch", "torch/compiled"], rows)
     return results
@@ -180,7 +181,7 @@ def session_table(min_seconds: float) -> list[dict]:
         y = session.train.labels[:10].astype(np.float32).reshape(-1, 1)
         fns = [session_step_fn(config, True), session_step_fn(config, False),
                floor_fn(config.layer_sizes, x, y, "bce")]
-        compiled, autograd, floor = best_times(fns, min_seconds, repeats=5)
+        compiled, autograd, floor = best_times(fns, min_seconds, repeats=9)
         compiled, autograd = compiled / 16, autograd / 16  # one epoch: 16 steps of 10
         row = {"network": name, "batch": config.batch_size, "session_us": compiled * 1e6,
                "autograd_session_us": autograd * 1e6, "floor_us": floor * 1e6,

@@ -38,7 +38,7 @@ def floor_step(weights: list[np.ndarray], biases: list[np.ndarray], x: np.ndarra
         blocks.append(block)
         grads.append(grad[start:start + size].reshape(block.shape))
         start += size
-    names = {"dot": np.dot, "maximum": np.maximum, "greater": np.greater,
+    names = {"dot": np.dot, "maximum": np.maximum, "sign": np.sign,
              "multiply": np.multiply, "subtract": np.subtract, "add": np.add, "exp": np.exp,
              "negative": np.negative, "reciprocal": np.reciprocal, "flat": flat, "grad": grad,
              "targets": np.ascontiguousarray(y.T, dtype)}
@@ -51,7 +51,7 @@ def floor_step(weights: list[np.ndarray], biases: list[np.ndarray], x: np.ndarra
         delta = np.empty((units, n), dtype)
         names.update({f"Bt{k}": blocks[k].T, f"a{k}": inputs[k], f"y{k}": out,
                       f"zeros{k}": np.zeros((units, n), dtype), f"d{k}": delta,
-                      f"dT{k}": delta.T, f"m{k}": np.empty((units, n), np.bool_),
+                      f"dT{k}": delta.T, f"m{k}": np.empty((units, n), dtype),
                       f"G{k}": grads[k], f"w{k}": blocks[k][:-1]})
         lines.append(f"dot(Bt{k}, a{k}, out=y{k})")
         if k < last:
@@ -71,7 +71,7 @@ def floor_step(weights: list[np.ndarray], biases: list[np.ndarray], x: np.ndarra
         if k > 0:
             product = "multiply" if sizes[k + 1] == 1 else "dot"  # one output: outer product
             lines += [f"{product}(w{k}, d{k}, out=d{k - 1})",
-                      f"greater(y{k - 1}, 0.0, out=m{k - 1})",
+                      f"sign(y{k - 1}, out=m{k - 1})",  # the ReLU's 0/1 mask, as floats
                       f"multiply(d{k - 1}, m{k - 1}, out=d{k - 1})"]
     lines.append("add(flat, grad, out=flat)")
     # Straight-line code with every array a closure variable: the least Python per call.

@@ -1,10 +1,13 @@
 """The compiled training step (NumPy): one configuration's whole step as straight array code.
 
 For one network, loss, optimizer and regularization, `CompiledStep` runs forward, loss,
-backward, regularization, the divergence check and the optimizer update over buffers
-allocated once per batch size, in place, with no graph. It computes what the autograd
-path computes (tests hold the two equal to 1e-12 in float64); the autograd path is the
-readable reference.
+backward, regularization, the divergence check and the optimizer update as generated
+straight-line code (engine/compiled_source.py) over buffers allocated once per batch
+size, in place, with no graph. Points are columns and each layer's bias is one more row
+of its weights, so one matrix product does both. It computes what the autograd path
+computes, operation by operation (tests hold the two equal to 1e-12 in float64; BLAS may
+sum the points in another order, so not always to the last bit); the autograd path is
+the readable reference.
 
 Parameters and optimizer state stay in the model's and the optimizer's own objects: the
 step packs them into flat arrays and points `param.data` and `optimizer.state[param][name]`
@@ -52,14 +55,13 @@ class _Buffers:
     def __init__(self, n: int, sizes: tuple[int, ...], activations, dtype):
         self.a = [np.ones((units + 1, n), dtype) for units in sizes[:-1]]
         self.t = np.empty((sizes[-1], n), dtype)
-        self.z, self.y, self.d, self.mask, self.zeros, self.scratch = [], [], [], [], [], []
+        self.z, self.y, self.d, self.zeros, self.scratch = [], [], [], [], []
         last = len(activations) - 1
         for k, (units, activation) in enumerate(zip(sizes[1:], activations, strict=True)):
             y = self.a[k + 1][:units] if k < last else np.empty((units, n), dtype)
             self.y.append(y)
             self.z.append(y if activation in IN_PLACE else np.empty_like(y))
             self.d.append(np.empty_like(y))
-            self.mask.append(np.empty((units, n), np.bool_))
             # NumPy's two-array loop is several times faster than max(z, scalar 0)
             self.zeros.append(np.zeros((units, n), dtype))
             self.scratch.append(np.empty_like(y))
@@ -196,7 +198,7 @@ class CompiledStep:
                      subtract=np.subtract, add=np.add, multiply=np.multiply,
                      divide=np.divide, vdot=np.vdot, abs=np.abs, negative=np.negative,
                      exp=np.exp, log=np.log, where=np.where, amax=np.amax, sum_=np.sum,
-                     greater=np.greater, sign=np.sign, sqrt=np.sqrt,
+                     sign=np.sign, sqrt=np.sqrt,
                      isfinite=math.isfinite, EPSILON=EPSILON, optimizer=self.optimizer,
                      p=self.flat, g=self.grad, u=self.scratch, u2=self.scratch2,
                      backup=self.backup, rate=self.rate, e=buf.e, t1=buf.t1, row=buf.row,
@@ -210,7 +212,7 @@ class CompiledStep:
         for k, activation in enumerate(self.activations):
             names.update({f"Bt{k}": self.blocks_t[k], f"a{k}": buf.a[k], f"z{k}": buf.z[k],
                           f"y{k}": buf.y[k], f"d{k}": buf.d[k], f"dT{k}": buf.d[k].T,
-                          f"m{k}": buf.mask[k], f"zeros{k}": buf.zeros[k],
+                          f"zeros{k}": buf.zeros[k],
                           f"s{k}": buf.scratch[k], f"G{k}": self.grad_blocks[k],
                           f"w{k}": self.w[k], f"gw{k}": self.gw[k],
                           f"r{k}": self.scratch_blocks[k][:-1],

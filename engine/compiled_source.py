@@ -68,7 +68,9 @@ def backward_lines(activations: tuple[str, ...], outputs: tuple[int, ...]) -> li
     for k in range(len(activations) - 1, -1, -1):
         activation = activations[k]
         if activation == "relu":
-            lines += [f"greater(y{k}, 0.0, out=m{k})", f"multiply(d{k}, m{k}, out=d{k})"]
+            # y >= 0 after ReLU, so sign(y) is the 0/1 mask, as floats: multiplying by a
+            # bool mask makes NumPy cast it element by element, slower on small arrays
+            lines += [f"sign(y{k}, out=s{k})", f"multiply(d{k}, s{k}, out=d{k})"]
         elif activation == "tanh":
             lines += [f"multiply(y{k}, y{k}, out=s{k})", f"subtract(1.0, s{k}, out=s{k})",
                       f"multiply(d{k}, s{k}, out=d{k})"]
