@@ -54,7 +54,9 @@ class _Buffers:
 
     def __init__(self, n: int, sizes: tuple[int, ...], activations, dtype):
         self.a = [np.ones((units + 1, n), dtype) for units in sizes[:-1]]
-        self.t = np.empty((sizes[-1], n), dtype)
+        # the gathered batch: a[0] over t, as CompiledStep.points holds them
+        self.points = np.empty((sizes[0] + 1 + sizes[-1], n), dtype)
+        self.a[0], self.t = self.points[:sizes[0] + 1], self.points[sizes[0] + 1:]
         self.z, self.y, self.d, self.zeros, self.scratch = [], [], [], [], []
         last = len(activations) - 1
         for k, (units, activation) in enumerate(zip(sizes[1:], activations, strict=True)):
@@ -89,15 +91,20 @@ class CompiledStep:
         self.kind = type(optimizer)
         self.sizes = tuple(model.layer_sizes)
         self.activations = tuple(model.activations)
-        self.x_train, self.targets = x_train, targets
+        self.x_train = x_train
         self.dtype = x_train.dtype
-        self.x_ones = np.ones((x_train.shape[1] + 1, len(x_train)), self.dtype)
-        self.x_ones[:-1] = x_train.T
+        # each point's inputs, a one (for the bias) and targets, in one column: one gather
+        inputs = x_train.shape[1] + 1
+        self.points = np.ones((inputs + targets.shape[0], len(x_train)), self.dtype)
+        self.points[:inputs - 1] = x_train.T
+        self.points[inputs:] = targets
+        self.x_ones, self.targets = self.points[:inputs], self.points[inputs:]
         self.one = np.ones((), self.dtype)  # the gradient backward() starts from
         self.regularization, self.rate = _penalty(regularization, rate)
         self._pack_parameters()
         self._pack_state()
         self._steps: dict[tuple[int, bool], object] = {}  # (batch size, all points) -> step
+        self._last_key, self._last_step = -1, None
         self.code = ""  # the last compiled step's source, to read
 
     # ----------------------------------------------------------------- packing
@@ -165,11 +172,14 @@ class CompiledStep:
     # ----------------------------------------------------------------- the step
     def run(self, index, learning_rate: float) -> str | None:
         """One step on the points `index` (int array, or None for all). Returns None, or
-        the reason training diverged; then the parameters are the last finite ones."""
+        the reason training diverged; then the parameters are the last finite ones.
+        Call it under np.errstate(over="ignore"): a diverging sigmoid overflows."""
+        key = None if index is None else len(index)
+        if key == self._last_key:  # the batch size of the step before: most steps
+            return self._last_step(index, learning_rate)
         n = self.x_ones.shape[1] if index is None else len(index)
-        step = self._steps.get((n, index is None))
-        if step is None:
-            step = self._compile(n, index is None)
+        step = self._steps.get((n, index is None)) or self._compile(n, index is None)
+        self._last_key, self._last_step = key, step
         return step(index, learning_rate)
 
     def _compile(self, n: int, whole: bool):
@@ -202,7 +212,7 @@ class CompiledStep:
                      isfinite=math.isfinite, EPSILON=EPSILON, optimizer=self.optimizer,
                      p=self.flat, g=self.grad, u=self.scratch, u2=self.scratch2,
                      backup=self.backup, rate=self.rate, e=buf.e, t1=buf.t1, row=buf.row,
-                     take_x=self.x_ones.take, take_t=self.targets.take)
+                     take=self.points.take, batch=buf.points)
         names["x"], names["t"] = (self.x_ones, self.targets) if whole else (buf.a[0], buf.t)
         # as the losses scale: the seed gradient (one, of the dtype) times 1 / n
         names["scale"] = self.one * (1.0 / max(buf.t.shape[1], 1))

@@ -41,10 +41,9 @@ def loss_lines(loss: str, last: int) -> list[str]:
         return [f"subtract({out}, t, out={d})",
                 f"value = vdot({d}, {d})",
                 f"multiply({d}, mse_scale, out={d})"]
-    if loss == "bce":  # sigmoid(z) - y from e = exp(-|z|), as losses.bce keeps it
-        return [f"abs({out}, out=e)", "negative(e, out=e)", "exp(e, out=e)",
-                "add(e, 1.0, out=t1)",
-                f"divide(where({out} >= 0, 1.0, e), t1, out={d})",
+    if loss == "bce":  # sigmoid(z) - y; 1 / (1 + exp(-z)) overflows to 0 far below 0
+        return [f"negative({out}, out=t1)", "exp(t1, out=t1)", "add(t1, 1.0, out=t1)",
+                f"divide(1.0, t1, out={d})",
                 f"subtract({d}, t, out={d})",
                 f"multiply({d}, scale, out={d})",
                 f"value = {out}.sum()"]
@@ -132,7 +131,7 @@ def update_lines(kind: type) -> list[str]:
 def step_lines(activations: tuple[str, ...], outputs: tuple[int, ...], loss: str,
                regularization: str, kind: type, gather: bool) -> list[str]:
     """The body of step(index, eta) -> None, or why training diverged."""
-    lines = ["take_x(index, axis=1, out=x)", "take_t(index, axis=1, out=t)"] if gather else []
+    lines = ["take(index, axis=1, out=batch)"] if gather else []
     lines += forward_lines(activations)
     lines += loss_lines(loss, len(activations) - 1)
     lines += backward_lines(activations, outputs)
