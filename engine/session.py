@@ -203,7 +203,8 @@ class TrainingSession:
         if not self.use_compiled or not supported(self.model, self.optimizer):
             return None
         c = self.config
-        step, loss = self._compiled, self._loss_name()
+        step = self._compiled
+        loss = getattr(self._loss_fn, "loss_name", c.resolved_loss)
         if step is None or not step.matches(self.model, self.optimizer, loss, self._x_train,
                                             self._y_train, c.regularization,
                                             c.regularization_rate):
