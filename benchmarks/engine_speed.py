@@ -181,7 +181,7 @@ def session_table(min_seconds: float) -> list[dict]:
         y = session.train.labels[:10].astype(np.float32).reshape(-1, 1)
         fns = [session_step_fn(config, True), session_step_fn(config, False),
                floor_fn(config.layer_sizes, x, y, "bce")]
-        compiled, autograd, floor = best_times(fns, min_seconds, repeats=9)
+        compiled, autograd, floor = best_times(fns, min_seconds, repeats=15)
         compiled, autograd = compiled / 16, autograd / 16  # one epoch: 16 steps of 10
         row = {"network": name, "batch": config.batch_size, "session_us": compiled * 1e6,
                "autograd_session_us": autograd * 1e6, "floor_us": floor * 1e6,
