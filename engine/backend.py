@@ -14,6 +14,13 @@ from types import ModuleType
 import numpy as np
 
 BACKENDS = ("numpy", "cupy", "array_api_strict")
+# `auto` trains on the GPU only from this much work a step: multiply-adds of one forward
+# pass, batch x sum(fan_in x fan_out). Below it a GPU step costs its kernel launches (about
+# 40 a step, 0.2-0.4 ms on an H200) more than NumPy's whole step: issue 12 measured CuPy
+# slower for the window's sessions at batch 10 (at most 10 x 7,264) and 23-70x faster
+# from [2,256,256,1] x 10,000 points (6.6e8). One BLAS thread does about 1e7 multiply-adds
+# (forward and backward) in 0.3 ms: the crossing. Not yet measured on a GPU here.
+GPU_MIN_WORK = 10_000_000
 PRECISIONS = ("float32", "float64")
 
 
@@ -64,6 +71,31 @@ def get_backend(name: str = "numpy", precision: str = "float32") -> Backend:
         raise BackendError(f"{name} is not installed; install neuroplay[test] or use the "
                            f"NumPy backend") from error
     return Backend(name, xp, getattr(xp, precision))
+
+
+def gpu_available() -> bool:
+    """Whether CuPy is installed and finds a GPU."""
+    try:
+        cupy = importlib.import_module("cupy")
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # not installed, no driver, no device
+        return False
+
+
+def step_work(layer_sizes, batch: int) -> int:
+    """Multiply-adds of one forward pass over `batch` points."""
+    sizes = tuple(layer_sizes)
+    return batch * sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+
+
+def resolve_backend(name: str, layer_sizes, batch: int) -> str:
+    """`name`, or for "auto": "cupy" where a GPU is present and a step of `batch` points
+    through `layer_sizes` is big enough for it to be faster (GPU_MIN_WORK), else "numpy"."""
+    if name != "auto":
+        return name
+    if step_work(layer_sizes, batch) >= GPU_MIN_WORK and gpu_available():
+        return "cupy"
+    return "numpy"
 
 
 def namespace(x) -> ModuleType:

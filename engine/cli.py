@@ -66,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--init", choices=INITS, default="xavier")
     p.add_argument("--seed", type=int, default=1, help="seed for the data and the weights")
     p.add_argument("--epochs", type=int, default=100)
-    p.add_argument("--backend", default="numpy", help="numpy or cupy")
+    p.add_argument("--backend", choices=("auto", "numpy", "cupy"), default="auto",
+                   help="auto (default): the GPU where it is faster for this network and "
+                        "data; on a GPU up to 1024 neurons a layer and 100000 points")
     p.add_argument("--out", metavar="FILE", help="write the session file here")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -115,20 +117,46 @@ def _fmt(v: float) -> str:
     return "n/a" if math.isnan(v) else f"{v:.4f}"
 
 
+def _limits(backend: str):
+    """The GPU's larger limits where training may go to a GPU, else the window's."""
+    import contextlib
+
+    from engine.backend import gpu_available
+    from engine.config import gpu_limits
+    return gpu_limits() if backend != "numpy" and gpu_available() else contextlib.nullcontext()
+
+
+def _open_session(args):
+    """The session to train, on the backend asked for (`auto` resolved for its size)."""
+    from engine.backend import resolve_backend
+    from engine.io import load_session
+    from engine.session import TrainingSession
+
+    if args.from_file:
+        session = load_session(args.from_file, backend="numpy" if args.backend == "auto"
+                               else args.backend)
+        config = session.config
+    else:
+        config = config_from_args(args)
+    batch = config.batch_size or max(round(config.n_points * config.train_fraction), 1)
+    backend = resolve_backend(args.backend, config.layer_sizes, batch)
+    if args.from_file:
+        return session if backend == "numpy" and args.backend == "auto" else \
+            load_session(args.from_file, backend=backend)
+    return TrainingSession(config, backend=backend)
+
+
 def main(argv: list[str] | None = None) -> int:
     from engine.backend import BackendError
-    from engine.io import SessionFileError, load_session, save_session
-    from engine.session import TrainingSession
+    from engine.io import SessionFileError, save_session
 
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.epochs < 0 or args.epochs > 10_000_000:
         parser.error(f"--epochs must be from 0 to 10000000, not {args.epochs}")
     try:
-        if args.from_file:
-            session = load_session(args.from_file, backend=args.backend)
-        else:
-            session = TrainingSession(config_from_args(args), backend=args.backend)
+        with _limits(args.backend):
+            session = _open_session(args)
     except (ConfigError, SessionFileError, BackendError) as e:
         parser.error(str(e))
     started = time.perf_counter()

@@ -7,8 +7,11 @@ line and session files all share one set of rules.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 # Limits shared by the controls, the command line and files.
@@ -18,6 +21,10 @@ MIN_POINTS = 1
 MAX_POINTS = 2000
 MAX_BATCH_SIZE = MAX_POINTS
 MAX_CLASSES = 5
+# The command line training on a GPU allows bigger networks and data (see gpu_limits).
+GPU_MAX_NEURONS = 1024
+GPU_MAX_POINTS = 100_000
+_GPU_LIMITS = contextvars.ContextVar("gpu_limits", default=False)
 MIN_LEARNING_RATE = 0.0
 MAX_LEARNING_RATE = 100.0
 
@@ -167,6 +174,17 @@ def _coerce(name: str, value, default):
     raise ConfigError(name, "has an unsupported type")
 
 
+@contextmanager
+def gpu_limits() -> Iterator[None]:
+    """Inside, configs are checked against GPU_MAX_NEURONS and GPU_MAX_POINTS instead of
+    the window's limits: for the command line on a GPU."""
+    token = _GPU_LIMITS.set(True)
+    try:
+        yield
+    finally:
+        _GPU_LIMITS.reset(token)
+
+
 def _choice(name: str, value, allowed) -> None:
     if value not in allowed:
         raise ConfigError(name, f"{value!r} is not one of {', '.join(allowed)}")
@@ -186,7 +204,10 @@ def _validate(c: SessionConfig) -> None:
     _choice("problem", c.problem, PROBLEMS)
     allowed = REGRESSION_DATASETS if c.problem == "regression" else CLASSIFICATION_DATASETS
     _choice("dataset", c.dataset, (*allowed, CUSTOM_DATASET))
-    _number("n_points", c.n_points, MIN_POINTS, MAX_POINTS, integer=True)
+    gpu = _GPU_LIMITS.get()
+    max_points, max_neurons = (GPU_MAX_POINTS, GPU_MAX_NEURONS) if gpu else (MAX_POINTS,
+                                                                            MAX_NEURONS)
+    _number("n_points", c.n_points, MIN_POINTS, max_points, integer=True)
     _number("noise", c.noise, 0.0, 1.0)
     _number("train_fraction", c.train_fraction, 0.1, 1.0)
     _number("data_seed", c.data_seed, 0, 2**31 - 1, integer=True)
@@ -205,7 +226,7 @@ def _validate(c: SessionConfig) -> None:
         raise ConfigError("hidden",
                           f"at most {MAX_HIDDEN_LAYERS} hidden layers, not {len(c.hidden)}")
     for n in c.hidden:
-        _number("hidden", n, 1, MAX_NEURONS, integer=True)
+        _number("hidden", n, 1, max_neurons, integer=True)
     if len(c.activations) != len(c.hidden):
         raise ConfigError("activations", f"need one per hidden layer ({len(c.hidden)}), "
                           f"not {len(c.activations)}")
@@ -226,7 +247,7 @@ def _validate(c: SessionConfig) -> None:
     _number("learning_rate", c.learning_rate, MIN_LEARNING_RATE, MAX_LEARNING_RATE)
     _choice("optimizer", c.optimizer, OPTIMIZERS)
     _number("momentum", c.momentum, 0.0, 0.9999)
-    _number("batch_size", c.batch_size, 0, MAX_BATCH_SIZE, integer=True)
+    _number("batch_size", c.batch_size, 0, max_points, integer=True)
     _choice("regularization", c.regularization, REGULARIZATIONS)
     _number("regularization_rate", c.regularization_rate, 0.0, 10.0)
     _choice("schedule", c.schedule, SCHEDULES)

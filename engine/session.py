@@ -12,8 +12,11 @@ import math
 import numpy as np
 
 from engine.backend import get_backend, to_host
+from engine.compiled import CompiledStep, loss_targets, supported
+from engine.compiled_source import GRADIENT_NOT_FINITE, WEIGHTS_NOT_FINITE
 from engine.config import FIXED_DATASETS, LIVE_FIELDS, ConfigError, SessionConfig
 from engine.datasets import MAX_VALUE, DataSet, make_dataset, split
+from engine.device_steps import run_chunk
 from engine.features import feature_matrix
 from engine.history import History
 from engine.losses import get_loss
@@ -40,7 +43,12 @@ class TrainingSession:
 
     config: a validated SessionConfig. backend: "numpy", "cupy" or "array_api_strict".
     data: the points themselves when config.dataset is "custom" (drawn or imported).
+    use_compiled: train with the compiled step (engine/compiled.py) where the backend
+    allows; False runs the autograd path, the readable reference the tests hold it to.
     """
+
+    use_compiled = True
+    _compiled: CompiledStep | None = None
 
     def __init__(self, config: SessionConfig | None = None, backend: str = "numpy",
                  data: DataSet | None = None, precision: str = "float32"):
@@ -127,6 +135,11 @@ class TrainingSession:
             return 0
         done = 0
         with np.errstate(**QUIET):
+            if self.use_compiled and self.xp is not np:
+                return self._device_steps(n)
+            compiled = self._compiled_step() if n else None
+            if compiled is not None:
+                return self._compiled_steps(compiled, n)
             while done < n and not self.diverged:
                 if not self._one_step():
                     break
@@ -139,13 +152,102 @@ class TrainingSession:
         return self.step(max(steps, 0))
 
     def _one_step(self) -> bool:
-        c = self.config
-        xp = self.xp
+        """One step through autograd (the reference); False if training diverged."""
         idx = self._next_batch()
-        x = self._x_train if idx is None else xp.take(self._x_train, idx, axis=0)
-        y = self._y_train if idx is None else xp.take(self._y_train, idx, axis=0)
         lr = self.current_learning_rate()
         self.optimizer.learning_rate = lr
+        why = self._autograd_step(idx, lr)
+        if why is not None:
+            self._diverge(why)
+            return False
+        self.step_count += 1
+        self._epoch_step += 1
+        if self._epoch_step >= self.steps_per_epoch:
+            self._epoch_step = 0
+            self.epoch += 1
+            self._record_history()
+        return True
+
+    def _compiled_steps(self, compiled: CompiledStep, n: int) -> int:
+        """`n` steps of `compiled`, kept as _one_step keeps them (counters, epochs,
+        history), with what does not change between steps looked up once."""
+        c = self.config
+        per_epoch = self.steps_per_epoch
+        constant = c.schedule == "constant"
+        done, lr = 0, None
+        while done < n and not self.diverged:
+            idx = self._next_batch()
+            lr = c.learning_rate if constant else self.current_learning_rate()
+            why = compiled.run(idx, lr)
+            if why is not None:
+                self.optimizer.learning_rate = lr
+                self._diverge(why)
+                return done
+            self.step_count += 1
+            self._epoch_step += 1
+            done += 1
+            if self._epoch_step >= per_epoch:
+                self._epoch_step = 0
+                self.epoch += 1
+                self._record_history()
+        if lr is not None:
+            self.optimizer.learning_rate = lr
+        return done
+
+    def _compiled_step(self) -> CompiledStep | None:
+        """The compiled step for the current settings (built again when they changed),
+        or None where the autograd path runs: when asked, or off NumPy."""
+        if not self.use_compiled or not supported(self.model, self.optimizer):
+            return None
+        c = self.config
+        step = self._compiled
+        loss = getattr(self._loss_fn, "loss_name", c.resolved_loss)
+        if step is None or not step.matches(self.model, self.optimizer, loss, self._x_train,
+                                            self._y_train, c.regularization,
+                                            c.regularization_rate):
+            targets = loss_targets(loss, self._y_train, self.model.layer_sizes[-1],
+                                   self.backend.dtype)
+            step = self._compiled = CompiledStep(
+                self.model, self.optimizer, loss, self._x_train, targets, c.regularization,
+                c.regularization_rate, source=self._y_train)
+        return step
+
+    def _device_steps(self, n: int) -> int:
+        """`n` steps off NumPy (CuPy): chunks up to the end of an epoch, each run with no
+        wait for the device until its end (engine/device_steps.py)."""
+        c = self.config
+        done = 0
+        while done < n and not self.diverged:
+            start = self._epoch_step
+            chunk = min(n - done, self.steps_per_epoch - start)
+            batches, rates = [], []
+            for i in range(chunk):
+                self._epoch_step = start + i  # where _next_batch slices the epoch's order
+                batches.append(self._next_batch())
+                rates.append(scheduled_learning_rate(c.learning_rate, c.schedule,
+                                                     self.step_count + i, c.schedule_steps))
+            ran, why = run_chunk(self.model, self.optimizer, self._loss_fn, self._x_train,
+                                 self._y_train, batches, rates, c.regularization,
+                                 c.regularization_rate)
+            self.step_count += ran
+            self._epoch_step = start + ran
+            done += ran
+            if why is not None:
+                self.optimizer.learning_rate = rates[ran]
+                self._diverge(why)
+                break
+            if self._epoch_step >= self.steps_per_epoch:
+                self._epoch_step = 0
+                self.epoch += 1
+                self._record_history()
+        return done
+
+    def _autograd_step(self, idx, lr: float) -> str | None:
+        """One step through the tensor autograd; None, or why training diverged."""
+        c = self.config
+        xp = self.xp
+        x = self._x_train if idx is None else xp.take(self._x_train, idx, axis=0)
+        y = self._y_train if idx is None else xp.take(self._y_train, idx, axis=0)
         self.optimizer.zero_grad()
         loss = self._loss_fn(self.model(Tensor(x)), y)
         loss.backward()
@@ -158,22 +260,14 @@ class TrainingSession:
         # so divergence leaves the last finite weights in place.
         total = loss.data + sum(xp.sum(p.grad) for p in params)
         if not bool(xp.isfinite(total)):
-            self._diverge("the loss grew too large to compute")
-            return False
+            return GRADIENT_NOT_FINITE
         backup = [xp.asarray(p.data, copy=True) for p in params] if self._risky(lr) else None
         self.optimizer.step()
         if backup is not None and not self._weights_finite():
             for p, old in zip(params, backup, strict=True):
                 p.data[...] = old
-            self._diverge("the weights grew too large to compute")
-            return False
-        self.step_count += 1
-        self._epoch_step += 1
-        if self._epoch_step >= self.steps_per_epoch:
-            self._epoch_step = 0
-            self.epoch += 1
-            self._record_history()
-        return True
+            return WEIGHTS_NOT_FINITE
+        return None
 
     def _risky(self, lr: float) -> bool:
         """Large learning rates can overflow the update itself: keep a copy then."""
