@@ -91,7 +91,7 @@ def test_bad_files_are_refused(tmp_path):
     binary.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(SessionFileError, match="not a text file"):
         load_session(binary)
-    with pytest.raises(SessionFileError, match="Cannot read"):
+    with pytest.raises(SessionFileError, match="cannot be read"):
         load_session(tmp_path / "missing.json")
 
 

@@ -1,0 +1,30 @@
+"""Every limit the file readers enforce, in one place (docs/readers.md lists them).
+
+A reader refuses anything past these with a message; none of them is a guess at what a
+student will make: each is far above what the window can produce, and far below what
+would take the app more than a moment or a few megabytes to read.
+"""
+
+from __future__ import annotations
+
+from engine.config import MAX_CLASSES, MAX_NEURONS, MAX_POINTS  # the config's own rules
+
+# ------------------------------------------------------------------ any file
+JSON_DEPTH = 32           # the deepest a session needs is 4 (weights: layer, row, value)
+SESSION_BYTES = 50 * 1024 * 1024
+LESSON_BYTES = 1_000_000
+CSV_BYTES = 10 * 1024 * 1024
+SETTINGS_CONFIG_CHARS = 100_000  # the last config kept in the window's settings
+READ_CHUNK = 1024 * 1024  # reads go in chunks, so a file that grows is stopped at the limit
+
+# ------------------------------------------------------------------ values
+MAX_VALUE = 1e6           # any point coordinate, label, weight or bias, by absolute value
+MAX_STATE_VALUE = 1e30    # optimizer state (squared gradients can be large, never inf)
+MAX_COUNT = 2**53         # step and epoch counters: whole numbers JSON keeps exactly
+HISTORY_ROWS = 5_000_000  # rows of (step, epoch, losses, accuracies) in a session file
+
+__all__ = [
+    "CSV_BYTES", "HISTORY_ROWS", "JSON_DEPTH", "LESSON_BYTES", "MAX_CLASSES", "MAX_COUNT",
+    "MAX_NEURONS", "MAX_POINTS", "MAX_STATE_VALUE", "MAX_VALUE", "READ_CHUNK",
+    "SESSION_BYTES", "SETTINGS_CONFIG_CHARS",
+]
