@@ -82,7 +82,7 @@ def read_file(path: str | os.PathLike, limit: int, what: str = "file") -> bytes:
 
 
 def _too_big(name: str, what: str, size: int, limit: int) -> ReadError:
-    return ReadError(name, f"is larger than {_size(limit)}, the most a {what} may be "
+    return ReadError(name, f"is larger than {_size(limit)}, the limit for a {what} "
                            f"(it has {size} bytes or more).")
 
 
