@@ -118,7 +118,7 @@ def session_from_dict(doc, backend: str = "numpy"):
             session.restore_training_state(state)
         except ValueError as e:
             raise SessionFileError(f"The session's 'training_state' does not fit it: "
-                                   f"{e}.") from None
+                                   f"{printable(str(e), newlines=False)}.") from None
     session.diverged = diverged
     if session.diverged:
         session.message = ("This session had diverged when it was saved. Lower the learning "
@@ -157,8 +157,7 @@ def training_state_from_dict(raw, config: SessionConfig) -> dict:
     if not isinstance(slots, list) or not all(isinstance(s, dict) for s in slots):
         raise SessionFileError(f"{where}: 'optimizer_state' must be a list of objects, "
                                f"one per weight and bias array.")
-    state_arrays = [{str(name): np.array(_numbers(a, f"optimizer_state[{k}].{name}",
-                                                  limits.MAX_STATE_VALUE), dtype=np.float64)
+    state_arrays = [{str(name): _array(a, f"training_state.optimizer_state[{k}]")
                      for name, a in s.items()} for k, s in enumerate(slots)]
     shuffle = raw.get("shuffle")
     if not isinstance(shuffle, dict) or shuffle.get("bit_generator") != "PCG64":
@@ -213,6 +212,16 @@ def _numbers(value, where: str, high: float):
     return value
 
 
+def _array(value, where: str) -> np.ndarray:
+    """A rectangular float64 array of numbers within ±MAX_STATE_VALUE."""
+    _numbers(value, where, limits.MAX_STATE_VALUE)
+    try:
+        return np.array(value, dtype=np.float64)
+    except ValueError:  # rows of different lengths
+        raise SessionFileError(f"The session's '{where}' must be rows of equal "
+                               f"length.") from None
+
+
 def _shown(item) -> str:
     text = json.dumps(item) if isinstance(item, str | bool | int | float) or item is None \
         else type(item).__name__
@@ -250,7 +259,8 @@ def _read_data(raw, config: SessionConfig) -> DataSet | None:
                                f"each; it has {len(points)} points and {len(labels)} labels.")
     _numbers(points, "data.points", MAX_VALUE)
     _numbers(labels, "data.labels", MAX_VALUE)
-    if not all(isinstance(p, list) and len(p) == 2 for p in points) or any(
+    if not all(isinstance(p, list) and len(p) == 2 and not isinstance(p[0], list)
+               and not isinstance(p[1], list) for p in points) or any(
             isinstance(v, list) for v in labels):
         raise SessionFileError("The session's points must be pairs of numbers, and each "
                                "label one number.")

@@ -19,7 +19,7 @@ READ_CHUNK = 1024 * 1024  # reads go in chunks, so a file that grows is stopped 
 
 # ------------------------------------------------------------------ values
 MAX_VALUE = 1e6           # any point coordinate, label, weight or bias, by absolute value
-MAX_STATE_VALUE = 1e30    # optimizer state (squared gradients can be large, never inf)
+MAX_STATE_VALUE = 3.4e38  # weights and optimizer state: what float32 holds (never inf)
 MAX_COUNT = 2**53         # step and epoch counters: whole numbers JSON keeps exactly
 HISTORY_ROWS = 5_000_000  # rows of (step, epoch, losses, accuracies) in a session file
 

@@ -19,6 +19,7 @@ SCHEDULES = ("constant", "linear", "step", "cosine")
 EPSILON = 1e-8
 ADAM_BETA2 = 0.999
 MIN_RATE_FRACTION = 0.01  # linear and cosine decay stop at 1% of the base rate
+SQUARE_SLOTS = frozenset({"square_average", "square_mean"})  # never negative: sqrt is taken
 
 
 def _check_rate(value) -> float:
@@ -92,6 +93,9 @@ class Optimizer:
                 if tuple(array.shape) != tuple(p.data.shape):
                     raise ValueError(f"parameter {k}: {name} has shape {tuple(array.shape)}, "
                                      f"not {tuple(p.data.shape)}")
+                if name in SQUARE_SLOTS and bool((array < 0).any()):
+                    raise ValueError(f"parameter {k}: {name} averages squares, so it cannot "
+                                     f"be negative")
         for p, saved in zip(self.params, slots, strict=True):
             for name, array in saved.items():
                 self._zeros(p, name)[...] = p.xp.asarray(array, dtype=p.data.dtype)
