@@ -210,3 +210,36 @@ def try_csv(data: bytes, folder: Path) -> str:
     assert isinstance(dataset, DataSet) and np.all(np.isfinite(dataset.points))
     assert len(dataset.points) == len(dataset.labels) > 0
     return "loaded"
+
+
+def try_settings(data: bytes) -> str:
+    """The window's stored config: whatever is stored, a valid SessionConfig comes back."""
+    from app.settings import Settings  # late: the engine tests run without Qt
+
+    store = Settings()
+    store.set("session/config", data.decode("utf-8", "replace"))
+    config = store.load_config()
+    assert isinstance(config, SessionConfig)
+    return "loaded" if config != SessionConfig() else "default"
+
+
+def run_batch(reader: str, start: int, count: int, folder: str) -> dict:
+    """Inputs from seeds start..start+count-1 through one reader: outcome counts, or the
+    first failure ("failure": seed and traceback) to report."""
+    import traceback
+
+    where = Path(folder)
+    trials = {
+        "session": lambda seed: try_session(json_input(SESSIONS, seed), where),
+        "lesson": lambda seed: try_lesson(json_input(LESSONS, seed)),
+        "csv": lambda seed: try_csv(csv_input(seed), where),
+        "settings": lambda seed: try_settings(json_input(CONFIGS, seed)),
+    }
+    counts: dict = {}
+    for seed in range(start, start + count):
+        try:
+            outcome = trials[reader](seed)
+        except Exception:
+            return {"failure": f"{reader} seed {seed}:\n{traceback.format_exc()}"}
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
