@@ -29,18 +29,18 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from engine import limits
 from engine.config import CUSTOM_DATASET, MAX_POINTS, ConfigError, SessionConfig
-from engine.limits import LESSON_BYTES
 from engine.readers import ReadError, parse_json, printable, read_file
 
 FORMAT = "neuroplay-lesson"
 VERSION = 1
-MAX_LESSON_BYTES = LESSON_BYTES
-MAX_STEPS = 60
-MAX_TEXT_CHARS = 20_000
-MAX_TITLE_CHARS = 120
-MAX_TRAIN_STEPS = 100_000
-MAX_TABLE_ROWS = 16
+MAX_LESSON_BYTES = limits.LESSON_BYTES  # all the limits live in engine/limits.py
+MAX_STEPS = limits.LESSON_STEPS
+MAX_TEXT_CHARS = limits.LESSON_TEXT_CHARS
+MAX_TITLE_CHARS = limits.LESSON_TITLE_CHARS
+MAX_TRAIN_STEPS = limits.LESSON_TRAIN_STEPS
+MAX_TABLE_ROWS = limits.LESSON_TABLE_ROWS
 # Tags a lesson's text may use; anything else (images, links, scripts) is refused.
 ALLOWED_TAGS = frozenset({
     "b", "i", "em", "strong", "p", "br", "ul", "ol", "li", "code", "sub", "sup", "h3", "h4",

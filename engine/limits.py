@@ -17,6 +17,13 @@ CSV_BYTES = 10 * 1024 * 1024
 SETTINGS_CONFIG_CHARS = 100_000  # the last config kept in the window's settings
 READ_CHUNK = 1024 * 1024  # reads go in chunks, so a file that grows is stopped at the limit
 
+# ------------------------------------------------------------------ lessons
+LESSON_STEPS = 60
+LESSON_TEXT_CHARS = 20_000
+LESSON_TITLE_CHARS = 120
+LESSON_TRAIN_STEPS = 100_000  # training steps a lesson or one of its steps may run
+LESSON_TABLE_ROWS = 16
+
 # ------------------------------------------------------------------ values
 MAX_VALUE = 1e6           # any point coordinate, label, weight or bias, by absolute value
 MAX_STATE_VALUE = 3.4e38  # weights and optimizer state: what float32 holds (never inf)
@@ -24,7 +31,9 @@ MAX_COUNT = 2**53         # step and epoch counters: whole numbers JSON keeps ex
 HISTORY_ROWS = 5_000_000  # rows of (step, epoch, losses, accuracies) in a session file
 
 __all__ = [
-    "CSV_BYTES", "HISTORY_ROWS", "JSON_DEPTH", "LESSON_BYTES", "MAX_CLASSES", "MAX_COUNT",
+    "CSV_BYTES", "HISTORY_ROWS", "JSON_DEPTH", "LESSON_BYTES", "LESSON_STEPS",
+    "LESSON_TABLE_ROWS", "LESSON_TEXT_CHARS", "LESSON_TITLE_CHARS", "LESSON_TRAIN_STEPS",
+    "MAX_CLASSES", "MAX_COUNT",
     "MAX_NEURONS", "MAX_POINTS", "MAX_STATE_VALUE", "MAX_VALUE", "READ_CHUNK",
     "SESSION_BYTES", "SETTINGS_CONFIG_CHARS",
 ]

@@ -324,3 +324,13 @@ def test_a_version_1_file_still_opens(tmp_path):
     t = session_from_dict(json.loads(json.dumps(d)))
     assert t.step_count == s.step_count and t.config == s.config
     t.run_epochs(1)  # trains on, from a fresh optimizer state as version 1 always did
+
+
+def test_the_readers_table_names_every_limit():
+    from pathlib import Path
+
+    from engine import limits
+    table = (Path(__file__).resolve().parents[2] / "docs" / "readers.md").read_text()
+    missing = [name for name in limits.__all__
+               if name not in table and name not in ("READ_CHUNK", "MAX_NEURONS")]
+    assert missing == []
