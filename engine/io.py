@@ -99,6 +99,12 @@ def session_from_dict(doc, backend: str = "numpy"):
     diverged = doc.get("diverged", False)
     if not isinstance(diverged, bool):
         raise SessionFileError("The session file's 'diverged' must be true or false.")
+    _check_shapes(weights, biases, config)
+    state = None
+    if version >= 2 or "training_state" in doc:
+        state = training_state_from_dict(doc.get("training_state"), config)
+    # Everything above is cheap; building the session (data, network, a first evaluation)
+    # is not, so it comes last.
     try:
         session = TrainingSession(config, backend=backend, data=data)
     except (ValueError, TypeError) as e:
@@ -112,8 +118,7 @@ def session_from_dict(doc, backend: str = "numpy"):
     session.history = History(history)
     if not session.history:
         session._record_history()
-    if version >= 2 or "training_state" in doc:
-        state = training_state_from_dict(doc.get("training_state"), config)
+    if state is not None:
         try:
             session.restore_training_state(state)
         except ValueError as e:
@@ -124,6 +129,22 @@ def session_from_dict(doc, backend: str = "numpy"):
         session.message = ("This session had diverged when it was saved. Lower the learning "
                            "rate and press Reset.")
     return session
+
+
+def _check_shapes(weights: list, biases: list, config: SessionConfig) -> None:
+    """Weights (fan_in, fan_out) and biases (fan_out,) per layer of config.layer_sizes."""
+    sizes = config.layer_sizes
+    fits = len(weights) == len(biases) == len(sizes) - 1 and all(
+        isinstance(w, list) and len(w) == sizes[k]
+        and all(isinstance(row, list) and len(row) == sizes[k + 1] for row in w)
+        and isinstance(b, list) and len(b) == sizes[k + 1]
+        and not any(isinstance(v, list) for row in w for v in row)
+        and not any(isinstance(v, list) for v in b)
+        for k, (w, b) in enumerate(zip(weights, biases, strict=False)))
+    if not fits:
+        network = "-".join(str(n) for n in sizes)
+        raise SessionFileError(f"The session's weights do not fit its {network} network "
+                               f"(weights are (fan_in, fan_out) per layer, biases (fan_out,)).")
 
 
 def training_state_to_dict(state: dict) -> dict:
