@@ -153,8 +153,11 @@ def training_state_to_dict(state: dict) -> dict:
     rng = state["rng"]
     return {
         "optimizer_steps": int(state["optimizer_steps"]),
+        # A slot that overflowed on the way to divergence is left out (it starts again
+        # from zero): JSON has no infinity, and the weights must still be saved.
         "optimizer_state": [{name: np.asarray(a, dtype=np.float64).tolist()
                              for name, a in slots.items()}
+                            if all(np.all(np.isfinite(a)) for a in slots.values()) else {}
                             for slots in state["optimizer_state"]],
         "epoch_step": int(state["epoch_step"]),
         "shuffle": {"bit_generator": rng["bit_generator"],

@@ -26,7 +26,7 @@ LESSON_TABLE_ROWS = 16
 
 # ------------------------------------------------------------------ values
 MAX_VALUE = 1e6           # any point coordinate, label, weight or bias, by absolute value
-MAX_STATE_VALUE = 3.4e38  # weights and optimizer state: what float32 holds (never inf)
+MAX_STATE_VALUE = 3.4028234663852886e38  # weights, optimizer state: float32's largest
 MAX_COUNT = 2**53         # step and epoch counters: whole numbers JSON keeps exactly
 HISTORY_ROWS = 5_000_000  # rows of (step, epoch, losses, accuracies) in a session file
 

@@ -106,7 +106,7 @@ def parse_json(raw: bytes | str, name: str = "The file", depth: int | None = Non
         raise ReadError(name, "is not a text file (not UTF-8).") from None
     found = nesting_depth(raw)
     if found > depth:
-        raise ReadError(name, f"is nested {found} levels deep; the limit is {depth}.")
+        raise ReadError(name, f"is nested too deeply: {found} levels; the limit is {depth}.")
     try:
         return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant,
                           parse_float=_finite_float)

@@ -144,7 +144,7 @@ BASE_DOC = session_to_dict(TrainingSession(SessionConfig(n_points=20)))
 def test_deep_nesting_is_refused_with_a_clear_message(tmp_path):
     p = tmp_path / "deep.json"
     p.write_text("[" * 5000)
-    with pytest.raises(SessionFileError, match="nested 5000 levels deep; the limit is"):
+    with pytest.raises(SessionFileError, match="nested too deeply: 5000 levels; the limit is"):
         load_session(p)
 
 
@@ -204,6 +204,17 @@ def test_saving_refuses_special_files_and_writes_through_links(tmp_path):
     assert link.is_symlink() and link.resolve() == target.resolve()
     assert load_session(target).step_count == s.step_count  # the target is the new file
     assert sorted(p.name for p in tmp_path.glob(".*.tmp")) == []
+
+
+def test_a_diverged_session_with_overflowed_optimizer_state_saves_and_reopens(tmp_path):
+    s = trained(optimizer="momentum")
+    first = s.model.parameters()[0]
+    s.optimizer.state[first]["velocity"][...] = np.inf
+    s.diverged = True
+    save_session(s, tmp_path / "diverged.json")
+    t = load_session(tmp_path / "diverged.json")
+    assert t.diverged and t.step_count == s.step_count
+    assert t.training_state()["optimizer_state"][0] == {}  # that slot starts again from 0
 
 
 def test_a_byte_order_mark_is_accepted(tmp_path):
