@@ -231,8 +231,9 @@ def _numbers(value, where: str, high: float):
             raise SessionFileError(f"The session's '{where}' holds {_shown(item)} where a "
                                    f"number belongs.")
         elif not (math.isfinite(item) and abs(item) <= high):
+            bound = f"{high:.0f}" if high < 1e15 else f"{high:.3g}"
             raise SessionFileError(f"The session's '{where}' holds {_shown(item)}; numbers "
-                                   f"there must be within ±{high:g}.")
+                                   f"there must be from -{bound} to {bound}.")
     return value
 
 
