@@ -32,7 +32,7 @@ from fuzz_inputs import (  # noqa: E402
 from engine.readers import ReadError, parse_json  # noqa: E402
 
 seeds = st.integers(0, 2**32 - 1)
-FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 @pytest.fixture(scope="module")
