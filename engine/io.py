@@ -262,8 +262,10 @@ def _list(doc: dict, key: str) -> list:
 
 def _count(doc: dict, key: str) -> int:
     value = doc.get(key, 0)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**53:
-        raise SessionFileError(f"The session file's '{key}' must be a whole number >= 0.")
+    if isinstance(value, bool) or not isinstance(value, int) \
+            or not 0 <= value <= limits.MAX_COUNT:
+        raise SessionFileError(f"The session file's '{key}' must be a whole number from 0 "
+                               f"to {limits.MAX_COUNT}.")
     return value
 
 

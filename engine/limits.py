@@ -27,7 +27,8 @@ LESSON_TABLE_ROWS = 16
 # ------------------------------------------------------------------ values
 MAX_VALUE = 1e6           # any point coordinate, label, weight or bias, by absolute value
 MAX_STATE_VALUE = 3.4028234663852886e38  # weights, optimizer state: float32's largest
-MAX_COUNT = 2**53         # step and epoch counters: whole numbers JSON keeps exactly
+MAX_COUNT = 2**62         # step, epoch, optimizer step counters: never reached by training,
+                          # so a file that loads still saves and reopens after more steps
 HISTORY_ROWS = 5_000_000  # rows of (step, epoch, losses, accuracies) in a session file
 
 __all__ = [
