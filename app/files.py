@@ -46,6 +46,7 @@ from engine.io import (
     session_to_dict,
     write_atomic,
 )
+from engine.readers import printable
 from engine.session import TrainingSession
 
 APP_TITLE = "Neuroplay"
@@ -302,7 +303,7 @@ class FileController(QObject):
         return self.window.run_in_worker(fn)
 
     def _warn(self, title: str, text: str) -> None:
-        self.prompts.warning(title, text)
+        self.prompts.warning(title, printable(text))  # file text may hold control bytes
 
     # ------------------------------------------------------------ sessions
     def confirm_discard(self) -> bool:

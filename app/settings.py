@@ -20,6 +20,8 @@ from engine.config import (
     SessionConfig,
     default_config,
 )
+from engine.limits import SETTINGS_CONFIG_CHARS
+from engine.readers import ReadError, parse_json
 
 ORGANIZATION = "Neuroplay"
 APPLICATION = "Neuroplay"
@@ -73,9 +75,11 @@ class Settings:
         text = self.get("session/config")
         if not isinstance(text, str) or not text:
             return default_config()
-        try:
-            config = SessionConfig.from_dict(json.loads(text))
-        except (ValueError, TypeError, ConfigError):
+        if len(text) > SETTINGS_CONFIG_CHARS:
+            return default_config()
+        try:  # strict JSON with a depth limit: a damaged settings file cannot stop the app
+            config = SessionConfig.from_dict(parse_json(text, "the stored settings"))
+        except (ReadError, ValueError, TypeError, ConfigError):
             return default_config()
         if config.dataset == CUSTOM_DATASET:
             # Drawn points are not stored here (they belong in a session file).

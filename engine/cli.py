@@ -11,6 +11,8 @@ import math
 import sys
 import time
 
+import numpy as np
+
 from engine.config import (
     ACTIVATIONS,
     DATASETS,
@@ -23,6 +25,7 @@ from engine.config import (
     ConfigError,
     SessionConfig,
 )
+from engine.readers import printable
 
 
 class _Parser(argparse.ArgumentParser):
@@ -74,6 +77,29 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# Flags that change how training goes on: --from takes them, as the window does mid-run.
+LIVE_FLAGS = {"lr": "learning_rate", "optimizer": "optimizer", "momentum": "momentum",
+              "batch_size": "batch_size", "regularization": "regularization",
+              "reg_rate": "regularization_rate", "schedule": "schedule", "loss": "loss"}
+# Flags about the run itself, not the session: fine with --from.
+RUN_FLAGS = {"from_file", "epochs", "out", "quiet", "backend"}
+FLAG_OF_FIELD = {**{field: name for name, field in LIVE_FLAGS.items()},
+                 "n_points": "points", "train_fraction": "train_fraction", "hidden": "layers",
+                 "activations": "activation", "data_seed": "seed", "init_seed": "seed"}
+
+
+def _flag(dest: str) -> str:
+    return "--" + dest.replace("_", "-")
+
+
+def given_flags(argv: list[str] | None) -> set[str]:
+    """The dests of the options the user actually typed (defaults left out)."""
+    parser = build_parser()
+    for action in parser._actions:
+        action.default = argparse.SUPPRESS  # an option not typed then leaves no attribute
+    return set(vars(parser.parse_args(argv)))
+
+
 def config_from_args(args) -> SessionConfig:
     features = tuple(f.strip() for f in args.features.split(",") if f.strip())
     problem = "regression" if args.dataset in ("plane", "multi_gaussian") else "classification"
@@ -86,10 +112,16 @@ def config_from_args(args) -> SessionConfig:
     acts = tuple(a.strip() for a in args.activation.split(","))
     if len(acts) == 1:
         acts = acts * len(hidden)
+    # The seed article trains its all-ReLU network with MSE; the other losses need raw
+    # scores on the output, so --seed-exact alone means MSE.
+    loss = "mse" if args.seed_exact and args.loss == "auto" else args.loss
+    if args.seed_exact and loss != "mse":
+        raise ConfigError("seed_exact", f"--seed-exact puts ReLU on the output, which only "
+                                        f"--loss mse can train, not --loss {loss}")
     config = SessionConfig(
         problem=problem, dataset=args.dataset, n_points=args.points, noise=args.noise,
         train_fraction=args.train_fraction, data_seed=args.seed, classes=args.classes,
-        features=features, hidden=hidden, activations=acts, loss=args.loss,
+        features=features, hidden=hidden, activations=acts, loss=loss,
         seed_exact=args.seed_exact, learning_rate=args.lr, optimizer=args.optimizer,
         momentum=args.momentum, batch_size=args.batch_size,
         regularization=args.regularization, regularization_rate=args.reg_rate,
@@ -102,6 +134,34 @@ def config_from_args(args) -> SessionConfig:
         raise ConfigError("layers", f"the last size must be {config.layer_sizes[-1]} "
                           f"for this problem, not {layers[-1]}")
     return config
+
+
+def continued_session(args, given: set[str]):
+    """The session in --from FILE with the live flags given applied; ConfigError for a
+    flag that would change its data or network (that is a new run, not a continuation)."""
+    from engine.io import load_session
+
+    fixed = sorted(given - RUN_FLAGS - set(LIVE_FLAGS))
+    if fixed:
+        flags = ", ".join(_flag(d) for d in fixed)
+        raise ConfigError("from", f"{flags} would change the saved session's data or network; "
+                                  f"--from goes on with its own (it takes only "
+                                  f"{', '.join(_flag(d) for d in LIVE_FLAGS)}). Start a new "
+                                  f"run without --from to change them")
+    session = load_session(args.from_file, backend=args.backend)
+    changes = {LIVE_FLAGS[d]: getattr(args, d) for d in given & set(LIVE_FLAGS)}
+    if changes:
+        session.apply(session.config.replace(**changes))
+    return session
+
+
+def _cli_error(error: ConfigError) -> str:
+    """A config message in the command line's words: the flag first, then the rule."""
+    if error.field in ("from", "seed_exact"):  # already worded in flags
+        return str(error).split(": ", 1)[1]
+    dests = {a.dest for a in build_parser()._actions}
+    flag = FLAG_OF_FIELD.get(error.field, error.field if error.field in dests else None)
+    return f"{_flag(flag)}: {error}" if flag else str(error)
 
 
 def _progress(done: int, total: int, loss: float, started: float) -> None:
@@ -126,39 +186,55 @@ def _limits(backend: str):
     return gpu_limits() if backend != "numpy" and gpu_available() else contextlib.nullcontext()
 
 
-def _open_session(args):
+def _open_session(args, given: set[str]):
     """The session to train, on the backend asked for (`auto` resolved for its size)."""
     from engine.backend import resolve_backend
-    from engine.io import load_session
     from engine.session import TrainingSession
 
-    if args.from_file:
-        session = load_session(args.from_file, backend="numpy" if args.backend == "auto"
-                               else args.backend)
-        config = session.config
-    else:
+    if args.from_file is None:
         config = config_from_args(args)
-    batch = config.batch_size or max(round(config.n_points * config.train_fraction), 1)
-    backend = resolve_backend(args.backend, config.layer_sizes, batch)
-    if args.from_file:
-        return session if backend == "numpy" and args.backend == "auto" else \
-            load_session(args.from_file, backend=backend)
-    return TrainingSession(config, backend=backend)
+        batch = config.batch_size or max(round(config.n_points * config.train_fraction), 1)
+        return TrainingSession(config, backend=resolve_backend(args.backend,
+                                                               config.layer_sizes, batch))
+    asked = args.backend
+    args.backend = "numpy" if asked == "auto" else asked
+    session = continued_session(args, given)
+    config = session.config
+    batch = config.batch_size or max(len(session.train.points), 1)
+    if asked == "auto" and resolve_backend("auto", config.layer_sizes, batch) != "numpy":
+        args.backend = resolve_backend("auto", config.layer_sizes, batch)
+        session = continued_session(args, given)
+    return session
 
 
 def main(argv: list[str] | None = None) -> int:
     from engine.backend import BackendError
-    from engine.io import SessionFileError, save_session
+    from engine.io import SessionFileError, check_writable, save_session
+    from engine.session import QUIET
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    given = given_flags(argv)
     if args.epochs < 0 or args.epochs > 10_000_000:
         parser.error(f"--epochs must be from 0 to 10000000, not {args.epochs}")
+    for dest in ("from_file", "out"):
+        value = getattr(args, dest)
+        if value is not None and not value.strip():
+            parser.error(f"{'--from' if dest == 'from_file' else '--out'} needs a file name")
+    if args.out is not None:
+        try:  # before training: finding out afterwards would waste the whole run
+            check_writable(args.out)
+        except OSError as e:
+            parser.error(printable(f"cannot write {args.out}: {e.strerror or e}"))
     try:
         with _limits(args.backend):
-            session = _open_session(args)
-    except (ConfigError, SessionFileError, BackendError) as e:
-        parser.error(str(e))
+            session = _open_session(args, given)
+    except ConfigError as e:
+        parser.error(printable(_cli_error(e)))
+    except (SessionFileError, BackendError) as e:
+        parser.error(printable(str(e)))
+    if session.diverged:
+        parser.error("the saved session had diverged; continue it with a lower --lr")
     started = time.perf_counter()
     show = not args.quiet and sys.stderr.isatty()
     every = max(1, args.epochs // 100)
@@ -170,20 +246,23 @@ def main(argv: list[str] | None = None) -> int:
             _progress(done, args.epochs, session.history[-1][2], started)
     if show:
         sys.stderr.write("\n")
-    train_loss, test_loss, train_acc, test_acc = session.evaluate()
+    with np.errstate(**QUIET):  # a diverged network's outputs overflow: that is reported
+        train_loss, test_loss, train_acc, test_acc = session.evaluate()
     print(f"epochs {session.epoch}  steps {session.step_count}  "
           f"train loss {_fmt(train_loss)}  test loss {_fmt(test_loss)}  "
           f"train accuracy {_fmt(train_acc)}  test accuracy {_fmt(test_acc)}")
     if session.diverged:
-        print(session.message, file=sys.stderr)
+        print(f"neuroplay-train: training diverged at step {session.step_count} (epoch "
+              f"{session.epoch}); the last finite weights are kept. Run again with a lower "
+              f"--lr (it was {session.config.learning_rate:g}).", file=sys.stderr)
     if args.out:
         try:
             save_session(session, args.out)
         except OSError as e:
-            print(f"neuroplay-train: error: cannot write {args.out}: {e.strerror or e}",
-                  file=sys.stderr)
+            print(printable(f"neuroplay-train: error: cannot write {args.out}: "
+                            f"{e.strerror or e}"), file=sys.stderr)
             return 1
-        print(f"saved {args.out}")
+        print(printable(f"saved {args.out}"))
     return 3 if session.diverged else 0
 
 

@@ -136,10 +136,11 @@ class SessionConfig:
             raise ConfigError("config", "must be an object")
         known = {f.name: f for f in dataclasses.fields(cls)}
         kwargs = {}
+        defaults = cls()  # once: each SessionConfig() validates every field
         for key, value in data.items():
             if key not in known:
                 raise ConfigError(str(key)[:40], "is not a known setting")
-            default = getattr(cls(), key)
+            default = getattr(defaults, key)
             kwargs[key] = _coerce(key, value, default)
         return cls(**kwargs)
 

@@ -17,12 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
+from engine import limits
 from engine.config import MAX_CLASSES, MAX_POINTS
+from engine.readers import ReadError, printable, read_file
 
-MAX_CSV_BYTES = 10 * 1024 * 1024
+MAX_CSV_BYTES = limits.CSV_BYTES
 # Coordinates and targets beyond this overflow float32 once squared (x1^2 features)
 # and only make training diverge; the weight editor and the plot range share the limit.
-MAX_VALUE = 1e6
+MAX_VALUE = limits.MAX_VALUE
 # A directive comment `to_csv` writes so that a file reads back as the same problem.
 _DIRECTIVE = re.compile(r"#\s*neuroplay:\s*(.*)$")
 
@@ -243,13 +245,13 @@ def _read_source(source: str | os.PathLike) -> str:
         return source
     path = Path(source)
     try:
-        if path.stat().st_size > MAX_CSV_BYTES:
-            raise CSVError([f"{path.name} is larger than {MAX_CSV_BYTES // 2**20} MB"])
-        return path.read_bytes().decode("utf-8-sig")
+        raw = read_file(path, MAX_CSV_BYTES, "CSV file")
+    except ReadError as error:
+        raise CSVError([str(error)]) from None
+    try:
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise CSVError([f"{path.name} is not UTF-8 text"]) from None
-    except OSError as error:
-        raise CSVError([f"cannot read {path}: {error.strerror or error}"]) from None
+        raise CSVError([f"{printable(path.name, False)} is not UTF-8 text"]) from None
 
 
 def _show(field: str) -> str:

@@ -9,23 +9,30 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import errno
 import json
 import math
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from engine.config import MAX_CLASSES, MAX_POINTS, ConfigError, SessionConfig
-from engine.datasets import MAX_VALUE, DataSet
+from engine import limits
+from engine.config import ConfigError, SessionConfig
+from engine.datasets import DataSet
 from engine.history import WIDTH, History
+from engine.readers import ReadError, parse_json, printable, read_file
 from engine.snapshot import HISTORY_COLUMNS
 
 FORMAT = "neuroplay-session"
-VERSION = 2  # 2: the loss history as base64 float64 (version 1 files still open)
-MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_HISTORY_ROWS = 5_000_000
+# 2: "training_state" for exact resume, and the loss history as base64 float64 rows
+# (version 1 files still open)
+VERSION = 2
+MAX_FILE_BYTES = limits.SESSION_BYTES
+MAX_HISTORY_ROWS = limits.HISTORY_ROWS
+MAX_POINTS, MAX_CLASSES, MAX_VALUE = limits.MAX_POINTS, limits.MAX_CLASSES, limits.MAX_VALUE
 
 
 class SessionFileError(ValueError):
@@ -33,7 +40,8 @@ class SessionFileError(ValueError):
 
 
 def session_to_dict(session) -> dict:
-    """Everything needed to show the session again exactly as it is."""
+    """Everything needed to show the session again exactly as it is, and to go on
+    training exactly as if it had never stopped."""
     weights, biases = session.parameters_as_lists()
     doc = {
         "format": FORMAT,
@@ -45,6 +53,7 @@ def session_to_dict(session) -> dict:
         "biases": biases,
         "history": encode_history(session.history),
         "diverged": session.diverged,
+        "training_state": training_state_to_dict(session.training_state()),
     }
     if session.config.dataset == "custom":
         doc["data"] = {
@@ -77,26 +86,171 @@ def session_from_dict(doc, backend: str = "numpy"):
     try:
         config = SessionConfig.from_dict(doc.get("config"))
     except ConfigError as e:
-        raise SessionFileError(f"The session's settings are invalid: {e}") from None
+        raise SessionFileError(f"The session's settings are invalid: "
+                               f"{printable(str(e), newlines=False)}") from None
     data = _read_data(doc.get("data"), config)
+    weights = _numbers(_list(doc, "weights"), "weights", limits.MAX_STATE_VALUE)
+    biases = _numbers(_list(doc, "biases"), "biases", limits.MAX_STATE_VALUE)
+    step, epoch = _count(doc, "step"), _count(doc, "epoch")
+    if epoch > step:
+        raise SessionFileError(f"The session file's 'epoch' ({epoch}) is larger than its "
+                               f"'step' ({step}); every epoch takes at least one step.")
+    history = decode_history(doc.get("history", []), step, epoch)
+    diverged = doc.get("diverged", False)
+    if not isinstance(diverged, bool):
+        raise SessionFileError("The session file's 'diverged' must be true or false.")
+    _check_shapes(weights, biases, config)
+    state = None
+    if version >= 2 or "training_state" in doc:
+        state = training_state_from_dict(doc.get("training_state"), config)
+    # Everything above is cheap; building the session (data, network, a first evaluation)
+    # is not, so it comes last.
     try:
         session = TrainingSession(config, backend=backend, data=data)
     except (ValueError, TypeError) as e:
         raise SessionFileError(f"The session's data cannot be rebuilt: {e}") from None
     try:
-        session.set_parameters(_list(doc, "weights"), _list(doc, "biases"))
+        session.set_parameters(weights, biases)
     except (ValueError, TypeError) as e:
         raise SessionFileError(f"The session's weights do not fit its network: {e}") from None
-    session.step_count = _count(doc, "step")
-    session.epoch = _count(doc, "epoch")
-    session.history = decode_history(doc.get("history", []))
+    session.step_count = step
+    session.epoch = epoch
+    session.history = history
     if not session.history:
         session._record_history()
-    session.diverged = doc.get("diverged") is True
+    if state is not None:
+        try:
+            session.restore_training_state(state)
+        except ValueError as e:
+            raise SessionFileError(f"The session's 'training_state' does not fit it: "
+                                   f"{printable(str(e), newlines=False)}.") from None
+    session.diverged = diverged
     if session.diverged:
         session.message = ("This session had diverged when it was saved. Lower the learning "
                            "rate and press Reset.")
     return session
+
+
+def _check_shapes(weights: list, biases: list, config: SessionConfig) -> None:
+    """Weights (fan_in, fan_out) and biases (fan_out,) per layer of config.layer_sizes."""
+    sizes = config.layer_sizes
+    fits = len(weights) == len(biases) == len(sizes) - 1 and all(
+        isinstance(w, list) and len(w) == sizes[k]
+        and all(isinstance(row, list) and len(row) == sizes[k + 1] for row in w)
+        and isinstance(b, list) and len(b) == sizes[k + 1]
+        and not any(isinstance(v, list) for row in w for v in row)
+        and not any(isinstance(v, list) for v in b)
+        for k, (w, b) in enumerate(zip(weights, biases, strict=False)))
+    if not fits:
+        network = "-".join(str(n) for n in sizes)
+        raise SessionFileError(f"The session's weights do not fit its {network} network "
+                               f"(weights are (fan_in, fan_out) per layer, biases (fan_out,)).")
+
+
+def training_state_to_dict(state: dict) -> dict:
+    """TrainingSession.training_state() as JSON: arrays as nested lists, the 128-bit
+    generator state as hexadecimal text (JSON readers elsewhere round big integers)."""
+    rng = state["rng"]
+    return {
+        "optimizer_steps": int(state["optimizer_steps"]),
+        # A slot that overflowed on the way to divergence is left out (it starts again
+        # from zero): JSON has no infinity, and the weights must still be saved.
+        "optimizer_state": [{name: np.asarray(a, dtype=np.float64).tolist()
+                             for name, a in slots.items()}
+                            if all(np.all(np.isfinite(a)) for a in slots.values()) else {}
+                            for slots in state["optimizer_state"]],
+        "epoch_step": int(state["epoch_step"]),
+        "shuffle": {"bit_generator": rng["bit_generator"],
+                    "state": f"{rng['state']['state']:x}", "inc": f"{rng['state']['inc']:x}",
+                    "has_uint32": int(rng["has_uint32"]), "uinteger": int(rng["uinteger"])},
+        "order": None if state["order"] is None else [int(i) for i in state["order"]],
+    }
+
+
+def training_state_from_dict(raw, config: SessionConfig) -> dict:
+    """The inverse of training_state_to_dict, checked field by field."""
+    where = "The session's 'training_state'"
+    if not isinstance(raw, dict):
+        raise SessionFileError(f"{where} is missing or not an object.")
+    unknown = set(raw) - {"optimizer_steps", "optimizer_state", "epoch_step", "shuffle",
+                          "order"}
+    if unknown:
+        raise SessionFileError(f"{where} holds an unknown field "
+                               f"{printable(repr(sorted(unknown)[0])[:40])}.")
+    slots = raw.get("optimizer_state")
+    if not isinstance(slots, list) or not all(isinstance(s, dict) for s in slots):
+        raise SessionFileError(f"{where}: 'optimizer_state' must be a list of objects, "
+                               f"one per weight and bias array.")
+    state_arrays = [{str(name): _array(a, f"training_state.optimizer_state[{k}]")
+                     for name, a in s.items()} for k, s in enumerate(slots)]
+    shuffle = raw.get("shuffle")
+    if not isinstance(shuffle, dict) or shuffle.get("bit_generator") != "PCG64":
+        raise SessionFileError(f"{where}: 'shuffle' must be a PCG64 generator state.")
+    rng = {"bit_generator": "PCG64",
+           "state": {"state": _hex128(shuffle.get("state"), "shuffle.state"),
+                     "inc": _hex128(shuffle.get("inc"), "shuffle.inc")},
+           "has_uint32": _whole(shuffle.get("has_uint32"), "shuffle.has_uint32", 1),
+           "uinteger": _whole(shuffle.get("uinteger"), "shuffle.uinteger", 2**32 - 1)}
+    order = raw.get("order")
+    if order is not None:
+        if not isinstance(order, list) or len(order) > limits.MAX_POINTS:
+            raise SessionFileError(f"{where}: 'order' must be a list of point numbers.")
+        order = [_whole(i, "order", limits.MAX_POINTS) for i in order]
+    return {"optimizer_steps": _whole(raw.get("optimizer_steps"), "optimizer_steps",
+                                      limits.MAX_COUNT),
+            "optimizer_state": state_arrays,
+            "epoch_step": _whole(raw.get("epoch_step"), "epoch_step", limits.MAX_COUNT),
+            "rng": rng, "order": order}
+
+
+def _whole(value, name: str, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
+        raise SessionFileError(f"The session's 'training_state' field '{name}' must be a "
+                               f"whole number from 0 to {high}.")
+    return value
+
+
+def _hex128(value, name: str) -> int:
+    ok = isinstance(value, str) and 0 < len(value) <= 32 and all(
+        c in "0123456789abcdef" for c in value)
+    if not ok:
+        raise SessionFileError(f"The session's 'training_state' field '{name}' must be a "
+                               f"hexadecimal number below 2**128.")
+    return int(value, 16)
+
+
+def _numbers(value, where: str, high: float):
+    """`value` when it is a JSON number or a nested list of them, each finite and within
+    ±high; strings and true/false are refused (NumPy would quietly turn them into numbers)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, bool) or not isinstance(item, int | float):
+            raise SessionFileError(f"The session's '{where}' holds {_shown(item)} where a "
+                                   f"number belongs.")
+        elif not (math.isfinite(item) and abs(item) <= high):
+            bound = f"{high:.0f}" if high < 1e15 else f"{high:.3g}"
+            raise SessionFileError(f"The session's '{where}' holds {_shown(item)}; numbers "
+                                   f"there must be from -{bound} to {bound}.")
+    return value
+
+
+def _array(value, where: str) -> np.ndarray:
+    """A rectangular float64 array of numbers within ±MAX_STATE_VALUE."""
+    _numbers(value, where, limits.MAX_STATE_VALUE)
+    try:
+        return np.array(value, dtype=np.float64)
+    except ValueError:  # rows of different lengths
+        raise SessionFileError(f"The session's '{where}' must be rows of equal "
+                               f"length.") from None
+
+
+def _shown(item) -> str:
+    text = json.dumps(item) if isinstance(item, str | bool | int | float) or item is None \
+        else type(item).__name__
+    return printable(text if len(text) <= 40 else text[:37] + "...")
 
 
 def _list(doc: dict, key: str) -> list:
@@ -108,13 +262,19 @@ def _list(doc: dict, key: str) -> list:
 
 def _count(doc: dict, key: str) -> int:
     value = doc.get(key, 0)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**53:
-        raise SessionFileError(f"The session file's '{key}' must be a whole number >= 0.")
+    if isinstance(value, bool) or not isinstance(value, int) \
+            or not 0 <= value <= limits.MAX_COUNT:
+        raise SessionFileError(f"The session file's '{key}' must be a whole number from 0 "
+                               f"to {limits.MAX_COUNT}.")
     return value
 
 
 def _read_data(raw, config: SessionConfig) -> DataSet | None:
     if config.dataset != "custom":
+        if raw is not None:
+            raise SessionFileError(f"The session file holds 'data' (its own points), but its "
+                                   f"'config.dataset' is {printable(repr(config.dataset))}, "
+                                   f"not 'custom'.")
         return None
     if not isinstance(raw, dict):
         raise SessionFileError("The session uses its own points, but the file holds none.")
@@ -124,25 +284,35 @@ def _read_data(raw, config: SessionConfig) -> DataSet | None:
     if len(points) != len(labels) or len(points) > MAX_POINTS:
         raise SessionFileError(f"The session needs 0 to {MAX_POINTS} points with one label "
                                f"each; it has {len(points)} points and {len(labels)} labels.")
-    try:
-        p = np.array(points, dtype=np.float64).reshape(-1, 2) if points else np.zeros((0, 2))
-        y = np.array(labels, dtype=np.float64)
-    except (ValueError, TypeError):
-        raise SessionFileError("The session's points must be pairs of numbers.") from None
-    if p.shape != (len(points), 2) or y.shape != (len(labels),):
-        raise SessionFileError("The session's points must be pairs of numbers.")
-    if not (np.all(np.isfinite(p)) and np.all(np.isfinite(y))):
-        raise SessionFileError("The session's points hold NaN or infinite values.")
-    if np.any(np.abs(p) > MAX_VALUE) or np.any(np.abs(y) > MAX_VALUE):
-        raise SessionFileError("The session's points and labels must be from -1000000 "
-                               "to 1000000.")
+    _numbers(points, "data.points", MAX_VALUE)
+    _numbers(labels, "data.labels", MAX_VALUE)
+    if not all(isinstance(p, list) and len(p) == 2 and not isinstance(p[0], list)
+               and not isinstance(p[1], list) for p in points) or any(
+            isinstance(v, list) for v in labels):
+        raise SessionFileError("The session's points must be pairs of numbers, and each "
+                               "label one number.")
+    p = np.array(points, dtype=np.float64).reshape(-1, 2) if points else np.zeros((0, 2))
+    y = np.array(labels, dtype=np.float64)
+    problem = raw.get("problem", config.problem)
+    if problem != config.problem:
+        raise SessionFileError(f"The session's 'data.problem' ({_shown(problem)}) and "
+                               f"'config.problem' ({config.problem!r}) disagree.")
     data = make_custom_dataset(p, y, config.problem)
     changes = {}
     if raw.get("extent") is not None:
         changes["extent"] = _read_extent(raw["extent"])
     if raw.get("n_classes") is not None:
         changes["n_classes"] = _read_n_classes(raw["n_classes"], data)
-    return dataclasses.replace(data, **changes) if changes else data
+    elif config.problem == "classification" and config.classes > data.n_classes:
+        changes["n_classes"] = config.classes  # older files kept the count in the config only
+    data = dataclasses.replace(data, **changes) if changes else data
+    # The window keeps config.classes equal to the drawn data's classes; a file where they
+    # differ would lose its weights at the next settings change, so it is refused here.
+    if config.problem == "classification" and max(data.n_classes, 2) != config.classes:
+        raise SessionFileError(f"The session's 'data.n_classes' ({data.n_classes}, from its "
+                               f"labels and class count) and 'config.classes' "
+                               f"({config.classes}) disagree.")
+    return data
 
 
 def _read_extent(raw) -> tuple[float, float, float, float]:
@@ -206,10 +376,12 @@ def encode_history(history: History) -> dict:
             "data": base64.b64encode(rows.astype("<f8").tobytes()).decode("ascii")}
 
 
-def decode_history(raw) -> History:
-    """A history from a file: encode_history's dict, or a version 1 list of rows."""
+def decode_history(raw, step: int | None = None, epoch: int | None = None) -> History:
+    """A history from a file: encode_history's dict, or a version 1 list of rows; every row
+    checked by read_history's rules."""
     if isinstance(raw, list):
-        return History(np.array(_read_history(raw), dtype=np.float64).reshape(-1, WIDTH))
+        return History(np.array(read_history(raw, step, epoch),
+                                dtype=np.float64).reshape(-1, WIDTH))
     bad = SessionFileError("The session's loss history is damaged.")
     if not isinstance(raw, dict) or raw.get("encoding") != HISTORY_ENCODING:
         raise bad
@@ -227,29 +399,57 @@ def decode_history(raw) -> History:
     if len(data) != n * WIDTH * 8:
         raise bad
     rows = np.frombuffer(data, dtype="<f8").astype(np.float64).reshape(n, WIDTH)
+    # The same rules as a list history (NaN is a list's null): one home for them.
+    read_history([[None if math.isnan(v) else v for v in row] for row in rows.tolist()],
+                 step, epoch)
     try:
         return History.restore(rows, thinned, width)
     except ValueError:
         raise bad from None
 
 
-def _read_history(raw) -> list[tuple[float, ...]]:
+def read_history(raw, step: int | None = None, epoch: int | None = None
+                 ) -> list[tuple[float, ...]]:
+    """Loss history rows (see HISTORY_COLUMNS), each checked: step and epoch whole numbers
+    that never go backwards and not past the session's own `step` and `epoch`; losses
+    >= 0 and accuracies from 0 to 1, or null (NaN: no test set, or regression)."""
     if not isinstance(raw, list) or len(raw) > MAX_HISTORY_ROWS:
-        raise SessionFileError("The session's loss history is not a list of rows.")
+        raise SessionFileError(f"The session's loss history must be a list of at most "
+                               f"{MAX_HISTORY_ROWS} rows.")
     rows = []
     width = len(HISTORY_COLUMNS)
-    for row in raw:
+    last_step = last_epoch = 0.0
+    for k, row in enumerate(raw):
+        where = f"The session's loss history row {k + 1}"
         if not isinstance(row, list) or len(row) != width:
-            raise SessionFileError(f"Each loss history row must hold {width} numbers.")
+            raise SessionFileError(f"{where} must hold {width} numbers "
+                                   f"({', '.join(HISTORY_COLUMNS)}).")
         values = []
-        for v in row:
-            if v is None:
+        for name, v in zip(HISTORY_COLUMNS, row, strict=True):
+            if v is None and name not in ("step", "epoch"):
                 values.append(float("nan"))
-            elif isinstance(v, int | float) and not isinstance(v, bool):
-                values.append(float(v))
-            else:
-                raise SessionFileError("The session's loss history holds something not a number.")
+                continue
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                raise SessionFileError(f"{where}: {name} is {_shown(v)}, not a number.")
+            ok = {"step": v >= 0 and float(v).is_integer(),
+                  "epoch": v >= 0 and float(v).is_integer(),
+                  "train_loss": v >= 0, "test_loss": v >= 0,
+                  "train_accuracy": 0 <= v <= 1, "test_accuracy": 0 <= v <= 1}[name]
+            if not ok or not math.isfinite(v):
+                rule = ("a whole number >= 0" if name in ("step", "epoch") else
+                        "from 0 to 1" if "accuracy" in name else "0 or more")
+                raise SessionFileError(f"{where}: {name} must be {rule}, not {_shown(v)}.")
+            values.append(float(v))
+        if values[0] < last_step or values[1] < last_epoch:
+            raise SessionFileError(f"{where} goes back: step {values[0]:g}, epoch "
+                                   f"{values[1]:g} after step {last_step:g}, epoch "
+                                   f"{last_epoch:g}.")
+        last_step, last_epoch = values[0], values[1]
         rows.append(tuple(values))
+    if (step is not None and last_step > step) or (epoch is not None and last_epoch > epoch):
+        raise SessionFileError(f"The session's loss history goes past its 'step' ({step}) "
+                               f"and 'epoch' ({epoch}): its last row is at step "
+                               f"{last_step:g}, epoch {last_epoch:g}.")
     return rows
 
 
@@ -257,8 +457,11 @@ def write_atomic(path: str | os.PathLike, text: str | bytes) -> None:
     """Write text (UTF-8) or bytes to a temporary file beside `path`, flush, then rename.
 
     A crash or kill at any moment leaves either the old file or the new one, whole.
+    A symbolic link is followed: the file it points to is replaced (atomically, beside
+    that file) and the link stays. A device, pipe or folder is refused (OSError): the
+    rename would replace it, /dev/null included, with a plain file.
     """
-    path = Path(path)
+    path = writable_target(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         if hasattr(os, "fchmod"):  # mkstemp makes 0600; a saved file should be shareable
@@ -275,6 +478,38 @@ def write_atomic(path: str | os.PathLike, text: str | bytes) -> None:
             pass
         raise
     _sync_folder(path.parent)
+
+
+def writable_target(path: str | os.PathLike) -> Path:
+    """The file a save to `path` really writes: a symbolic link's target (links followed
+    to the end); OSError when that is a device, pipe, socket or folder, or `path` is empty."""
+    if not str(path).strip():
+        raise OSError(errno.ENOENT, "no file name given")
+    path = Path(path)
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return target
+    except OSError:
+        return target  # e.g. no permission: the write itself gives the clear error
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "a device, pipe or socket"
+        raise OSError(errno.EINVAL, f"{printable(str(target))} is {kind}, not a file; "
+                                    f"Neuroplay saves only to regular files")
+    return target
+
+
+def check_writable(path: str | os.PathLike) -> Path:
+    """Find out before any work whether a save to `path` can succeed: the target is not
+    special and a file can be made in its folder. Returns the target; OSError if not."""
+    target = writable_target(path)
+    if not target.parent.is_dir():
+        raise OSError(errno.ENOENT, f"the folder {printable(str(target.parent))} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    os.unlink(tmp)
+    return target
 
 
 def _file_mode(path: Path) -> int:
@@ -329,42 +564,14 @@ def save_session(session, path: str | os.PathLike) -> None:
 
 
 def read_json(path: str | os.PathLike, limit: int | None = None, what: str = "file"):
-    """Parse a JSON file, refusing huge ones (over `limit` bytes, default MAX_FILE_BYTES)
-    and reporting bad ones plainly."""
+    """Parse a JSON file (see engine.readers: regular files only, at most `limit` bytes,
+    default MAX_FILE_BYTES, strict JSON); SessionFileError says what is wrong."""
     limit = MAX_FILE_BYTES if limit is None else limit
     path = Path(path)
     try:
-        if path.exists() and not path.is_file():  # a folder or a device like /dev/zero
-            raise SessionFileError(f"{path.name} is not a file.")
-        size = path.stat().st_size
-        too_big = SessionFileError(f"The {what} is {size / 1e6:.1f} MB; the limit is "
-                                   f"{limit / 1e6:.0f} MB.")
-        if size > limit:
-            raise too_big
-        with open(path, "rb") as f:
-            raw = f.read(limit + 1)  # the file may have grown since stat
-        if len(raw) > limit:
-            raise too_big
-    except OSError as e:
-        raise SessionFileError(f"Cannot read {path.name}: {e.strerror or e}") from None
-    try:
-        text = raw.decode("utf-8")
-        return json.loads(text, parse_constant=_reject_constant)
-    except UnicodeDecodeError:
-        raise SessionFileError(f"{path.name} is not a text file.") from None
-    except json.JSONDecodeError as e:
-        raise SessionFileError(f"{path.name} is damaged or truncated: {e.msg} at line "
-                               f"{e.lineno}, column {e.colno}.") from None
-    except RecursionError:
-        raise SessionFileError(f"{path.name} is nested too deeply to be a session.") from None
-    except SessionFileError:
-        raise
-    except ValueError:  # e.g. an integer of thousands of digits
-        raise SessionFileError(f"{path.name} holds a number too long to read.") from None
-
-
-def _reject_constant(name: str):
-    raise SessionFileError(f"The file holds {name}, which is not valid JSON here.")
+        return parse_json(read_file(path, limit, what), path.name or str(path))
+    except ReadError as e:
+        raise SessionFileError(str(e)) from None
 
 
 def load_session(path: str | os.PathLike, backend: str = "numpy"):

@@ -30,17 +30,19 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from engine import limits
 from engine.config import CUSTOM_DATASET, MAX_POINTS, ConfigError, SessionConfig
+from engine.readers import ReadError, parse_json, printable, read_file
 
 FORMAT = "neuroplay-lesson"
 VERSION = 1
-MAX_LESSON_BYTES = 1_000_000
-MAX_STEPS = 60
-MAX_TEXT_CHARS = 20_000
-MAX_TITLE_CHARS = 120
-MAX_TRAIN_STEPS = 100_000
-MAX_TABLE_ROWS = 16
-MAX_PACE = 100_000  # epochs per second a lesson may ask for; "max" is as fast as it goes
+MAX_LESSON_BYTES = limits.LESSON_BYTES  # all the limits live in engine/limits.py
+MAX_STEPS = limits.LESSON_STEPS
+MAX_TEXT_CHARS = limits.LESSON_TEXT_CHARS
+MAX_TITLE_CHARS = limits.LESSON_TITLE_CHARS
+MAX_TRAIN_STEPS = limits.LESSON_TRAIN_STEPS
+MAX_TABLE_ROWS = limits.LESSON_TABLE_ROWS
+MAX_PACE = limits.LESSON_PACE
 # Tags a lesson's text may use; anything else (images, links, scripts) is refused.
 ALLOWED_TAGS = frozenset({
     "b", "i", "em", "strong", "p", "br", "ul", "ol", "li", "code", "sub", "sup", "h3", "h4",
@@ -113,7 +115,8 @@ class Lesson:
 
 
 def _fail(where: str, message: str) -> None:
-    raise LessonError(f"{where}: {message}" if where else message)
+    # One line, with any control characters from the file shown as escapes.
+    raise LessonError(printable(f"{where}: {message}" if where else message, newlines=False))
 
 
 class _TagChecker(HTMLParser):
@@ -331,27 +334,24 @@ def _points(name: str, data: dict, config: SessionConfig):
 
 
 def parse_lesson(text: str | bytes, source: str = "") -> Lesson:
-    """Parse and validate lesson JSON text."""
+    """Parse and validate lesson JSON text (strict JSON: see engine.readers)."""
     name = Path(source).name if source else "lesson"
     if len(text) > MAX_LESSON_BYTES:
         _fail(name, f"is {len(text)} bytes; a lesson may be at most {MAX_LESSON_BYTES}")
     try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        _fail(name, f"is not valid JSON ({error})")
+        data = parse_json(text, name)
+    except ReadError as error:
+        _fail(name, f"is not valid JSON: {error.reason}")
     return lesson_from_dict(data, source)
 
 
 def load_lesson(path: str | Path) -> Lesson:
-    """Read and validate a lesson file."""
+    """Read and validate a lesson file (a regular file of at most MAX_LESSON_BYTES)."""
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_LESSON_BYTES:
-            _fail(path.name, f"is {size} bytes; a lesson may be at most {MAX_LESSON_BYTES}")
-        text = path.read_bytes()
-    except OSError as error:
-        _fail(path.name, f"cannot be read ({error.strerror or error})")
+        text = read_file(path, MAX_LESSON_BYTES, "lesson")
+    except ReadError as error:
+        _fail(path.name, error.reason)
     return parse_lesson(text, str(path))
 
 
@@ -395,9 +395,11 @@ def save_lesson(lesson: Lesson, path: str | Path) -> Path:
     lesson_from_dict(data, str(path))
     text = json.dumps(data, indent=2)
     path = Path(path)
+    from engine.io import write_atomic  # late: io needs the trainer, lessons do not
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text + "\n", encoding="utf-8")
+        write_atomic(path, text + "\n")
     except OSError as error:
         _fail(path.name, f"cannot be written ({error.strerror or error})")
     return path
@@ -444,6 +446,8 @@ def list_lessons(*folders: str | Path) -> tuple[list[Lesson], list[str]]:
                 lessons.append(load_lesson(path))
             except LessonError as error:
                 errors.append(str(error))
+            except (ValueError, RecursionError, MemoryError) as error:  # a last guard
+                errors.append(printable(f"{path.name}: cannot be read ({error})", False))
     return lessons, errors
 
 

@@ -19,6 +19,7 @@ SCHEDULES = ("constant", "linear", "step", "cosine")
 EPSILON = 1e-8
 ADAM_BETA2 = 0.999
 MIN_RATE_FRACTION = 0.01  # linear and cosine decay stop at 1% of the base rate
+SQUARE_SLOTS = frozenset({"square_average", "square_mean"})  # never negative: sqrt is taken
 
 
 def _check_rate(value) -> float:
@@ -63,6 +64,43 @@ class Optimizer:
     def _update(self, p: Tensor, g, eta: float) -> None:
         raise NotImplementedError
 
+    SLOTS: tuple[str, ...] = ()  # the names of the state arrays each parameter gets
+
+    def state_to_host(self) -> list[dict]:
+        """Host copies of the state, one dict per parameter (in `params` order) of its
+        slot arrays (each the parameter's shape); empty before the first step."""
+        return [{name: to_host(array).copy() for name, array in self.state.get(p, {}).items()}
+                for p in self.params]
+
+    def load_state(self, steps: int, slots: list[dict]) -> None:
+        """Put back what `state_to_host` gave, with the step count (Adam's t): exact resume.
+
+        Arrays are written into existing state in place, so anything holding them (a
+        compiled step) sees the new values. ValueError names what does not fit.
+        """
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+            raise ValueError(f"the optimizer's step count must be a whole number >= 0, "
+                             f"not {steps!r}")
+        if len(slots) != len(self.params):
+            raise ValueError(f"the optimizer has {len(self.params)} parameters, "
+                             f"not {len(slots)}")
+        for k, (p, saved) in enumerate(zip(self.params, slots, strict=True)):
+            if saved and set(saved) != set(self.SLOTS):
+                raise ValueError(f"parameter {k}: {type(self).__name__} keeps "
+                                 f"{', '.join(self.SLOTS) or 'no state'}, "
+                                 f"not {', '.join(sorted(saved))}")
+            for name, array in saved.items():
+                if tuple(array.shape) != tuple(p.data.shape):
+                    raise ValueError(f"parameter {k}: {name} has shape {tuple(array.shape)}, "
+                                     f"not {tuple(p.data.shape)}")
+                if name in SQUARE_SLOTS and bool((array < 0).any()):
+                    raise ValueError(f"parameter {k}: {name} averages squares, so it cannot "
+                                     f"be negative")
+        for p, saved in zip(self.params, slots, strict=True):
+            for name, array in saved.items():
+                self._zeros(p, name)[...] = p.xp.asarray(array, dtype=p.data.dtype)
+        self.steps = steps
+
     def _zeros(self, p: Tensor, name: str):
         state = self.state.setdefault(p, {})
         if name not in state:
@@ -89,6 +127,8 @@ class _WithCoefficient(Optimizer):
 class Momentum(_WithCoefficient):
     """Heavy ball: v <- mu * v + g ; p <- p - eta * v (v starts at 0)."""
 
+    SLOTS = ("velocity",)
+
     def _update(self, p, g, eta):
         v = self._zeros(p, "velocity")
         v *= self.momentum
@@ -99,6 +139,8 @@ class Momentum(_WithCoefficient):
 class Nesterov(_WithCoefficient):
     """Nesterov momentum: v <- mu * v + g ; p <- p - eta * (g + mu * v)."""
 
+    SLOTS = ("velocity",)
+
     def _update(self, p, g, eta):
         v = self._zeros(p, "velocity")
         v *= self.momentum
@@ -108,6 +150,8 @@ class Nesterov(_WithCoefficient):
 
 class RMSprop(_WithCoefficient):
     """s <- rho * s + (1 - rho) * g^2 ; p <- p - eta * g / (sqrt(s) + eps), rho = momentum."""
+
+    SLOTS = ("square_average",)
 
     def _update(self, p, g, eta):
         s = self._zeros(p, "square_average")
@@ -120,6 +164,8 @@ class RMSprop(_WithCoefficient):
 class Adam(_WithCoefficient):
     """m <- b1*m + (1-b1)*g ; v <- b2*v + (1-b2)*g^2 ; m^ = m/(1-b1^t) ; v^ = v/(1-b2^t) ;
     p <- p - eta * m^ / (sqrt(v^) + eps), with b1 = momentum, b2 = 0.999, eps = 1e-8."""
+
+    SLOTS = ("mean", "square_mean")
 
     beta2 = ADAM_BETA2
 

@@ -507,6 +507,42 @@ class TrainingSession:
         return ([to_host(w.data).astype(np.float64).tolist() for w in self.model.weights],
                 [to_host(b.data).astype(np.float64).tolist() for b in self.model.biases])
 
+    # ----------------------------------------------------------------- exact resume
+    def training_state(self) -> dict:
+        """What resuming exactly needs besides weights and counters (host copies):
+        optimizer_steps (int), optimizer_state (per parameter, name -> array of its
+        shape), epoch_step (steps into this epoch), rng (the shuffle generator's state
+        dict), order ((n_train,) int64 permutation of this epoch, None at its start)."""
+        order = self._order if self._epoch_step and self._order is not None else None
+        return {
+            "optimizer_steps": self.optimizer.steps,
+            "optimizer_state": self.optimizer.state_to_host(),
+            "epoch_step": self._epoch_step,
+            "rng": self._rng.bit_generator.state,
+            "order": None if order is None else np.array(order, dtype=np.int64),
+        }
+
+    def restore_training_state(self, state: dict) -> None:
+        """Put back `training_state()`; ValueError (naming the field) when it does not fit."""
+        epoch_step, order = state["epoch_step"], state["order"]
+        if not 0 <= epoch_step < self.steps_per_epoch:
+            raise ValueError(f"epoch_step must be from 0 to {self.steps_per_epoch - 1} "
+                             f"(steps per epoch), not {epoch_step}")
+        n = len(self.train.points)
+        if order is not None:
+            order = np.asarray(order, dtype=np.int64)
+            if order.shape != (n,) or not np.array_equal(np.sort(order), np.arange(n)):
+                raise ValueError(f"order must hold each of the {n} training points once")
+        rng = np.random.default_rng(0)  # its state is replaced just below
+        try:
+            rng.bit_generator.state = state["rng"]
+        except (TypeError, ValueError, KeyError, OverflowError) as e:
+            raise ValueError(f"the shuffle state is not valid ({e})") from None
+        self.optimizer.load_state(state["optimizer_steps"], state["optimizer_state"])
+        self._rng = rng
+        self._epoch_step = epoch_step
+        self._order = order
+
 
 def steps_per_epoch(n_train: int, batch_size: int) -> int:
     """Mini-batch steps in one pass over n_train points (batch_size 0: the whole set)."""

@@ -280,7 +280,9 @@ BAD_FILES = [
     ("other.json", json.dumps({"hello": "world"}), "not a Neuroplay session"),
     ("deep.json", "[" * 200000 + "]" * 200000, "nested too deeply"),
     ("binary.json", b"\x00\xff\xfe\x89PNG", "not a text file"),
-    ("missing.json", "absent", "Cannot read"),
+    ("missing.json", "absent", "cannot be read"),
+    ("escape.json", json.dumps({"format": "neuroplay-session", "version": 1,
+                                "config": {"\x1b]0;title\x07": 1}}), "\\x1b]0;title\\x07"),
     ("hostile.json", json.dumps({"format": "neuroplay-session", "version": 1,
                                  "config": {"hidden": [32] * 9}}), "settings are invalid"),
 ]
@@ -305,6 +307,7 @@ def test_bad_files_give_one_message_and_change_nothing(quiet, tmp_path):
         assert len(prompts.warnings) == 1, name
         title, text = prompts.warnings[0]
         assert name in text and words in text, (name, text)
+        assert "\x1b" not in text and "\x07" not in text  # control bytes shown escaped
         assert_same_state(state(window), before)
         assert fc.path == path_before
     window.step_epoch()  # the app keeps running

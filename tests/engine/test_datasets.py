@@ -234,7 +234,7 @@ def test_csv_limits_and_missing_files(tmp_path):
     big.write_bytes(b"#" * (MAX_CSV_BYTES + 1))
     with pytest.raises(CSVError, match="larger than 10 MB"):
         load_csv(big)
-    with pytest.raises(CSVError, match="cannot read"):
+    with pytest.raises(CSVError, match="cannot be read"):
         load_csv(tmp_path / "missing.csv")
     with pytest.raises(CSVError, match="no points"):
         load_csv("x1,x2,label\n# nothing\n")

@@ -183,7 +183,7 @@ def test_unreadable_and_oversized_files(tmp_path):
         parse_lesson("{ not json", "broken.json")
     big = tmp_path / "big.json"
     big.write_text(json.dumps({**minimal(), "summary": "x" * MAX_LESSON_BYTES}))
-    with pytest.raises(LessonError, match="big.json: is .* bytes"):
+    with pytest.raises(LessonError, match="big.json: is larger than"):
         load_lesson(big)
     with pytest.raises(LessonError, match="cannot be read"):
         load_lesson(tmp_path / "missing.json")
@@ -279,3 +279,41 @@ def test_fixed_weights_are_what_the_first_history_row_measures():
     assert train_loss == pytest.approx(2 * 0.22**2 / 4, abs=1e-6)
     assert train_accuracy == 1.0
     assert session.snapshot().train_loss == pytest.approx(train_loss)
+
+
+# ------------------------------------------------------------------ issue 13
+
+def test_a_deeply_nested_lesson_is_listed_as_broken_and_the_rest_load(tmp_path):
+    (tmp_path / "a.json").write_text(json.dumps(minimal()))
+    (tmp_path / "deep.json").write_text("[" * 5000)  # 5 KB that once stopped the app
+    lessons, errors = list_lessons(tmp_path)
+    assert [lesson.title for lesson in lessons] == ["T"]
+    assert len(errors) == 1 and errors[0].startswith("deep.json") and "nested" in errors[0]
+
+
+def test_pipes_in_the_lessons_folder_are_listed_as_broken_without_hanging(tmp_path):
+    import os
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("needs POSIX FIFOs")
+    (tmp_path / "a.json").write_text(json.dumps(minimal()))
+    os.mkfifo(tmp_path / "pipe.json")
+    (tmp_path / "link.json").symlink_to(tmp_path / "pipe.json")
+    lessons, errors = list_lessons(tmp_path)
+    assert [lesson.title for lesson in lessons] == ["T"]
+    assert len(errors) == 2 and all("not a file" in e for e in errors)
+
+
+def test_strict_json_in_lessons(tmp_path):
+    text = json.dumps(minimal())
+    assert parse_lesson(b"\xef\xbb\xbf" + text.encode(), "bom.json").title == "T"
+    with pytest.raises(LessonError, match="appears twice"):
+        parse_lesson(text.replace('{"format"', '{"title": "X", "format"', 1), "twice.json")
+    with pytest.raises(LessonError, match="too large"):
+        parse_lesson(text.replace('"steps"', '"train_steps": 1e999, "steps"', 1), "inf.json")
+
+
+def test_control_characters_in_a_lesson_are_escaped():
+    data = {**minimal(), "\x1b[31mred": 1}
+    with pytest.raises(LessonError) as caught:
+        lesson_from_dict(data, "bad.json")
+    assert "\x1b" not in str(caught.value) and "\\x1b[31mred" in str(caught.value)
