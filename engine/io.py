@@ -399,8 +399,9 @@ def decode_history(raw, step: int | None = None, epoch: int | None = None) -> Hi
     if len(data) != n * WIDTH * 8:
         raise bad
     rows = np.frombuffer(data, dtype="<f8").astype(np.float64).reshape(n, WIDTH)
-    # The same rules as a list history (NaN is a list's null): one home for them.
-    read_history([[None if math.isnan(v) else v for v in row] for row in rows.tolist()],
+    # The same rules as a list history: one home for them. A list's null is NaN here, and
+    # a loss that overflowed (inf) is kept as it was, so both pass as null.
+    read_history([[None if not math.isfinite(v) else v for v in row] for row in rows.tolist()],
                  step, epoch)
     try:
         return History.restore(rows, thinned, width)

@@ -65,7 +65,7 @@ def noisy_run(epochs: int, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     e = np.arange(epochs, dtype=np.float64)
     train = 1.0 / (1.0 + e / 100) + 0.01 * rng.random(epochs)
-    return np.column_stack([4 * e, e, train, np.full(epochs, np.nan), 1 - train,
+    return np.column_stack([4 * e, e, train, np.full(epochs, np.nan), np.clip(1 - train, 0, 1),
                             np.full(epochs, np.nan)])
 
 
@@ -177,6 +177,7 @@ def test_the_history_travels_compactly_and_exactly_through_a_file(tmp_path, smal
     rows = noisy_run(3_000)
     rows[5, 2] = np.inf  # a diverging moment is kept as it was
     s.history = History(rows)
+    s.step_count, s.epoch = int(rows[-1, 0]), int(rows[-1, 1])
     save_session(s, tmp_path / "s.json")
     doc = json.loads((tmp_path / "s.json").read_text())
     assert doc["version"] == VERSION >= 2 and doc["history"]["rows"] == len(s.history)
@@ -195,6 +196,7 @@ def test_an_hour_at_max_speed_saves_under_5_mb(tmp_path):
     rows = noisy_run(1_000_000)
     for start in range(0, len(rows), 50_000):
         s.history.extend(rows[start: start + 50_000])
+    s.step_count, s.epoch = int(rows[-1, 0]), int(rows[-1, 1])
     save_session(s, tmp_path / "long.json")
     assert (tmp_path / "long.json").stat().st_size < 5 * 2**20
     assert load_session(tmp_path / "long.json").history == s.history
@@ -208,7 +210,8 @@ def test_version_1_files_with_a_list_history_still_open(tmp_path):
     from engine.session import TrainingSession
 
     doc = session_to_dict(TrainingSession(SessionConfig(n_points=40)))
-    doc.update(version=1, history=[[0, 0, 0.7, None, 0.5, None], [4, 1, 0.6, None, 0.6, None]])
+    doc.update(version=1, step=4, epoch=1,
+               history=[[0, 0, 0.7, None, 0.5, None], [4, 1, 0.6, None, 0.6, None]])
     (tmp_path / "v1.json").write_text(json.dumps(doc))
     h = load_session(tmp_path / "v1.json").history
     assert len(h) == 2 and h[1][:3] == (4.0, 1.0, 0.6) and math.isnan(h[1][3])

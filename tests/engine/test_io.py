@@ -7,8 +7,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.config import SessionConfig
+from engine.history import History
 from engine.io import (
     SessionFileError,
+    decode_history,
+    encode_history,
     load_session,
     make_custom_dataset,
     save_session,
@@ -233,13 +236,31 @@ def test_duplicate_keys_are_refused(tmp_path):
         load_session(p)
 
 
+def list_history(doc: dict) -> list:
+    """The document's history as version 1's list of rows (null for NaN), to edit."""
+    rows = decode_history(doc["history"]).array().tolist()
+    doc["history"] = [[None if math.isnan(v) else v for v in row] for row in rows]
+    return doc["history"]
+
+
+def encoded_history(doc: dict, row: int, column: int, value: float) -> None:
+    """Set one value inside the document's encoded (version 2) history."""
+    history = decode_history(doc["history"])
+    rows = history.array().copy()
+    rows[row, column] = value
+    doc["history"] = encode_history(History.restore(rows, history.thinned_rows,
+                                                    history.bucket_epochs))
+
+
 @pytest.mark.parametrize("mutate, words", [
     (lambda d: d["weights"][0][0].__setitem__(0, "0.5"), "weights"),
     (lambda d: d["biases"][0].__setitem__(0, True), "where a number belongs"),
-    (lambda d: d["history"][0].__setitem__(2, -0.5), "train_loss must be 0 or more"),
-    (lambda d: d["history"][0].__setitem__(4, 1.5), "train_accuracy must be from 0 to 1"),
-    (lambda d: d["history"][-1].__setitem__(0, 0), "goes back"),
-    (lambda d: d["history"][-1].__setitem__(0, "9"), "step is \"9\", not a number"),
+    (lambda d: list_history(d)[0].__setitem__(2, -0.5), "train_loss must be 0 or more"),
+    (lambda d: list_history(d)[0].__setitem__(4, 1.5), "train_accuracy must be from 0 to 1"),
+    (lambda d: list_history(d)[-1].__setitem__(0, 0), "goes back"),
+    (lambda d: list_history(d)[-1].__setitem__(0, "9"), "step is \"9\", not a number"),
+    (lambda d: encoded_history(d, 0, 2, -0.5), "train_loss must be 0 or more"),
+    (lambda d: encoded_history(d, -1, 0, 0.0), "goes back"),
     (lambda d: d.update(step=1, epoch=3), "'epoch' \\(3\\) is larger than its 'step'"),
     (lambda d: d.update(diverged="yes"), "diverged"),
     (lambda d: d["training_state"].update(epoch_step=True), "epoch_step"),
