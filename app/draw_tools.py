@@ -305,6 +305,7 @@ def attach_drawing(window) -> DrawingController:
     tools.setFocusPolicy(Qt.NoFocus)
     editor = PointEditor(window.set_points, window)
     controller = DrawingController(window, tools, editor)
-    # The worker announced its first session before we listened: read it once.
-    controller.follow(*window.run_in_worker(lambda s: (s.config, s.data, s.train)))
+    # The first session was announced before we listened: read the presenter's mirror.
+    mirror = window.presenter.mirror
+    controller.follow(mirror.config, mirror.data, mirror.train)
     return controller

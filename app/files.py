@@ -2,9 +2,9 @@
 window title; the unsaved-changes question on quit; autosave and crash recovery.
 
 `attach(window)` adds all of it to a MainWindow and returns the FileController. The GUI
-never touches the session the worker owns: it reads copies through
-`window.run_in_worker(fn)` (fn runs on the worker thread between training chunks) and
-hands whole new sessions over with `window.load_session`.
+never touches the session the engine owns: it reads the presenter's mirror of it (what
+the GUI last heard: config, data, weights, history), so saving never waits for training,
+and hands whole new sessions over with `window.load_session`.
 
 Every question and message goes through a `Prompts` object; tests replace it (monkeypatch
 `make_prompts`) so no modal dialog ever blocks them.
@@ -257,8 +257,8 @@ class FileController(QObject):
 
     # ------------------------------------------------------------ reading the session
     def _in_worker(self, fn):
-        """fn(session) on the worker thread; TimeoutError if it does not answer."""
-        return self.window.run_in_worker(fn)
+        """fn(mirror): read the presenter's SessionMirror, which reads like a session."""
+        return fn(self.window.presenter.mirror)
 
     def _warn(self, title: str, text: str) -> None:
         self.prompts.warning(title, text)

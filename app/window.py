@@ -2,7 +2,7 @@
 boundary and loss chart on the right, play controls and numbers across the top.
 
 The window never touches the TrainingSession: it keeps the config it last asked for,
-sends commands to the TrainingWorker, and draws the newest Frame the worker sends.
+sends requests through the SessionPresenter, and draws the newest Frame it hands on.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from concurrent.futures import CancelledError
-from concurrent.futures import TimeoutError as FutureTimeout
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
@@ -39,12 +37,12 @@ from app.controls.data_panel import MULTICLASS_DATASETS, DataPanel, FeaturesPane
 from app.controls.network_panel import NetworkPanel, ValueEditor
 from app.controls.playback import PlaybackBar, format_epoch
 from app.controls.training_panel import TrainingPanel
+from app.presenter import SessionPresenter
 from app.settings import Settings
 from app.theme import apply_qt_theme, get_palette
 from app.views.boundary import BoundaryView
 from app.views.loss_chart import LossChart
 from app.views.network_diagram import NetworkView
-from app.worker import Frame, SessionInfo, WorkerThread
 from engine.config import (
     CLASSIFICATION_DATASETS,
     REGRESSION_DATASETS,
@@ -52,6 +50,7 @@ from engine.config import (
     SessionConfig,
 )
 from engine.features import feature_matrix
+from engine.protocol import Frame, SessionInfo
 from engine.session import TrainingSession
 
 DEFAULT_SIZE = (1280, 800)
@@ -90,7 +89,8 @@ class MainWindow(QMainWindow):
     """One window holding everything. `settings` None keeps nothing between runs."""
 
     def __init__(self, config: SessionConfig | None = None, settings: Settings | None = None,
-                 session: TrainingSession | None = None, backend: str = "numpy"):
+                 session: TrainingSession | None = None, backend: str = "numpy",
+                 host: str | None = None):
         super().__init__()
         self.settings = settings if settings is not None else Settings()
         if session is None:
@@ -121,20 +121,22 @@ class MainWindow(QMainWindow):
         self._show_config(self._config)
         self._apply_theme()
 
-        self._worker_thread = WorkerThread(session)
-        self.worker = self._worker_thread.worker
-        self.worker.frame_ready.connect(self._on_frame)
-        self.worker.session_changed.connect(self._on_session_changed)
-        self.worker.playing_changed.connect(self._on_playing_changed)
-        # A bound method, not a lambda: the banner is then shown on the GUI thread.
-        self.worker.error.connect(self._show_error)
-        self.worker.set_speed(self.playback.speed_value())
+        # "host": where the engine runs, "process" (default) or "thread" (app/worker.py).
+        self.presenter = SessionPresenter(session, host, backend, parent=self)
+        # Features written against the old worker connect to the same signals here.
+        self.worker = self.presenter
+        self.presenter.frame_ready.connect(self._on_frame)
+        self.presenter.session_changed.connect(self._on_session_changed)
+        self.presenter.playing_changed.connect(self._on_playing_changed)
+        self.presenter.error.connect(self._show_error)
+        self.presenter.engine_lost.connect(self._on_engine_lost)
+        self.presenter.set_speed(self.playback.speed_value())
         self._restore_window_state()
         app = QApplication.instance()
         if app is not None:  # quitting without closing the window still ends the thread
             app.aboutToQuit.connect(self.shutdown)
             app.focusChanged.connect(self._on_focus_changed)
-        self._worker_thread.start()
+        self.presenter.start()
 
     @staticmethod
     def _make_session(config: SessionConfig, backend: str) -> TrainingSession:
@@ -286,10 +288,10 @@ class MainWindow(QMainWindow):
         return self._config
 
     def load_session(self, session: TrainingSession) -> None:
-        """Show and train `session` from now on (the window hands it to the worker)."""
+        """Show and train `session` from now on (the engine gets it as a document)."""
         self._config = session.config
         self._show_config(self._config)
-        self.worker.load_session(session)
+        self.presenter.open_session(session)
 
     def set_control_group_visible(self, group: str, visible: bool) -> None:
         """Show or hide a group of controls: "data", "features", "network", "training",
@@ -301,15 +303,6 @@ class MainWindow(QMainWindow):
         else:
             self.training_panel.set_rows_visible(group, visible)
 
-    def run_in_worker(self, fn, timeout_s: float = 30.0):
-        """fn(session) run on the worker thread between chunks; returns its result."""
-        try:
-            return self.worker.call(fn).result(timeout=timeout_s)
-        except FutureTimeout as exc:
-            raise TimeoutError("the training thread did not answer in time") from exc
-        except CancelledError as exc:
-            raise RuntimeError("the training thread has stopped (the window closed)") from exc
-
     def last_frame(self) -> Frame | None:
         return self._last_frame
 
@@ -317,24 +310,24 @@ class MainWindow(QMainWindow):
         return self._playing
 
     def toggle_play(self) -> None:
-        self.worker.toggle_play()
+        self.presenter.toggle_play()
 
     def play(self) -> None:
-        self.worker.play()
+        self.presenter.play()
 
     def pause(self) -> None:
-        self.worker.pause()
+        self.presenter.pause()
 
     def step_epoch(self) -> None:
-        self.worker.step_epoch()
+        self.presenter.step_epoch()
 
     def reset(self) -> None:
         self.banner.hide_message()
-        self.worker.reset()
+        self.presenter.reset()
 
     def set_points(self, dataset) -> None:
         """Train on drawn or imported points (a DataSet)."""
-        self.worker.set_points(dataset)
+        self.presenter.set_points(dataset)
 
     def change_config(self, changes: dict) -> None:
         """Apply the user's changes; an invalid combination shows why and changes nothing."""
@@ -350,7 +343,7 @@ class MainWindow(QMainWindow):
         self._config = config
         self._show_config(config)
         self.settings.save_config(config)
-        self.worker.apply(config)
+        self.presenter.apply(config)
 
     @staticmethod
     def _fit_changes(config: SessionConfig, changes: dict) -> SessionConfig:
@@ -375,12 +368,12 @@ class MainWindow(QMainWindow):
         value = self._current_value(lambda s: float(s.weights[layer][i, j]))
         self._open_editor(f"Weight from {self._unit_name(layer, i)} to "
                           f"{self._unit_name(layer + 1, j)}", value,
-                          lambda v: self.worker.set_weight(layer, i, j, v))
+                          lambda v: self.presenter.set_weight(layer, i, j, v))
 
     def edit_bias(self, layer: int, j: int) -> None:
         value = self._current_value(lambda s: float(s.biases[layer][j]))
         self._open_editor(f"Bias of {self._unit_name(layer + 1, j)}", value,
-                          lambda v: self.worker.set_bias(layer, j, v))
+                          lambda v: self.presenter.set_bias(layer, j, v))
 
     def editor(self) -> ValueEditor | None:
         """The inline editor open now, if any."""
@@ -441,6 +434,11 @@ class MainWindow(QMainWindow):
         values = feature_matrix(points, info.config.features)
         return values.T.reshape(len(info.config.features), g, g).astype(np.float32)
 
+    def _on_engine_lost(self, why: str) -> None:
+        self.banner.show_message(f"The training engine stopped ({why}). It was restarted "
+                                 f"from the last state shown; nothing was lost.", "warning",
+                                 10000)
+
     def _on_playing_changed(self, playing: bool) -> None:
         self._playing = playing
         self.playback.set_playing(playing)
@@ -460,7 +458,7 @@ class MainWindow(QMainWindow):
             self._draw(frame)
         finally:
             # After the repaint the views just asked for (posted events run before timers).
-            QTimer.singleShot(0, self, self.worker.frame_drawn)
+            QTimer.singleShot(0, self, self.presenter.frame_drawn)
 
     def _draw(self, frame: Frame) -> None:
         snap = frame.snapshot
@@ -526,7 +524,7 @@ class MainWindow(QMainWindow):
         self.network_panel.set_config(config)
 
     def _on_speed(self, speed) -> None:
-        self.worker.set_speed(speed)
+        self.presenter.set_speed(speed)
         self.settings.save_int("speed", self.playback.speed.value())
 
     def _on_show_test(self, show: bool) -> None:
@@ -590,7 +588,8 @@ class MainWindow(QMainWindow):
         self._message("About Neuroplay",
                       f"<b>Neuroplay</b> {number}<br>Build small neural networks and watch "
                       "them learn.<br><br>Pick a data set, shape a network, press play."
-                      "<br><br>Training runs on Neuroplay's own NumPy engine. MIT licence.")
+                      "<br><br>Training runs on Neuroplay's own NumPy engine, in "
+                      f"{self.presenter.host_description()}. MIT licence.")
 
     def _message(self, title: str, html: str) -> None:
         box = QMessageBox(QMessageBox.Information, title, html, QMessageBox.Close, self)
@@ -628,8 +627,8 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def shutdown(self) -> bool:
-        """Stop the training thread and wait for it; True when it ended."""
-        return self._worker_thread.close()
+        """Stop the engine and the worker thread and wait for both; True when they ended."""
+        return self.presenter.close()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.save_state()
@@ -637,7 +636,7 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def worker_running(self) -> bool:
-        return self._worker_thread.thread.isRunning()
+        return self.presenter.is_running()
 
 
 def _row(*widgets: QWidget) -> QHBoxLayout:

@@ -441,3 +441,23 @@ def fitted_to(config: SessionConfig, dataset: DataSet) -> SessionConfig:
         except ConfigError:
             pass
     return config.replace(**{**changes, "loss": "mse"})
+
+
+# Fields grouped by what a reset means to the user, most telling first.
+_RESET_REASONS = (
+    (DATA_FIELDS, "the data changed"),
+    (frozenset({"features"}), "the input features changed"),
+    (frozenset({"hidden"}), "the network's shape changed"),
+    (frozenset({"activations", "output_activation", "seed_exact"}), "the activation changed"),
+    (frozenset({"init", "init_seed"}), "the initialisation changed"),
+)
+
+
+def reset_reason(old: SessionConfig, new: SessionConfig) -> str:
+    """Why going from `old` to `new` reset the network, in the user's words."""
+    changed = {f.name for f in dataclasses.fields(new)
+               if getattr(old, f.name) != getattr(new, f.name)}
+    for fields, reason in _RESET_REASONS:
+        if changed & fields:
+            return reason
+    return "the settings changed"
