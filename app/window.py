@@ -96,6 +96,11 @@ class MainWindow(QMainWindow):
         if session is None:
             session = self._make_session(config or self.settings.load_config(), backend)
         self._config: SessionConfig = session.config
+        # "host": where the engine runs, "process" (default) or "thread" (app/worker.py).
+        # Started first, so the engine process starts while the widgets are built; what it
+        # sends waits in the event queue until the window listens.
+        self.presenter = SessionPresenter(session, host, backend, parent=self)
+        self.presenter.start()
         self._info: SessionInfo | None = None
         self._last_frame: Frame | None = None
         self._pending: Frame | None = None
@@ -121,8 +126,6 @@ class MainWindow(QMainWindow):
         self._show_config(self._config)
         self._apply_theme()
 
-        # "host": where the engine runs, "process" (default) or "thread" (app/worker.py).
-        self.presenter = SessionPresenter(session, host, backend, parent=self)
         # Features written against the old worker connect to the same signals here.
         self.worker = self.presenter
         self.presenter.frame_ready.connect(self._on_frame)
@@ -136,7 +139,6 @@ class MainWindow(QMainWindow):
         if app is not None:  # quitting without closing the window still ends the thread
             app.aboutToQuit.connect(self.shutdown)
             app.focusChanged.connect(self._on_focus_changed)
-        self.presenter.start()
 
     @staticmethod
     def _make_session(config: SessionConfig, backend: str) -> TrainingSession:

@@ -165,7 +165,7 @@ def window_soak(minutes: float, config: SessionConfig | None = None, draw: bool 
     next_draw = start
     erase = False
     spot = (0.0, 0.0)
-    frames0, steps0, t0 = window.frames_drawn, window.run_in_worker(lambda s: s.step_count), start
+    frames0, steps0, t0 = window.frames_drawn, window.presenter.mirror.step_count, start
     drawn = 0
     for minute in range(1, int(np.ceil(minutes)) + 1):
         end = start + min(minute, minutes) * minute_s
@@ -184,7 +184,7 @@ def window_soak(minutes: float, config: SessionConfig | None = None, draw: bool 
                 erase = not erase
                 drawn += 1
         now = time.monotonic()
-        steps = window.run_in_worker(lambda s: s.step_count)
+        steps = window.presenter.mirror.step_count
         ticks = np.array(delays or [0.0])
         minutes_out.append({
             "minute": minute, "frames_per_second": (window.frames_drawn - frames0) / (now - t0),
@@ -197,13 +197,13 @@ def window_soak(minutes: float, config: SessionConfig | None = None, draw: bool 
     # Paused, the window draws the chart with every row the session sent (while playing,
     # rows wait a few frames for the next chart redraw).
     window.pause()
-    session_rows = window.run_in_worker(lambda s: len(s.history))
+    session_rows = len(window.presenter.mirror.history)
     deadline = time.monotonic() + 10
     while len(window.loss_chart.history) < session_rows and time.monotonic() < deadline:
         QApplication.processEvents()
         time.sleep(0.005)
     rows_kept = int(len(window.loss_chart.history))
-    points = window.run_in_worker(lambda s: len(s.data.points))
+    points = len(window.presenter.mirror.data.points)
     window.close()
     return {"network": list(window.session_config().layer_sizes), "minutes": minutes,
             "rss_start_mb": rss_start, "rss_end_mb": minutes_out[-1]["rss_mb"],

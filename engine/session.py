@@ -279,11 +279,13 @@ class TrainingSession:
             boundary = scores.argmax(axis=1).reshape(grid, grid).astype(np.float32)
         else:
             boundary = scores.reshape(grid, grid).astype(np.float32)
-        with no_grad():
-            layers = self.model.layer_outputs(Tensor(self._grid(neuron_grid)))
-        neuron_outputs = tuple(
-            to_host(out).T.reshape(-1, neuron_grid, neuron_grid).astype(np.float32)
-            for out in layers)
+        neuron_outputs = ()  # neuron_grid 0: the caller reuses ones it has
+        if neuron_grid > 0:
+            with no_grad():
+                layers = self.model.layer_outputs(Tensor(self._grid(neuron_grid)))
+            neuron_outputs = tuple(
+                to_host(out).T.reshape(-1, neuron_grid, neuron_grid).astype(np.float32)
+                for out in layers)
         last = self.history[-1] if self.history else (0, 0, NAN, NAN, NAN, NAN)
         start = min(max(history_start, 0), len(self.history))
         history = self.history.array(start)
