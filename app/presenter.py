@@ -8,7 +8,7 @@ an engine process that dies is restarted from it.
 
 Signals (GUI thread): frame_ready(Frame), session_changed(SessionInfo),
 playing_changed(bool), error(str), engine_lost(str), answered(DocumentReady | Prediction |
-EngineError with an id).
+EngineError with an id), failed(EngineError).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class SessionPresenter(QObject):
     error = Signal(str)
     engine_lost = Signal(str)
     answered = Signal(object)
+    failed = Signal(object)  # every EngineError, with the exception's kind and traceback
 
     def __init__(self, session: TrainingSession, host: str | None = None,
                  backend: str = "numpy", parent: QObject | None = None):
@@ -184,6 +185,7 @@ class SessionPresenter(QObject):
             self._playing = response.playing
             self.playing_changed.emit(response.playing)
         elif isinstance(response, p.EngineError):
+            self.failed.emit(response)
             self.error.emit(response.text)
             if response.id is not None:
                 self.answered.emit(response)

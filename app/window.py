@@ -449,6 +449,7 @@ class MainWindow(QMainWindow):
         """Keep only the newest frame; draw it when the event loop is free."""
         if self._pending is not None:
             self._queue_history(self._pending.snapshot)  # keep its history rows
+            self.presenter.frame_drawn()  # skipped: the engine may send another
         self._pending = frame
         QTimer.singleShot(0, self, self._draw_pending)  # never after the window is gone
 

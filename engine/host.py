@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable
 
@@ -61,7 +62,10 @@ class EngineCore:
         self._rate_window: deque[tuple[float, int]] = deque()
         self._history_sent = 0
         self._dirty = True
-        self._gui_ready = True
+        # Frames sent and not yet drawn. Taking turns: one at a time. In a process: two, so
+        # the next frame is on its way while the GUI draws one (hides the round trip).
+        self._in_flight = 0
+        self._max_in_flight = 1 if take_turns else 2
         self._last_emit = 0.0
         self._frame_started = 0.0
         self._train_started = time.perf_counter()
@@ -81,7 +85,7 @@ class EngineCore:
         try:
             self._handle(request)
         except Exception as exc:  # a bad request must never end the engine
-            self._send(p.EngineError(_describe(exc), getattr(request, "id", None)))
+            self._send(_error(exc, _describe(exc), getattr(request, "id", None)))
             self._dirty = True
             if isinstance(request, p.ApplyConfig):  # the window shows what the session has
                 self._send_info(reset=False, reason="")
@@ -185,12 +189,12 @@ class EngineCore:
             return SLOW_TICK_S if self._limit is not None else 0.0
         if self.playing:  # taking turns: sleep until the GUI is done, or too long has passed
             return max(0.0, MAX_DRAW_WAIT_S - (time.perf_counter() - self._last_emit))
-        if self._dirty and self._gui_ready:
+        if self._dirty and self._gui_ready():
             return max(0.0, FRAME_INTERVAL_S - (time.perf_counter() - self._last_emit))
         return None
 
     def _waiting_for_gui(self) -> bool:
-        return (self.take_turns and not self._gui_ready
+        return (self.take_turns and not self._gui_ready()
                 and time.perf_counter() - self._last_emit < MAX_DRAW_WAIT_S)
 
     def work(self) -> None:
@@ -204,18 +208,21 @@ class EngineCore:
                     self._timed(lambda: self.session.step(n))
                 except Exception as exc:  # never let a training error end the engine
                     self._set_playing(False)
-                    self._send(p.EngineError(f"Training stopped: {_describe(exc)}"))
+                    self._send(_error(exc, f"Training stopped: {_describe(exc)}"))
                 if self.session.diverged:
                     self._set_playing(False)
         self._maybe_frame()
 
     def _on_frame_drawn(self) -> None:
-        if self._gui_ready:
+        if self._in_flight == 0:
             return
-        self._gui_ready = True
+        self._in_flight -= 1
         now = time.perf_counter()
         self._frame_cost = 0.7 * self._frame_cost + 0.3 * (now - self._frame_started)
         self._train_started = now
+
+    def _gui_ready(self) -> bool:
+        return self._in_flight < self._max_in_flight
 
     def _training_budget(self) -> float:
         """Taking turns: seconds to train before the next frame, TRAINING_SHARE of each
@@ -266,7 +273,7 @@ class EngineCore:
 
     def _maybe_frame(self) -> None:
         """Send a frame when something changed, the GUI is ready, and it is time."""
-        if not self._dirty or not self._gui_ready:
+        if not self._dirty or not self._gui_ready():
             return
         now = time.perf_counter()
         if self.playing and self.take_turns:
@@ -278,7 +285,7 @@ class EngineCore:
         snap = self._snapshot(now)
         self._history_sent = snap.history_start + len(snap.history)
         self._dirty = False
-        self._gui_ready = False
+        self._in_flight += 1
         self._last_emit = time.perf_counter()
         self._send(p.Frame(snap, self._steps_per_second(), self.playing, self.revision))
 
@@ -302,6 +309,11 @@ class EngineCore:
         return snap
 
 
+def _error(exc: Exception, text: str, request_id: int | None = None) -> p.EngineError:
+    return p.EngineError(text, request_id, type(exc).__name__, isinstance(exc, ValueError),
+                         "".join(traceback.format_exception(exc)))
+
+
 def _describe(exc: Exception) -> str:
     text = str(exc) or type(exc).__name__
     return text[0].upper() + text[1:]
@@ -313,7 +325,7 @@ def serve(connection, start: p.OpenDocument, backend: str = "numpy") -> None:
     try:
         session = session_from_dict(start.document, backend=backend)
     except Exception as exc:  # a start document the engine rejects: start fresh
-        connection.send(p.EngineError(f"The session could not be restored: {_describe(exc)}"))
+        connection.send(_error(exc, f"The session could not be restored: {_describe(exc)}"))
         session = TrainingSession(backend=backend)
     core = EngineCore(connection.send, session, take_turns=False, backend=backend)
     try:

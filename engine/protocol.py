@@ -216,6 +216,11 @@ class EngineError(Response):
 
     text: str
     id: int | None = None
+    # The exception behind it: its class name, whether it is a ValueError (a bad value the
+    # user can cause, as opposed to a bug), and its traceback (for tests and bug reports).
+    kind: str = ""
+    value_error: bool = True
+    detail: str = ""
 
 
 RESPONSES = (Frame, SessionInfo, PlayingChanged, DocumentReady, Prediction, EngineError)

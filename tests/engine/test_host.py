@@ -36,15 +36,29 @@ def test_start_sends_session_info_then_a_frame(core):
 
 
 def test_frames_wait_for_the_gui(core):
+    """At most two frames on their way: one being drawn, the next one ready."""
     engine, sent = core
-    engine.handle(p.Step(5))
-    engine.work()
-    assert len(of(sent, p.Frame)) == 1  # the GUI has not drawn the first one yet
+    for steps in (5, 5, 5):
+        engine.handle(p.Step(steps))
+        engine._last_emit = 0.0  # no need to wait a display frame in a test
+        engine.work()
+    assert [f.snapshot.step for f in of(sent, p.Frame)] == [0, 5]
     engine.handle(p.FrameWanted())
-    engine._last_emit = 0.0  # no need to wait a display frame in a test
     engine.work()
-    frames = of(sent, p.Frame)
-    assert len(frames) == 2 and frames[-1].snapshot.step == 5
+    assert [f.snapshot.step for f in of(sent, p.Frame)] == [0, 5, 15]
+
+
+def test_taking_turns_sends_one_frame_at_a_time():
+    sent: list = []
+    engine = EngineCore(sent.append, TrainingSession(SessionConfig()), take_turns=True)
+    engine.start()
+    engine.handle(p.Step(5))
+    engine._last_emit = 0.0
+    engine.work()
+    assert len(of(sent, p.Frame)) == 1
+    engine.handle(p.FrameWanted())
+    engine.work()
+    assert [f.snapshot.step for f in of(sent, p.Frame)] == [0, 5]
 
 
 def test_play_pause_and_step_epoch(core):
