@@ -49,13 +49,12 @@ from engine.config import (
     ConfigError,
     SessionConfig,
 )
-from engine.features import feature_matrix
+from engine.features import MAP_GRID, feature_grid
 from engine.protocol import Frame, SessionInfo
-from engine.session import TrainingSession
+from engine.session import TrainingSession, divergence_text
 
 DEFAULT_SIZE = (1280, 800)
 MINIMUM_SIZE = (1000, 640)
-INPUT_MAP_GRID = 24
 # While playing, the costly views are redrawn less often than the boundary: the loss curve
 # moves slowly, and the diagram's weight lines are half the cost of a frame.
 CHART_INTERVAL_S = 0.1
@@ -66,13 +65,6 @@ NETWORK_INTERVAL_S = float(os.environ.get("NEUROPLAY_NETWORK_INTERVAL", 1 / 15))
 ARROW_KEYS = (Qt.Key_Left, Qt.Key_Right, Qt.Key_Up, Qt.Key_Down)
 SHORTCUTS = (("Space", "Play or pause"), ("Right arrow", "Train one more epoch"),
              ("R", "Reset the network"), ("F11", "Full screen"), ("Ctrl+Q", "Quit"))
-
-
-def divergence_text(step: int, learning_rate: float) -> str:
-    """What the banner says when training blows up, with a gentler rate to try."""
-    suggestion = min(0.03, learning_rate / 10) if learning_rate > 0 else 0.03
-    return (f"Training diverged at step {step}: the loss became infinite. "
-            f"Lower the learning rate (try {suggestion:g}) and press Reset.")
 
 
 class ArrowKeysStayHere(QObject):
@@ -429,12 +421,8 @@ class MainWindow(QMainWindow):
 
     def _input_maps(self, info: SessionInfo) -> np.ndarray:
         """(k, g, g) each input feature over the data's plane, for the diagram's inputs."""
-        x1min, x1max, x2min, x2max = info.data.extent
-        g = INPUT_MAP_GRID
-        x1, x2 = np.meshgrid(np.linspace(x1min, x1max, g), np.linspace(x2min, x2max, g))
-        points = np.stack([x1.ravel(), x2.ravel()], axis=1)
-        values = feature_matrix(points, info.config.features)
-        return values.T.reshape(len(info.config.features), g, g).astype(np.float32)
+        grid = feature_grid(info.config.features, info.data.extent, MAP_GRID)
+        return grid.astype(np.float32)
 
     def _on_engine_lost(self, why: str) -> None:
         self.banner.show_message(f"The training engine stopped ({why}). It was restarted "
@@ -489,8 +477,8 @@ class MainWindow(QMainWindow):
         self.playback.show_numbers(snap, frame.steps_per_second, frame.playing)
         if snap.diverged and not self._diverged_shown:
             self._diverged_shown = True
-            self.banner.show_message(divergence_text(snap.step, self._config.learning_rate),
-                                     "warning")
+            self.banner.show_message(snap.message or divergence_text(
+                snap.step, self._config.learning_rate), "warning")
         elif not snap.diverged and self._diverged_shown:
             self._diverged_shown = False
             if self.banner.kind() == "warning":

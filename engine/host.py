@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable
 
 from engine import protocol as p
+from engine.features import MAP_GRID
 from engine.io import session_from_dict, session_to_dict
 from engine.session import TrainingSession, reset_reason
 
@@ -38,7 +39,6 @@ MAX_DRAW_WAIT_S = 0.25  # train on if the GUI has not drawn a frame by then
 FULL_GRID = 100
 PLAYING_GRIDS = (100, 80, 64, 50, 40)
 SNAPSHOT_BUDGET_S = 0.0015
-NEURON_GRID = 24
 NEURON_INTERVAL_S = 1 / 15
 
 
@@ -299,7 +299,7 @@ class EngineCore:
                  or now - self._neurons_at >= NEURON_INTERVAL_S
                  or self.session.step_count == 0)
         snap = self.session.snapshot(history_start=self._history_sent, grid=grid,
-                                     neuron_grid=NEURON_GRID if fresh else 0)
+                                     neuron_grid=MAP_GRID if fresh else 0)
         cost = time.perf_counter() - now
         if fresh:
             self._neurons, self._neurons_at = snap.neuron_outputs, now

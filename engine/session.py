@@ -14,7 +14,7 @@ import numpy as np
 from engine.backend import get_backend, to_host
 from engine.config import FIXED_DATASETS, LIVE_FIELDS, ConfigError, SessionConfig
 from engine.datasets import MAX_VALUE, DataSet, make_dataset, split
-from engine.features import feature_matrix
+from engine.features import MAP_GRID, feature_matrix, grid_points
 from engine.history import History
 from engine.losses import get_loss
 from engine.nn import MLP
@@ -25,6 +25,7 @@ from engine.optim import (
 )
 from engine.snapshot import Snapshot
 from engine.tensor import Tensor, no_grad
+from engine.weights import checked_parameters
 
 # Overflow on the way to divergence is expected: training reports it as `diverged`,
 # so NumPy's warnings are silenced wherever the model runs.
@@ -189,9 +190,7 @@ class TrainingSession:
 
     def _diverge(self, why: str) -> None:
         self.diverged = True
-        self.message = (f"Training diverged at step {self.step_count}: {why}. "
-                        f"The last finite weights are kept. Lower the learning rate "
-                        f"(now {self.current_learning_rate():g}) and press Reset.")
+        self.message = divergence_text(self.step_count, self.current_learning_rate(), why)
 
     def current_learning_rate(self) -> float:
         c = self.config
@@ -258,15 +257,11 @@ class TrainingSession:
 
     def _grid(self, size: int):
         if size not in self._grid_cache:
-            x1min, x1max, x2min, x2max = self.data.extent
-            x1, x2 = np.meshgrid(np.linspace(x1min, x1max, size),
-                                 np.linspace(x2min, x2max, size))
-            points = np.stack([x1.ravel(), x2.ravel()], axis=1)
-            self._grid_cache[size] = self._features(points)
+            self._grid_cache[size] = self._features(grid_points(self.data.extent, size))
         return self._grid_cache[size]
 
     def snapshot(self, history_start: int = 0, grid: int = 100,
-                 neuron_grid: int = 24) -> Snapshot:
+                 neuron_grid: int = MAP_GRID) -> Snapshot:
         """Host copies of everything the views draw; history rows from `history_start`."""
         with np.errstate(**QUIET):
             return self._snapshot(history_start, grid, neuron_grid)
@@ -398,18 +393,7 @@ class TrainingSession:
 
     def set_parameters(self, weights, biases) -> None:
         """Load all weights and biases: lists of (fan_in, fan_out) and (fan_out,) arrays."""
-        if len(weights) != len(self.model.weights) or len(biases) != len(self.model.biases):
-            raise ValueError(f"the network has {len(self.model.weights)} layers, "
-                             f"not {len(weights)}")
-        for k, (w, b) in enumerate(zip(weights, biases, strict=True)):
-            w = np.asarray(w, dtype=np.float64)
-            b = np.asarray(b, dtype=np.float64)
-            want_w = tuple(self.model.weights[k].data.shape)
-            if w.shape != want_w or b.shape != (want_w[1],):
-                raise ValueError(f"layer {k}: weights must have shape {want_w} and biases "
-                                 f"({want_w[1]},), not {w.shape} and {b.shape}")
-            if not (np.all(np.isfinite(w)) and np.all(np.isfinite(b))):
-                raise ValueError(f"layer {k}: weights and biases must be finite numbers")
+        checked_parameters(self.config.layer_sizes, weights, biases)
         for k, (w, b) in enumerate(zip(weights, biases, strict=True)):
             self.model.weights[k].data[...] = self.backend.asarray(np.asarray(w))
             self.model.biases[k].data[...] = self.backend.asarray(np.asarray(b))
@@ -443,6 +427,15 @@ def fitted_to(config: SessionConfig, dataset: DataSet) -> SessionConfig:
         except ConfigError:
             pass
     return config.replace(**{**changes, "loss": "mse"})
+
+
+def divergence_text(step: int, learning_rate: float,
+                    why: str = "the loss became infinite") -> str:
+    """What the user reads when training blows up, with a gentler rate to try."""
+    suggestion = min(0.03, learning_rate / 10) if learning_rate > 0 else 0.03
+    return (f"Training diverged at step {step}: {why}. The last finite weights are kept. "
+            f"Lower the learning rate (now {learning_rate:g}; try {suggestion:g}) and press "
+            f"Reset.")
 
 
 # Fields grouped by what a reset means to the user, most telling first.
