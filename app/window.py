@@ -62,6 +62,10 @@ CHART_INTERVAL_S = 0.1
 # redraw the diagram or the loss chart (the costly views).
 CHEAP_FRAMES = int(os.environ.get("NEUROPLAY_CHEAP_FRAMES", 1))
 NETWORK_INTERVAL_S = float(os.environ.get("NEUROPLAY_NETWORK_INTERVAL", 1 / 15))
+# A big diagram costs more than a frame (32x8: 60-100 ms of weight lines on a busy 2-core
+# machine): while playing it then gets at most this share of the GUI's time, so the
+# boundary and the numbers keep their frame rate and the GUI keeps answering.
+NETWORK_SHARE = 0.35
 ARROW_KEYS = (Qt.Key_Left, Qt.Key_Right, Qt.Key_Up, Qt.Key_Down)
 SHORTCUTS = (("Space", "Play or pause"), ("Right arrow", "Train one more epoch"),
              ("R", "Reset the network"), ("F11", "Full screen"), ("Ctrl+Q", "Quit"))
@@ -99,6 +103,9 @@ class MainWindow(QMainWindow):
         self._pending_history = None  # a Snapshot whose history rows the chart has not shown
         self._chart_drawn_at = 0.0
         self._network_drawn_at = 0.0
+        self._network_cost = 0.0  # seconds a frame that redraws the diagram takes, smoothed
+        self._frame_started = 0.0
+        self._frame_had_network = False
         self._cheap_frames = CHEAP_FRAMES  # since the last costly frame (see _draw)
         self._playing = False
         self._diverged_shown = False
@@ -449,7 +456,14 @@ class MainWindow(QMainWindow):
             self._draw(frame)
         finally:
             # After the repaint the views just asked for (posted events run before timers).
-            QTimer.singleShot(0, self, self.presenter.frame_drawn)
+            QTimer.singleShot(0, self, self._frame_done)
+
+    def _frame_done(self) -> None:
+        """The frame is drawn and painted: measure it, and let the engine send the next."""
+        if self._frame_had_network:
+            cost = time.perf_counter() - self._frame_started
+            self._network_cost = 0.7 * self._network_cost + 0.3 * cost
+        self.presenter.frame_drawn()
 
     def _draw(self, frame: Frame) -> None:
         snap = frame.snapshot
@@ -461,11 +475,13 @@ class MainWindow(QMainWindow):
         # stay cheap, which leaves the time to training (the worker waits while we draw).
         cheap = self._cheap_frames
         if frame.playing and cheap >= CHEAP_FRAMES:
-            network_late = now - self._network_drawn_at - NETWORK_INTERVAL_S
+            interval = max(NETWORK_INTERVAL_S, self._network_cost / NETWORK_SHARE)
+            network_late = now - self._network_drawn_at - interval
             chart_late = now - self._chart_drawn_at - CHART_INTERVAL_S
             draw_network = network_late >= 0 and network_late >= chart_late
             draw_chart = chart_late >= 0 and not draw_network
         self._cheap_frames = 0 if frame.playing and (draw_network or draw_chart) else cheap + 1
+        self._frame_started, self._frame_had_network = now, draw_network
         if draw_network:
             self.network_view.show_snapshot(snap)
             self._network_drawn_at = now
