@@ -170,7 +170,8 @@ class PointEditor(QObject):
         self.problem = config.problem
         self.n_classes = config.n_classes if self.problem == "classification" else 1
         self.train = train
-        mine = [i for i, d in enumerate(self._pending) if d is data]
+        # By value: the data came back through the engine (maybe a pipe), not as our object.
+        mine = [i for i, d in enumerate(self._pending) if _same_data(d, data)]
         if mine:  # our own change coming back; later clicks may still be on their way
             del self._pending[:mine[0] + 1]
             return
@@ -239,6 +240,11 @@ class PointEditor(QObject):
         self._pending.append(data)
         self._send(data)
         self.points_changed.emit()
+
+
+def _same_data(a: DataSet, b: DataSet) -> bool:
+    return (a.problem == b.problem and tuple(a.extent) == tuple(b.extent)
+            and np.array_equal(a.points, b.points) and np.array_equal(a.labels, b.labels))
 
 
 class DrawingController(QObject):
