@@ -36,12 +36,11 @@ from engine.lessons import (
     list_lessons,
     load_lesson,
     make_lesson,
-    open_session,
     save_lesson,
 )
+from engine.protocol import Prediction
 
 OUTPUT_REFRESH_MS = 250
-WORKER_TIMEOUT_S = 5.0  # the GUI waits this long at most for the training thread
 
 
 def user_lessons_dir() -> Path:
@@ -92,6 +91,10 @@ class Classroom(QObject):
         self.lesson_errors: list[str] = []
         self.explainer: ExplainerWidget | None = None
         self._last_weights: tuple | None = None
+        self._prediction_id: int | None = None  # the newest table request sent
+        self.outputs: list[float] | None = None  # the lesson table's last outputs
+        self._presenter = window.presenter
+        self._presenter.answered.connect(self._on_answer)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(OUTPUT_REFRESH_MS)
@@ -238,13 +241,9 @@ class Classroom(QObject):
         self.step_index = index
         config = lesson.step_config(index)
         if config != self._applied_config or lesson.steps[index].train_steps:
-            try:
-                session = open_session(lesson, index)
-            except (ValueError, TypeError) as error:
-                self._message(f"This lesson step cannot be set up: {error}", "error")
-                return
+            # The engine builds the step (and trains its steps) without holding up the GUI.
             self.window.pause()
-            self.window.load_session(session)
+            self._presenter.open_lesson_step(lesson, index)
             self._applied_config = config
             self._last_weights = None
         show_test = lesson.show_test_at(index)
@@ -267,23 +266,32 @@ class Classroom(QObject):
         self._last_weights = weights
         self._refresh_timer.start()
 
-    def refresh_outputs(self) -> list[float] | None:
-        """The lesson table's outputs, from the running session's own predict()."""
+    def refresh_outputs(self) -> int | None:
+        """Ask the running session's own predict() for the lesson table's outputs; the
+        answer fills the table when it comes. Returns the request's id (None: no table)."""
         self._refresh_timer.stop()
         if self.lesson is None or not self.lesson.output_table or not self._worker_alive():
             return None
         points = np.array([[r[0], r[1]] for r in self.lesson.output_table], dtype=np.float64)
-        try:
-            values = self.window.run_in_worker(lambda session: session.predict(points),
-                                               timeout_s=WORKER_TIMEOUT_S)
-        except (TimeoutError, ValueError) as error:
-            self._message(f"Could not compute the lesson's table: {error}", "error")
-            return None
+        self._prediction_id = self._presenter.predict(points)
+        return self._prediction_id
+
+    def _on_answer(self, answer) -> None:
+        if getattr(answer, "id", None) != self._prediction_id or self.lesson is None:
+            return  # another feature's answer, or one for a table no longer shown
+        self._prediction_id = None
+        if isinstance(answer, Prediction):
+            self.set_outputs(answer.values)
+        else:
+            self._message(f"Could not compute the lesson's table: {answer.text}", "error")
+
+    def set_outputs(self, values: np.ndarray) -> list[float]:
         values = np.asarray(values)
         if values.ndim == 2:  # several classes: show the winning class
             values = values.argmax(axis=1)
         outputs = [float(v) for v in values]
         self.panel.set_outputs(outputs)
+        self.outputs = outputs
         return outputs
 
     def save_current_as_lesson(self, title: str | None = None) -> Path | None:
@@ -305,7 +313,7 @@ class Classroom(QObject):
             return session.config, weights, biases, points
 
         try:
-            config, weights, biases, points = self.window.run_in_worker(grab)
+            config, weights, biases, points = grab(self._presenter.mirror)
             summary = ", ".join(describe_setting(name, getattr(config, name))
                                 for name in ("dataset", "hidden", "learning_rate"))
             text = (f"<p>Saved from a Neuroplay session: {summary}, with its weights as "
@@ -369,13 +377,9 @@ class Classroom(QObject):
         if (config.layer_sizes == (2, 2, 1) and config.features == ("x1", "x2")
                 and config.activations[0] in ACTIVATIONS
                 and config.resolved_output_activation in ACTIVATIONS):
-            try:
-                weights, biases = self.window.run_in_worker(
-                    lambda session: session.parameters_as_lists())
-                return (weights, biases, config.activations[0],
-                        config.resolved_output_activation, True)
-            except TimeoutError:
-                pass
+            weights, biases = self._presenter.mirror.parameters_as_lists()
+            return (weights, biases, config.activations[0], config.resolved_output_activation,
+                    True)
         return SIX_LINES_WEIGHTS, SIX_LINES_BIASES, "relu", "relu", False
 
     def open_explainer(self) -> ExplainerWidget:

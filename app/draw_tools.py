@@ -189,7 +189,8 @@ class PointEditor(QObject):
         self.problem = config.problem
         self.n_classes = config.n_classes if self.problem == "classification" else 1
         self.train = train
-        mine = [i for i, d in enumerate(self._pending) if d is data]
+        # By value: the data came back through the engine (maybe a pipe), not as our object.
+        mine = [i for i, d in enumerate(self._pending) if _same_data(d, data)]
         if mine:  # our own change coming back; later clicks may still be on their way
             del self._pending[:mine[0] + 1]
             return
@@ -260,6 +261,11 @@ class PointEditor(QObject):
         self.points_changed.emit()
 
 
+def _same_data(a: DataSet, b: DataSet) -> bool:
+    return (a.problem == b.problem and tuple(a.extent) == tuple(b.extent)
+            and np.array_equal(a.points, b.points) and np.array_equal(a.labels, b.labels))
+
+
 class DrawingController(QObject):
     """Wires DrawTools and a PointEditor to the window's boundary view and worker."""
 
@@ -326,6 +332,7 @@ def attach_drawing(window) -> DrawingController:
     tools.setFocusPolicy(Qt.NoFocus)
     editor = PointEditor(window.set_points, window)
     controller = DrawingController(window, tools, editor)
-    # The worker announced its first session before we listened: read it once.
-    controller.follow(*window.run_in_worker(lambda s: (s.config, s.data, s.train)))
+    # The first session was announced before we listened: read the presenter's mirror.
+    mirror = window.presenter.mirror
+    controller.follow(mirror.config, mirror.data, mirror.train)
     return controller

@@ -2,9 +2,9 @@
 window title; autosave, keeping the session on close and offering it back at the next start.
 
 `attach(window)` adds all of it to a MainWindow and returns the FileController. The GUI
-never touches the session the worker owns: it reads copies through
-`window.run_in_worker(fn)` (fn runs on the worker thread between training chunks) and
-hands whole new sessions over with `window.load_session`.
+never touches the session the engine owns: it reads the presenter's mirror of it (what
+the GUI last heard: config, data, weights, history), so saving never waits for training,
+and hands whole new sessions over with `window.load_session`.
 
 Every question and message goes through a `Prompts` object; tests replace it (monkeypatch
 `make_prompts`) so no modal dialog ever blocks them.
@@ -34,7 +34,7 @@ from app import autosave
 from app.draw_tools import DrawingController, attach_drawing
 from app.exports import ExportFailed, save_picture
 from app.modal_pause import PauseUnderModal
-from engine.config import default_config
+from engine.config import SessionConfig, default_config
 from engine.datasets import CSVError, load_csv, to_csv
 from engine.export import history_csv, javascript_model, python_model
 from engine.io import (
@@ -43,7 +43,6 @@ from engine.io import (
     read_json,
     session_from_dict,
     session_json,
-    session_to_dict,
     write_atomic,
 )
 from engine.readers import printable
@@ -299,8 +298,8 @@ class FileController(QObject):
 
     # ------------------------------------------------------------ reading the session
     def _in_worker(self, fn):
-        """fn(session) on the worker thread; TimeoutError if it does not answer."""
-        return self.window.run_in_worker(fn)
+        """fn(mirror): read the presenter's SessionMirror, which reads like a session."""
+        return fn(self.window.presenter.mirror)
 
     def _warn(self, title: str, text: str) -> None:
         self.prompts.warning(title, printable(text))  # file text may hold control bytes
@@ -553,11 +552,27 @@ class FileController(QObject):
 
     # ------------------------------------------------------------ the session document
     def _document_future(self) -> Future:
-        """The session as a file document and its fingerprint, made on the worker thread.
+        """The session as a file document and its fingerprint, made by the engine (the
+        GUI's mirror lacks the optimizer and shuffle state an exact resume needs).
 
-        The one place the document is asked for (Save, autosave, closing): a Future, so
-        a request to an engine elsewhere can answer it the same way."""
-        return self.window.worker.call(lambda s: (session_to_dict(s), session_fingerprint(s)))
+        The one place the document is asked for (Save, autosave, closing)."""
+        data = self.window.presenter.mirror.data  # changes only with a SessionInfo
+        answer: Future = Future()
+
+        def done(future: Future) -> None:  # on the worker thread
+            if future.cancelled():
+                answer.cancel()
+                return
+            try:
+                doc = future.result()
+                config = SessionConfig.from_dict(doc["config"])
+                answer.set_result((doc, state_fingerprint(doc["step"], config, doc["weights"],
+                                                          doc["biases"], data)))
+            except Exception as e:  # said by the caller (Save, autosave)
+                answer.set_exception(e)
+
+        self.window.presenter.document_future().add_done_callback(done)
+        return answer
 
     def _document_now(self) -> tuple[dict, bytes]:
         """_document_future's answer, waited for (Save and closing need it before going on)."""

@@ -98,6 +98,11 @@ def install_signal_handlers(window, signals=None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A frozen (PyInstaller) executable started as the engine's child process runs the
+    # engine here and exits, instead of opening a second window.
+    import multiprocessing
+
+    multiprocessing.freeze_support()
     args = parse_args(sys.argv[1:] if argv is None else argv)
 
     if args.smoke_test:

@@ -187,7 +187,8 @@ class RecordDialog(QDialog):
         return True
 
     def _replay_session(self):
-        config, data = self.window_.run_in_worker(lambda s: (s.config, s.data))
+        mirror = self.window_.presenter.mirror  # the GUI's copy: config and data as shown
+        config, data = mirror.config, mirror.data
         custom = data if config.dataset == "custom" else None
         return lambda: TrainingSession(config, data=custom)
 

@@ -55,8 +55,8 @@ def take_screenshot(out: str, steps: int = 600, size: tuple[int, int] = (1280, 8
     window.resize(*size)
     window.show()
     try:
-        window.run_in_worker(lambda session: session.step(steps), timeout_s=timeout_s)
-        target = window.run_in_worker(lambda session: session.step_count)
+        target = window.presenter.mirror.step_count + steps
+        window.presenter.step(steps)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             app.processEvents()

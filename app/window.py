@@ -2,7 +2,7 @@
 boundary and loss chart on the right, play controls and numbers across the top.
 
 The window never touches the TrainingSession: it keeps the config it last asked for,
-sends commands to the TrainingWorker, and draws the newest Frame the worker sends.
+sends requests through the SessionPresenter, and draws the newest Frame it hands on.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ import dataclasses
 import html
 import os
 import time
-from concurrent.futures import CancelledError
-from concurrent.futures import TimeoutError as FutureTimeout
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer
@@ -46,24 +44,24 @@ from app.controls.network_panel import NetworkPanel, ValueEditor
 from app.controls.playback import DEFAULT_PACE, PlaybackBar, format_epoch
 from app.controls.training_panel import TrainingPanel
 from app.placement import available_geometry, fit_to_screen, frame_of
+from app.presenter import SessionPresenter
 from app.settings import Settings
 from app.theme import apply_qt_theme, get_palette
 from app.views.boundary import BoundaryView
 from app.views.loss_chart import LossChart
 from app.views.network_diagram import NetworkView, neuron_name, weight_name
-from app.worker import Frame, SessionInfo, WorkerThread
 from engine.config import (
     CLASSIFICATION_DATASETS,
     REGRESSION_DATASETS,
     ConfigError,
     SessionConfig,
 )
-from engine.features import feature_matrix
+from engine.features import MAP_GRID, feature_grid
+from engine.protocol import Frame, SessionInfo
 from engine.session import TrainingSession, divergence_message, steps_per_epoch
 
 DEFAULT_SIZE = (1280, 800)
 MINIMUM_SIZE = (1000, 640)
-INPUT_MAP_GRID = 24
 # While playing, the costly views are redrawn less often than the boundary: the loss curve
 # moves slowly, and the diagram's weight lines are half the cost of a frame.
 CHART_INTERVAL_S = 0.1
@@ -71,6 +69,11 @@ CHART_INTERVAL_S = 0.1
 # redraw the diagram or the loss chart (the costly views).
 CHEAP_FRAMES = int(os.environ.get("NEUROPLAY_CHEAP_FRAMES", 1))
 NETWORK_INTERVAL_S = float(os.environ.get("NEUROPLAY_NETWORK_INTERVAL", 1 / 15))
+# A big diagram costs more than a frame (32x8: 60-100 ms of weight lines on a busy 2-core
+# machine): while playing it then gets at most this share of the GUI's time, so the
+# boundary and the numbers keep their frame rate and the GUI keeps answering.
+NETWORK_SHARE = 0.35
+
 KEY_NAMES = {"Right": "Right arrow", "Left": "Left arrow", "Up": "Up arrow",
              "Down": "Down arrow", "Esc": "Escape", "PgUp": "Page Up", "PgDown": "Page Down"}
 
@@ -155,18 +158,27 @@ class MainWindow(QMainWindow):
     """One window holding everything. `settings` None keeps nothing between runs."""
 
     def __init__(self, config: SessionConfig | None = None, settings: Settings | None = None,
-                 session: TrainingSession | None = None, backend: str = "numpy"):
+                 session: TrainingSession | None = None, backend: str = "numpy",
+                 host: str | None = None):
         super().__init__()
         self.settings = settings if settings is not None else Settings()
         if session is None:
             session = self._make_session(config or self.settings.load_config(), backend)
         self._config: SessionConfig = session.config
+        # "host": where the engine runs, "process" (default) or "thread" (app/worker.py).
+        # Started first, so the engine process starts while the widgets are built; what it
+        # sends waits in the event queue until the window listens.
+        self.presenter = SessionPresenter(session, host, backend, parent=self)
+        self.presenter.start()
         self._info: SessionInfo | None = None
         self._last_frame: Frame | None = None
         self._pending: Frame | None = None
         self._pending_history = None  # a Snapshot whose history rows the chart has not shown
         self._chart_drawn_at = 0.0
         self._network_drawn_at = 0.0
+        self._network_cost = 0.0  # seconds a frame that redraws the diagram takes, smoothed
+        self._frame_started = 0.0
+        self._frame_had_network = False
         self._cheap_frames = CHEAP_FRAMES  # since the last costly frame (see _draw)
         self._playing = False
         self._has_training_points = True
@@ -188,21 +200,20 @@ class MainWindow(QMainWindow):
         self._show_config(self._config)
         self._apply_theme()
 
-        self._worker_thread = WorkerThread(session)
-        self.worker = self._worker_thread.worker
-        self.worker.frame_ready.connect(self._on_frame)
-        self.worker.session_changed.connect(self._on_session_changed)
-        self.worker.playing_changed.connect(self._on_playing_changed)
-        # A bound method, not a lambda: the banner is then shown on the GUI thread.
-        self.worker.error.connect(self._show_error)
+        # Features written against the old worker connect to the same signals here.
+        self.worker = self.presenter
+        self.presenter.frame_ready.connect(self._on_frame)
+        self.presenter.session_changed.connect(self._on_session_changed)
+        self.presenter.playing_changed.connect(self._on_playing_changed)
+        self.presenter.error.connect(self._show_error)
+        self.presenter.engine_lost.connect(self._on_engine_lost)
         self._restore_window_state()
         self.playback.set_steps_per_epoch(session.steps_per_epoch)  # before the thread starts
-        self.worker.set_speed(self.playback.speed_limit())
+        self.presenter.set_speed(self.playback.speed_limit())
         app = QApplication.instance()
         if app is not None:  # quitting without closing the window still ends the thread
             app.aboutToQuit.connect(self.shutdown)
             app.focusChanged.connect(self._on_focus_changed)
-        self._worker_thread.start()
 
     @staticmethod
     def _make_session(config: SessionConfig, backend: str) -> TrainingSession:
@@ -386,7 +397,7 @@ class MainWindow(QMainWindow):
         return self._config
 
     def load_session(self, session: TrainingSession) -> None:
-        """Show and train `session` from now on (the window hands it to the worker)."""
+        """Show and train `session` from now on (the engine gets it as a document)."""
         self._config = session.config
         self._show_config(self._config)
         # Known now, before the worker's answer: Play pressed at once must not be refused
@@ -394,7 +405,7 @@ class MainWindow(QMainWindow):
         self._has_training_points = len(session.train.points) > 0
         if self._has_training_points and self.banner.text() == NO_POINTS_TEXT:
             self.banner.hide_message()
-        self.worker.load_session(session)
+        self.presenter.open_session(session)
 
     def set_control_group_visible(self, group: str, visible: bool) -> None:
         """Show or hide a group of controls: "data", "features", "network", "training",
@@ -406,15 +417,6 @@ class MainWindow(QMainWindow):
         else:
             self.training_panel.set_rows_visible(group, visible)
 
-    def run_in_worker(self, fn, timeout_s: float = 30.0):
-        """fn(session) run on the worker thread between chunks; returns its result."""
-        try:
-            return self.worker.call(fn).result(timeout=timeout_s)
-        except FutureTimeout as exc:
-            raise TimeoutError("the training thread did not answer in time") from exc
-        except CancelledError as exc:
-            raise RuntimeError("the training thread has stopped (the window closed)") from exc
-
     def last_frame(self) -> Frame | None:
         return self._last_frame
 
@@ -423,18 +425,18 @@ class MainWindow(QMainWindow):
 
     def toggle_play(self) -> None:
         if self._playing or self._can_train():
-            self.worker.toggle_play()
+            self.presenter.toggle_play()
 
     def play(self) -> None:
         if self._can_train():
-            self.worker.play()
+            self.presenter.play()
 
     def pause(self) -> None:
-        self.worker.pause()
+        self.presenter.pause()
 
     def step_epoch(self) -> None:
         if self._can_train():
-            self.worker.step_epoch()
+            self.presenter.step_epoch()
 
     def _can_train(self) -> bool:
         """False (and says why) when there is nothing to train on: all points cleared."""
@@ -444,11 +446,11 @@ class MainWindow(QMainWindow):
 
     def reset(self) -> None:
         self.banner.hide_message()
-        self.worker.reset()
+        self.presenter.reset()
 
     def set_points(self, dataset) -> None:
         """Train on drawn or imported points (a DataSet)."""
-        self.worker.set_points(dataset)
+        self.presenter.set_points(dataset)
 
     def change_config(self, changes: dict) -> None:
         """Apply the user's changes; an invalid combination shows why and changes nothing."""
@@ -464,7 +466,7 @@ class MainWindow(QMainWindow):
         self._config = config
         self._show_config(config)
         self.settings.save_config(config)
-        self.worker.apply(config)
+        self.presenter.apply(config)
 
     @staticmethod
     def _fit_changes(config: SessionConfig, changes: dict) -> SessionConfig:
@@ -488,12 +490,12 @@ class MainWindow(QMainWindow):
     def edit_weight(self, layer: int, i: int, j: int) -> None:
         value = self._current_value(lambda s: float(s.weights[layer][i, j]))
         self._open_editor(f"Weight, {weight_name(layer, i, j)}{self._output_note(layer)}",
-                          value, lambda v: self.worker.set_weight(layer, i, j, v))
+                          value, lambda v: self.presenter.set_weight(layer, i, j, v))
 
     def edit_bias(self, layer: int, j: int) -> None:
         value = self._current_value(lambda s: float(s.biases[layer][j]))
         self._open_editor(f"Bias, {neuron_name(layer, j)}{self._output_note(layer)}", value,
-                          lambda v: self.worker.set_bias(layer, j, v))
+                          lambda v: self.presenter.set_bias(layer, j, v))
 
     def editor(self) -> ValueEditor | None:
         """The inline editor open now, if any."""
@@ -541,7 +543,7 @@ class MainWindow(QMainWindow):
                 # A frame of the old run, sent before the reset: drawing it now would put
                 # the old run's rows on the cleared chart. Drop it, but tell the worker.
                 self._pending = None
-                self.worker.frame_drawn()
+                self.presenter.frame_drawn()
             self._pending_history = None
             self.loss_chart.clear()
             self._diverged_shown = False
@@ -560,12 +562,13 @@ class MainWindow(QMainWindow):
 
     def _input_maps(self, info: SessionInfo) -> np.ndarray:
         """(k, g, g) each input feature over the data's plane, for the diagram's inputs."""
-        x1min, x1max, x2min, x2max = info.data.extent
-        g = INPUT_MAP_GRID
-        x1, x2 = np.meshgrid(np.linspace(x1min, x1max, g), np.linspace(x2min, x2max, g))
-        points = np.stack([x1.ravel(), x2.ravel()], axis=1)
-        values = feature_matrix(points, info.config.features)
-        return values.T.reshape(len(info.config.features), g, g).astype(np.float32)
+        grid = feature_grid(info.config.features, info.data.extent, MAP_GRID)
+        return grid.astype(np.float32)
+
+    def _on_engine_lost(self, why: str) -> None:
+        self.banner.show_message(f"The training engine stopped ({why}). It was restarted "
+                                 f"from the last state shown; nothing was lost.", "warning",
+                                 10000)
 
     def _on_playing_changed(self, playing: bool) -> None:
         self._playing = playing
@@ -575,6 +578,7 @@ class MainWindow(QMainWindow):
         """Keep only the newest frame; draw it when the event loop is free."""
         if self._pending is not None:
             self._queue_history(self._pending.snapshot)  # keep its history rows
+            self.presenter.frame_drawn()  # skipped: the engine may send another
         self._pending = frame
         QTimer.singleShot(0, self, self._draw_pending)  # never after the window is gone
 
@@ -586,7 +590,14 @@ class MainWindow(QMainWindow):
             self._draw(frame)
         finally:
             # After the repaint the views just asked for (posted events run before timers).
-            QTimer.singleShot(0, self, self.worker.frame_drawn)
+            QTimer.singleShot(0, self, self._frame_done)
+
+    def _frame_done(self) -> None:
+        """The frame is drawn and painted: measure it, and let the engine send the next."""
+        if self._frame_had_network:
+            cost = time.perf_counter() - self._frame_started
+            self._network_cost = 0.7 * self._network_cost + 0.3 * cost
+        self.presenter.frame_drawn()
 
     def _draw(self, frame: Frame) -> None:
         snap = frame.snapshot
@@ -598,11 +609,13 @@ class MainWindow(QMainWindow):
         # stay cheap, which leaves the time to training (the worker waits while we draw).
         cheap = self._cheap_frames
         if frame.playing and cheap >= CHEAP_FRAMES:
-            network_late = now - self._network_drawn_at - NETWORK_INTERVAL_S
+            interval = max(NETWORK_INTERVAL_S, self._network_cost / NETWORK_SHARE)
+            network_late = now - self._network_drawn_at - interval
             chart_late = now - self._chart_drawn_at - CHART_INTERVAL_S
             draw_network = network_late >= 0 and network_late >= chart_late
             draw_chart = chart_late >= 0 and not draw_network
         self._cheap_frames = 0 if frame.playing and (draw_network or draw_chart) else cheap + 1
+        self._frame_started, self._frame_had_network = now, draw_network
         if draw_network:
             self.network_view.show_snapshot(snap)
             self._network_drawn_at = now
@@ -658,7 +671,7 @@ class MainWindow(QMainWindow):
 
     def _on_pace(self, pace: float | None) -> None:
         # The worker limits steps/s: an epoch's steps depend on the data and batch size.
-        self.worker.set_speed(self.playback.speed_limit())
+        self.presenter.set_speed(self.playback.speed_limit())
         self.settings.save_int("pace", 0 if pace is None else int(pace))
 
     def _follow_steps_per_epoch(self, info: SessionInfo) -> None:
@@ -666,7 +679,7 @@ class MainWindow(QMainWindow):
         steps = steps_per_epoch(len(info.train.points), info.config.batch_size)
         if steps != self.playback.steps_per_epoch():
             self.playback.set_steps_per_epoch(steps)
-            self.worker.set_speed(self.playback.speed_limit())
+            self.presenter.set_speed(self.playback.speed_limit())
 
     def _on_show_test(self, show: bool) -> None:
         self.boundary_view.set_show_test(show)
@@ -732,7 +745,8 @@ class MainWindow(QMainWindow):
         self._message("About Neuroplay",
                       f"<b>Neuroplay</b> {number}<br>Build small neural networks and watch "
                       "them learn.<br><br>Pick a data set, shape a network, press play."
-                      "<br><br>Training runs on Neuroplay's own NumPy engine. MIT licence.")
+                      "<br><br>Training runs on Neuroplay's own NumPy engine, in "
+                      f"{self.presenter.host_description()}. MIT licence.")
 
     def _message(self, title: str, html: str) -> None:
         box = QMessageBox(QMessageBox.Information, title, html, QMessageBox.Close, self)
@@ -789,8 +803,8 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def shutdown(self) -> bool:
-        """Stop the training thread and wait for it; True when it ended."""
-        return self._worker_thread.close()
+        """Stop the engine and the worker thread and wait for both; True when they ended."""
+        return self.presenter.close()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.save_state()
@@ -798,7 +812,7 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def worker_running(self) -> bool:
-        return self._worker_thread.thread.isRunning()
+        return self.presenter.is_running()
 
 
 def _row(*widgets: QWidget) -> QHBoxLayout:

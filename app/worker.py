@@ -1,489 +1,273 @@
-"""The training worker: owns the TrainingSession on its own QThread.
+"""The worker thread: carries requests to the engine host and its responses back.
 
-The GUI never touches the session. It calls the worker's command methods (thread-safe:
-they put a command on a queue and wake the worker), and it receives `Frame`s (a snapshot
-of host copies plus the measured speed) and `SessionInfo`s through queued signals.
+The GUI calls `send(request)` (thread-safe, never waits: the request is queued and the
+worker woken) and receives every response through the queued `received` signal; the
+presenter (app/presenter.py) is its only subscriber.
 
-Training runs in chunks sized to a time budget, driven by a QTimer that lives in the
-worker thread, so commands are applied between chunks and the worker's event loop stays
-responsive. At most one frame is emitted per display frame (about 60 per second), and
-only once the GUI has drawn the previous one, so a slow GUI never builds up a backlog.
-
-While the GUI draws a frame the worker does not train: both are Python threads, and
-running them at once makes each wait for the interpreter lock many times per frame (a
-frame took 140 ms that way on a busy machine). Instead they take turns: the worker trains
-for a budget sized so training keeps about TRAINING_SHARE of the time, then hands over a
-frame and sleeps until the GUI says it is drawn (or MAX_DRAW_WAIT_S passes).
+The engine runs in one of two hosts behind the same protocol (engine/protocol.py):
+- "process" (the default): a child process (spawn start method; it imports no Qt) that
+  trains on its own core while the GUI draws on another. The worker thread pipes requests
+  to it and responses back. If the process dies, `engine_lost` says so and the worker
+  waits for `restart(document)` to start a fresh one from the state the GUI holds.
+- "thread": the EngineCore runs in the worker thread itself (tests, and platforms where
+  a child process cannot start). Training then shares the interpreter lock with the GUI,
+  so the core takes turns: it waits while the GUI draws a frame.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import multiprocessing
+import os
 import queue
 import threading
-import time
-from collections import deque
-from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
-from typing import Any
+from multiprocessing.connection import wait
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal
 
-from engine.config import SessionConfig
-from engine.snapshot import Snapshot
+from engine import protocol as p
+from engine.host import EngineCore, serve
+from engine.io import session_from_dict, session_to_dict
+from engine.protocol import Frame, SessionInfo  # noqa: F401 - re-exported for the app
+from engine.session import TrainingSession
 
-FRAME_INTERVAL_S = 1 / 60
-CHUNK_BUDGET_S = 0.012  # training time per chunk: short enough to apply commands promptly
-TRAINING_SHARE = 0.7  # of the time while playing; drawing and snapshots get the rest
-MAX_TRAIN_BETWEEN_FRAMES_S = 0.05  # so even a slow GUI gets about 10 frames a second
-MAX_DRAW_WAIT_S = 0.25  # train on if the GUI has not drawn a frame by then
-TAKE_TURNS = True  # False: train while the GUI draws (benchmarks compare the two)
-SLOW_TICK_MS = 16  # chunk timer interval when a speed limit is set
-
-# Fields grouped by what a reset means to the user.
-_DATA_FIELDS = ("problem", "dataset", "n_points", "noise", "train_fraction", "data_seed",
-                "classes")
-_FEATURE_FIELDS = ("features",)
-_SHAPE_FIELDS = ("hidden", "activations", "output_activation", "seed_exact")
-_INIT_FIELDS = ("init", "init_seed")
+HOSTS = ("process", "thread")
+HOST_NAMES = {"process": "its own process", "thread": "the window's training thread"}
+STOP_WAIT_S = 3.0  # for the engine process to end on its own before it is terminated
 
 
-@dataclass(frozen=True)
-class Frame:
-    """One picture of training for the GUI: the snapshot and how fast training runs."""
-
-    snapshot: Snapshot
-    steps_per_second: float
-    playing: bool
+def default_host() -> str:
+    """NEUROPLAY_ENGINE=thread keeps the engine in the app's process."""
+    host = os.environ.get("NEUROPLAY_ENGINE", "process")
+    return host if host in HOSTS else "process"
 
 
-@dataclass(frozen=True)
-class SessionInfo:
-    """What the GUI needs after the data, the shape or the config changed.
+class EngineWorker(QObject):
+    """Runs the engine host and relays its messages. Create on the GUI thread; `start()`.
 
-    train/test/data are the session's (frozen) DataSets; reason is "" when nothing was
-    reset, else why the network restarted ("the data changed", ...).
+    Signals (queued to the GUI): received(Response), engine_lost(str), stopped().
     """
 
-    config: SessionConfig
-    train: Any
-    test: Any
-    data: Any
-    reset: bool
-    reason: str
-    # The config an "apply" asked for (None for other commands): the window compares it
-    # with the newest config it sent, so an older answer does not undo newer changes.
-    requested: SessionConfig | None = None
-
-
-def reset_reason(old: SessionConfig, new: SessionConfig) -> str:
-    """Why `session.apply(new)` reset the network, in the user's words."""
-    changed = {f.name for f in dataclasses.fields(new)
-               if getattr(old, f.name) != getattr(new, f.name)}
-    if changed & set(_DATA_FIELDS):
-        return "the data changed"
-    if changed & set(_FEATURE_FIELDS):
-        return "the input features changed"
-    if changed & set(_SHAPE_FIELDS):
-        return "the network's shape changed"
-    if changed & set(_INIT_FIELDS):
-        return "the initialisation changed"
-    return "the settings changed"
-
-
-class TrainingWorker(QObject):
-    """Runs a TrainingSession. Create it on the GUI thread, then `moveToThread` and start.
-
-    Signals (queued to the GUI): frame_ready(Frame), session_changed(SessionInfo),
-    playing_changed(bool), error(str), stopped().
-    """
-
-    frame_ready = Signal(object)
-    session_changed = Signal(object)
-    playing_changed = Signal(bool)
-    error = Signal(str)
+    received = Signal(object)
+    engine_lost = Signal(str)
     stopped = Signal()
-    _wake = Signal()
 
-    def __init__(self, session, parent: QObject | None = None):
-        super().__init__(parent)
+    def __init__(self, session: TrainingSession, host: str = "process",
+                 backend: str = "numpy"):
+        super().__init__()
+        if host not in HOSTS:
+            raise ValueError(f"host must be one of {HOSTS}, not {host!r}")
+        self.host = host
+        self.backend = backend
         self._session = session
-        self._commands: queue.SimpleQueue = queue.SimpleQueue()
-        self._stop_requested = threading.Event()
-        self._home_thread = QThread.currentThread()
-        self._playing = False
-        self._steps_per_second_limit: float | None = None  # None: as fast as possible
-        self._allowance = 0.0  # steps earned under a speed limit, not yet run
-        self._last_tick = time.perf_counter()
-        self._seconds_per_step = 0.001
-        self._last_chunk = 1
-        self._rate_window: deque[tuple[float, int]] = deque()
-        self._history_sent = 0
-        self._dirty = True
-        self._gui_ready = True
-        self._last_emit = 0.0
-        self._frame_started = 0.0
-        self._train_started = time.perf_counter()  # when the current stretch of training began
-        self._frame_cost = 0.005  # seconds from starting a snapshot to the GUI having drawn it
-        self._chunk_timer: QTimer | None = None
-        self._frame_timer: QTimer | None = None
-        self._finished = False
-        self._wake.connect(self._on_wake)
+        self._start_document: p.OpenDocument | None = (
+            p.OpenDocument(session_to_dict(session)) if host == "process" else None)
+        self._requests: queue.SimpleQueue = queue.SimpleQueue()
+        self._wake_reader, self._wake_writer = multiprocessing.Pipe(duplex=False)
+        self._wake_lock = threading.Lock()
+        self._woken = False
+        self._stop = threading.Event()
+        self._restart: queue.SimpleQueue = queue.SimpleQueue()
+        self._process = None
+        self._heard = False
+        self._documents: dict[int, Future] = {}  # GetDocument id -> its Future
+        self._documents_lock = threading.Lock()
+        self.thread = _LoopThread(self._run)
+        self.thread.setObjectName("neuroplay-engine")
 
-    # ------------------------------------------------------------ GUI-thread API
-    def play(self) -> None:
-        self._post("play")
-
-    def pause(self) -> None:
-        self._post("pause")
-
-    def toggle_play(self) -> None:
-        self._post("toggle")
-
-    def step_epoch(self) -> None:
-        """Pause, then train exactly one more epoch."""
-        self._post("step_epoch")
-
-    def reset(self, new_seed: bool = False) -> None:
-        self._post("reset", new_seed)
-
-    def apply(self, config: SessionConfig) -> None:
-        self._post("apply", config)
-
-    def set_weight(self, layer: int, i: int, j: int, value: float) -> None:
-        self._post("set_weight", layer, i, j, value)
-
-    def set_bias(self, layer: int, j: int, value: float) -> None:
-        self._post("set_bias", layer, j, value)
-
-    def set_points(self, dataset) -> None:
-        self._post("set_points", dataset)
-
-    def set_speed(self, steps_per_second: float | None) -> None:
-        """Limit training to `steps_per_second`; None trains as fast as it can."""
-        self._post("set_speed", steps_per_second)
-
-    def load_session(self, session) -> None:
-        """Replace the session (made on the GUI thread, never touched there again)."""
-        self._post("load_session", session)
-
-    def call(self, fn: Callable[[Any], Any]) -> Future:
-        """Run fn(session) in the worker thread between chunks; the Future holds its result.
-
-        A fresh frame follows, since fn may have changed the session."""
-        future: Future = Future()
-        if not self._post("call", fn, future):
-            future.cancel()  # the worker has stopped: nobody would ever answer
-        return future
-
-    def frame_drawn(self) -> None:
-        """The GUI drew the last frame: the worker may send the next one."""
-        self._post("ack")
-
-    def stop(self) -> None:
-        """Ask the worker to stop; the owner then quits and waits for the thread."""
-        self._stop_requested.set()
-        self._wake.emit()
-
-    def _post(self, name: str, *args) -> bool:
-        """Queue a command and wake the worker; False once the worker is stopping."""
-        if self._stop_requested.is_set():
-            return False
-        self._commands.put((name, args))
-        self._wake.emit()
-        return True
-
-    # ------------------------------------------------------------ worker thread
-    @Slot()
-    def start(self) -> None:
-        """Connected to QThread.started: make the timers here, in the worker thread."""
-        self._chunk_timer = QTimer(self)
-        self._chunk_timer.timeout.connect(self._tick)
-        self._frame_timer = QTimer(self)
-        self._frame_timer.setSingleShot(True)
-        self._frame_timer.timeout.connect(self._maybe_emit)
-        self._emit_session(reset=True, reason="")
-        self._dirty = True
-        self._maybe_emit()
-
-    @Slot()
-    def _on_wake(self) -> None:
-        if self._finished:
-            return
-        if self._stop_requested.is_set():
-            self._shutdown()
-            return
-        self._drain()
-        self._maybe_emit()
-
-    def _drain(self) -> bool:
-        """Apply every queued command; True when any of them changed what is shown."""
-        changed = False
-        while True:
-            try:
-                name, args = self._commands.get_nowait()
-            except queue.Empty:
-                self._dirty |= changed
-                return changed
-            try:
-                changed |= self._run_command(name, args)
-            except Exception as exc:  # a bad command must never kill the worker
-                self.error.emit(_describe(exc))
-                changed = True
-                if name == "apply":  # the window shows what the session really has
-                    self._emit_session(reset=False, reason="")
-
-    def _run_command(self, name: str, args: tuple) -> bool:
-        session = self._session
-        if name == "ack":
-            self._on_frame_drawn()
-            return False
-        if name in ("play", "pause", "toggle"):
-            want = {"play": True, "pause": False}.get(name, not self._playing)
-            self._set_playing(want)
-            return True
-        if name == "step_epoch":
-            self._set_playing(False)
-            if session.diverged:
-                self.error.emit(session.message or "Training diverged: press Reset first.")
-            else:
-                self._timed_steps(lambda: session.run_epochs(1))
-            return True
-        if name == "reset":
-            session.reset(new_seed=args[0])
-            self._after_reset()
-            self._emit_session(reset=True, reason="")
-            return True
-        if name == "apply":
-            old = session.config
-            reset = session.apply(args[0])
-            if reset:
-                self._after_reset()
-            self._emit_session(reset=reset, reason=reset_reason(old, args[0]) if reset else "",
-                               requested=args[0])
-            return True
-        if name == "set_weight":
-            session.set_weight(*args)
-            return True
-        if name == "set_bias":
-            session.set_bias(*args)
-            return True
-        if name == "set_points":
-            reset = session.set_points(args[0])
-            if reset:
-                self._after_reset()
-            self._emit_session(reset=bool(reset), reason="the data changed" if reset else "")
-            return True
-        if name == "set_speed":
-            self._steps_per_second_limit = args[0]
-            self._allowance = 0.0
-            self._update_timer()
-            return False
-        if name == "load_session":
-            self._session = args[0]
-            self._set_playing(False)
-            self._after_reset()
-            self._emit_session(reset=True, reason="")
-            return True
-        if name == "call":
-            fn, future = args
-            if future.set_running_or_notify_cancel():
-                try:
-                    future.set_result(fn(session))
-                except Exception as exc:
-                    future.set_exception(exc)
-            return True  # fn may have changed the session: show it
-        raise ValueError(f"unknown worker command {name!r}")
-
-    def _after_reset(self) -> None:
-        self._history_sent = 0
-        self._rate_window.clear()
-
-    def _emit_session(self, reset: bool, reason: str,
-                      requested: SessionConfig | None = None) -> None:
-        s = self._session
-        self.session_changed.emit(SessionInfo(s.config, s.train, s.test, s.data, reset, reason,
-                                              requested))
-
-    def _set_playing(self, playing: bool) -> None:
-        if playing and self._session.diverged:
-            self.error.emit(self._session.message
-                            or "Training diverged: lower the learning rate and press Reset.")
-            playing = False
-        if playing == self._playing:
-            return
-        self._playing = playing
-        self._rate_window.clear()
-        self._allowance = 0.0
-        self._last_tick = self._train_started = time.perf_counter()
-        self._update_timer()
-        self.playing_changed.emit(playing)
-
-    def _update_timer(self) -> None:
-        if self._chunk_timer is None:
-            return
-        if not self._playing:
-            self._chunk_timer.stop()
-            return
-        interval = 0 if self._steps_per_second_limit is None else SLOW_TICK_MS
-        self._chunk_timer.start(interval)
-
-    @Slot()
-    def _tick(self) -> None:
-        """One chunk of training, then maybe a frame."""
-        if self._stop_requested.is_set():
-            self._shutdown()
-            return
-        self._drain()
-        if not self._playing:
-            self._maybe_emit()
-            return
-        if TAKE_TURNS and not self._gui_ready and self._waited_for_gui() < MAX_DRAW_WAIT_S:
-            self._chunk_timer.stop()  # the GUI is drawing: sleep until it says it is done
-            self._frame_timer.start(max(1, int((MAX_DRAW_WAIT_S - self._waited_for_gui())
-                                               * 1000)))
-            return
-        n = self._chunk_size()
-        if n > 0:
-            try:
-                self._timed_steps(lambda: self._session.step(n))
-            except Exception as exc:  # never let a training error kill the thread
-                self._set_playing(False)
-                self.error.emit(f"Training stopped: {_describe(exc)}")
-            if self._session.diverged:
-                self._set_playing(False)
-        self._maybe_emit()
-
-    def _waited_for_gui(self) -> float:
-        return time.perf_counter() - self._last_emit
-
-    def _on_frame_drawn(self) -> None:
-        if self._gui_ready:
-            return
-        self._gui_ready = True
-        now = time.perf_counter()
-        self._frame_cost = 0.7 * self._frame_cost + 0.3 * (now - self._frame_started)
-        self._train_started = now
-        self._update_timer()
-
-    def _training_budget(self) -> float:
-        """Seconds to train before the next frame: TRAINING_SHARE of each frame's cycle."""
-        share = TRAINING_SHARE / (1 - TRAINING_SHARE)
-        return min(max(FRAME_INTERVAL_S, share * self._frame_cost), MAX_TRAIN_BETWEEN_FRAMES_S)
-
-    def _chunk_size(self) -> int:
-        left = self._training_budget() - (time.perf_counter() - self._train_started)
-        budget = min(CHUNK_BUDGET_S, max(left, 0.002))
-        by_time = max(1, int(budget / max(self._seconds_per_step, 1e-7)))
-        by_time = min(by_time, 2 * self._last_chunk + 1)  # grow gently after a slow start
-        now = time.perf_counter()
-        limit = self._steps_per_second_limit
-        if limit is None:
-            self._last_tick = now
-            return by_time
-        self._allowance = min(self._allowance + limit * (now - self._last_tick), limit + 1)
-        self._last_tick = now
-        n = min(int(self._allowance), by_time)
-        self._allowance -= n
-        return n
-
-    def _timed_steps(self, run: Callable[[], int]) -> None:
-        start = time.perf_counter()
-        done = run()
-        elapsed = time.perf_counter() - start
-        if done > 0:
-            per_step = elapsed / done
-            # Smooth, but follow a change of network size within a few chunks.
-            self._seconds_per_step = 0.7 * self._seconds_per_step + 0.3 * per_step
-            self._last_chunk = done
-            self._rate_window.append((time.perf_counter(), self._session.step_count))
-        self._dirty = True
-
-    def _steps_per_second(self) -> float:
-        window = self._rate_window
-        now = time.perf_counter()
-        while len(window) > 2 and now - window[0][0] > 1.0:
-            window.popleft()
-        if not self._playing or len(window) < 2:
-            return 0.0
-        (t0, s0), (t1, s1) = window[0], window[-1]
-        return (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
-
-    @Slot()
-    def _maybe_emit(self) -> None:
-        """Send a frame when something changed, the GUI is ready, and it is time."""
-        if self._finished:
-            return
-        if self._playing and not self._gui_ready:
-            if TAKE_TURNS:
-                self._update_timer()  # waited long enough for the GUI: train on meanwhile
-            return
-        if not self._dirty or not self._gui_ready:
-            return
-        now = time.perf_counter()
-        if self._playing and TAKE_TURNS:
-            if now - self._train_started < self._training_budget():
-                return
-        else:
-            wait = FRAME_INTERVAL_S - (now - self._last_emit)
-            if wait > 0:
-                if self._frame_timer is not None and not self._frame_timer.isActive():
-                    self._frame_timer.start(max(1, int(wait * 1000)))
-                return
-        self._frame_started = now
-        snap = self._session.snapshot(history_start=self._history_sent)
-        self._history_sent = snap.history_start + len(snap.history)
-        self._dirty = False
-        self._gui_ready = False
-        self._last_emit = time.perf_counter()
-        self.frame_ready.emit(Frame(snap, self._steps_per_second(), self._playing))
-
-    def _shutdown(self) -> None:
-        """Stop the timers here, hand the object back to the GUI thread, end the loop."""
-        if self._finished:
-            return
-        self._finished = True
-        self._playing = False
-        for timer in (self._chunk_timer, self._frame_timer):
-            if timer is not None:
-                timer.stop()
-        # Cancel calls nobody will run, so no caller waits forever.
-        while True:
-            try:
-                name, args = self._commands.get_nowait()
-            except queue.Empty:
-                break
-            if name == "call":
-                args[1].cancel()
-        self.moveToThread(self._home_thread)
-        self.stopped.emit()
-        thread = QThread.currentThread()
-        thread.quit()
-
-
-def _describe(exc: Exception) -> str:
-    text = str(exc) or type(exc).__name__
-    return text[0].upper() + text[1:] if text else text
-
-
-class WorkerThread:
-    """A TrainingWorker on its own QThread, started at once; `close()` ends both cleanly."""
-
-    def __init__(self, session):
-        self.thread = QThread()
-        self.thread.setObjectName("neuroplay-training")
-        self.worker = TrainingWorker(session)
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.start)
-
+    # ------------------------------------------------------------ GUI thread
     def start(self) -> None:
         self.thread.start()
 
+    def send(self, request: p.Request) -> bool:
+        """Queue `request` for the engine; False once the worker is stopping."""
+        if self._stop.is_set():
+            return False
+        self._requests.put(request)
+        self._wake()
+        return True
+
+    def document_future(self) -> Future:
+        """Ask the engine for its whole document (training state included, for exact
+        resume). The Future is answered on the worker thread, so the GUI thread may wait on
+        it (Save, closing) without the answer needing the GUI's event loop; it is cancelled
+        if the engine stops or is lost first."""
+        future: Future = Future()
+        request = p.GetDocument()
+        with self._documents_lock:
+            self._documents[request.id] = future
+        if not self.send(request):
+            self._cancel_documents()
+        return future
+
+    def _cancel_documents(self) -> None:
+        with self._documents_lock:
+            pending, self._documents = self._documents, {}
+        for future in pending.values():
+            future.cancel()
+
+    def restart(self, start: p.OpenDocument) -> None:
+        """After engine_lost: start a fresh engine process from `start`."""
+        self._restart.put(start)
+        self._wake()
+
+    def engine_pid(self) -> int | None:
+        """The engine process's id (None in-thread or before it started)."""
+        process = self._process
+        return process.pid if process is not None else None
+
     def close(self, timeout_ms: int = 10000) -> bool:
-        """Stop the worker, quit the thread, wait for it. True when it ended in time."""
+        """Stop the engine and the thread and wait for both; True when they ended."""
         if not self.thread.isRunning():
             return True
-        self.worker.stop()
-        ended = self.thread.wait(timeout_ms)
-        return bool(ended)
+        self._stop.set()
+        self._restart.put(None)
+        self._wake()
+        return bool(self.thread.wait(timeout_ms))
+
+    def is_running(self) -> bool:
+        return self.thread.isRunning()
+
+    def _wake(self) -> None:
+        with self._wake_lock:
+            if self._woken:
+                return
+            self._woken = True
+            try:
+                self._wake_writer.send_bytes(b"")
+            except OSError:  # the worker has ended and closed its end
+                pass
+
+    # ------------------------------------------------------------ worker thread
+    def _take_wake(self) -> None:
+        with self._wake_lock:
+            while self._wake_reader.poll(0):
+                self._wake_reader.recv_bytes()
+            self._woken = False
+
+    def _pending(self) -> list[p.Request]:
+        self._take_wake()
+        requests = []
+        while True:
+            try:
+                requests.append(self._requests.get_nowait())
+            except queue.Empty:
+                return requests
+
+    def _deliver(self, response: p.Response) -> None:
+        if isinstance(response, p.Frame):
+            p.read_only(response.snapshot)
+        elif isinstance(response, p.DocumentReady):
+            with self._documents_lock:
+                future = self._documents.pop(response.id, None)
+            if future is not None:
+                future.set_result(response.document)
+                return  # asked for by document_future, not by the presenter
+        self.received.emit(response)
+
+    def _run(self) -> None:
+        try:
+            if self.host == "thread":
+                self._run_here(self._session)
+            else:
+                self._run_process()
+        finally:
+            self._cancel_documents()
+            self.stopped.emit()
+
+    def _run_here(self, session: TrainingSession) -> None:
+        core = EngineCore(self._deliver, session, take_turns=True, backend=self.backend)
+        self._session = None  # the core owns it now
+        core.start()
+        while not self._stop.is_set() and not core.finished:
+            wait([self._wake_reader], core.idle_timeout())
+            for request in self._pending():
+                core.handle(request)
+            core.work()
+
+    def _fall_back(self, start: p.OpenDocument) -> None:
+        """No working child process here: run the engine in this thread instead."""
+        self.host = "thread"
+        try:
+            session = session_from_dict(start.document, backend=self.backend)
+        except ValueError:
+            session = TrainingSession(backend=self.backend)
+        self._run_here(session)
+
+    def _run_process(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        start = self._start_document
+        while start is not None and not self._stop.is_set():
+            ours, theirs = context.Pipe()
+            process = context.Process(target=serve, args=(theirs, start, self.backend),
+                                      name="neuroplay-engine", daemon=True)
+            try:
+                process.start()
+            except (OSError, RuntimeError, ImportError):  # no child processes here
+                theirs.close()
+                ours.close()
+                self._fall_back(start)
+                return
+            theirs.close()
+            self._process = process
+            self._heard = False
+            lost = self._pump(process, ours)
+            self._end(process, ours)
+            if lost is None:
+                return
+            if not self._heard:  # it died before saying anything: it cannot start here
+                self._pending()
+                self._cancel_documents()
+                self._fall_back(start)
+                return
+            self._pending()  # requests made for the lost engine are dropped
+            self._cancel_documents()  # their answers died with the process
+            self.engine_lost.emit(lost)
+            start = self._restart.get()  # the presenter answers with the GUI's last state
+
+    def _pump(self, process, connection) -> str | None:
+        """Relay until stopped (None) or until the engine is lost (why, for the user)."""
+        while not self._stop.is_set():
+            wait([connection, self._wake_reader, process.sentinel])
+            try:
+                for request in self._pending():
+                    connection.send(request)
+                while connection.poll(0):
+                    self._deliver(connection.recv())
+                    self._heard = True
+            except (EOFError, OSError):
+                return self._why(process)
+            if not process.is_alive() and not connection.poll(0):
+                return self._why(process)
+        return None
+
+    @staticmethod
+    def _why(process) -> str:
+        process.join(1.0)
+        code = process.exitcode
+        if code is not None and code < 0:
+            return f"the engine process was ended by signal {-code}"
+        return f"the engine process stopped (exit code {code})"
+
+    def _end(self, process, connection) -> None:
+        try:
+            connection.send(p.Shutdown())
+        except (OSError, ValueError):
+            pass
+        process.join(STOP_WAIT_S)
+        if process.is_alive():
+            process.terminate()
+            process.join(STOP_WAIT_S)
+        connection.close()
+        self._process = None
+
+
+class _LoopThread(QThread):
+    """A QThread that runs one function (a plain loop that waits on pipes, not Qt events)."""
+
+    def __init__(self, target):
+        super().__init__()
+        self._target = target
+
+    def run(self) -> None:  # noqa: D102 - Qt's name
+        self._target()

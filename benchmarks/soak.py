@@ -204,20 +204,39 @@ def window_soak(minutes: float, config: SessionConfig | None = None, draw: bool 
     # Paused, the window draws the chart with every row the session sent (while playing,
     # rows wait a few frames for the next chart redraw).
     window.pause()
-    session_rows = window.run_in_worker(lambda s: len(s.history))
+    session_rows = len(engine_document(window)["history"])
     deadline = time.monotonic() + 10
     # "!=", not "<": the last click may have started a new run the chart has not seen yet.
     while len(window.loss_chart.history) != session_rows and time.monotonic() < deadline:
         QApplication.processEvents()
         time.sleep(0.005)
     rows_kept = int(len(window.loss_chart.history))
-    points = window.run_in_worker(lambda s: len(s.data.points))
+    points = len(window.presenter.mirror.data.points)
     window.close()
     return {"network": list(window.session_config().layer_sizes), "minutes": minutes,
             "rss_start_mb": rss_start, "rss_end_mb": minutes_out[-1]["rss_mb"],
             "clicks": drawn, "points_at_end": points, "chart_rows": rows_kept,
             "session_history_rows": session_rows, "period_s": minute_s,
             "per_minute": minutes_out}
+
+
+def engine_document(window, timeout_s: float = 30.0) -> dict:
+    """The engine's own session document, after every request sent so far (a benchmark
+    may wait for it; the app never does)."""
+    from PySide6.QtWidgets import QApplication
+
+    answers: list = []
+    wanted: list[int] = []
+    window.presenter.answered.connect(
+        lambda a: answers.append(a) if wanted and getattr(a, "id", None) == wanted[0] else None)
+    wanted.append(window.presenter.request_document())
+    deadline = time.monotonic() + timeout_s
+    while not answers and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.005)
+    if not answers:
+        raise TimeoutError("the engine did not send its document")
+    return answers[0].document
 
 
 def report_window(result: dict) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 from engine.config import SessionConfig
 from engine.snapshot import HISTORY_COLUMNS
 from engine.tensor import LEAKY_SLOPE
+from engine.weights import checked_parameters
 
 # Tests compare the exports with TrainingSession.predict, so a drift here shows.
 BCE_CLIP = 60.0  # the session clips logits before the sigmoid
@@ -45,20 +46,11 @@ def output_mapping(config: SessionConfig) -> str:
 
 
 def _check(config: SessionConfig, weights: list, biases: list) -> list[np.ndarray]:
-    sizes = config.layer_sizes
-    if len(weights) != len(sizes) - 1 or len(biases) != len(sizes) - 1:
-        raise ExportError(f"the network has {len(sizes) - 1} layers, not {len(weights)}")
-    arrays = []
-    for k, (w, b) in enumerate(zip(weights, biases, strict=True)):
-        w = np.asarray(w, dtype=np.float64)
-        b = np.asarray(b, dtype=np.float64)
-        if w.shape != (sizes[k], sizes[k + 1]) or b.shape != (sizes[k + 1],):
-            raise ExportError(f"layer {k}: weights {w.shape} and biases {b.shape} do not fit "
-                              f"{sizes[k]} inputs and {sizes[k + 1]} neurons")
-        if not (np.all(np.isfinite(w)) and np.all(np.isfinite(b))):
-            raise ExportError(f"layer {k} holds NaN or infinite weights")
-        arrays += [w, b]
-    return arrays
+    try:
+        layers = checked_parameters(config.layer_sizes, weights, biases)
+    except ValueError as e:
+        raise ExportError(str(e)) from None
+    return [array for layer in layers for array in layer]
 
 
 def _number(v: float) -> str:

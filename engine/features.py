@@ -23,6 +23,7 @@ _FUNCTIONS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 }
 
 FEATURES: tuple[str, ...] = tuple(_FUNCTIONS)
+MAP_GRID = 24  # the grid of each neuron's and input's small picture in the diagram
 assert FEATURES == CONFIG_FEATURES, "engine.config.FEATURES and engine.features disagree"
 
 FEATURE_LABELS: dict[str, str] = {
@@ -64,7 +65,12 @@ def feature_grid(names: Sequence[str], extent: tuple[float, float, float, float]
     """
     if size < 1:
         raise ValueError(f"grid size must be at least 1, not {size}")
+    return feature_matrix(grid_points(extent, size), names).T.reshape(len(names), size, size)
+
+
+def grid_points(extent: tuple[float, float, float, float], size: int) -> np.ndarray:
+    """The size x size grid over extent as (size * size, 2) points, row by row (x2 rows,
+    x1 columns, ends included): the one grid every plotted picture uses."""
     x1min, x1max, x2min, x2max = extent
     x1, x2 = np.meshgrid(np.linspace(x1min, x1max, size), np.linspace(x2min, x2max, size))
-    points = np.stack([x1.ravel(), x2.ravel()], axis=1)
-    return feature_matrix(points, names).T.reshape(len(names), size, size)
+    return np.stack([x1.ravel(), x2.ravel()], axis=1)

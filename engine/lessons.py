@@ -33,6 +33,7 @@ from pathlib import Path
 from engine import limits
 from engine.config import CUSTOM_DATASET, MAX_POINTS, ConfigError, SessionConfig
 from engine.readers import ReadError, parse_json, printable, read_file
+from engine.weights import parameters_fit
 
 FORMAT = "neuroplay-lesson"
 VERSION = 1
@@ -173,15 +174,7 @@ def _matrix(where: str, rows) -> tuple[tuple[float, ...], ...]:
 
 
 def _shapes_match(weights, biases, config: SessionConfig) -> bool:
-    sizes = config.layer_sizes
-    if len(weights) != len(sizes) - 1 or len(biases) != len(sizes) - 1:
-        return False
-    for k, (w, b) in enumerate(zip(weights, biases, strict=True)):
-        if len(w) != sizes[k] or any(len(row) != sizes[k + 1] for row in w):
-            return False
-        if len(b) != sizes[k + 1]:
-            return False
-    return True
+    return parameters_fit(config.layer_sizes, weights, biases)
 
 
 def _config(where: str, data) -> SessionConfig:

@@ -17,7 +17,7 @@ from engine.compiled_source import GRADIENT_NOT_FINITE, WEIGHTS_NOT_FINITE
 from engine.config import FIXED_DATASETS, LIVE_FIELDS, ConfigError, SessionConfig
 from engine.datasets import MAX_VALUE, DataSet, make_dataset, split
 from engine.device_steps import run_chunk
-from engine.features import feature_matrix
+from engine.features import MAP_GRID, feature_matrix, grid_points
 from engine.history import History
 from engine.losses import get_loss
 from engine.nn import MLP
@@ -28,6 +28,7 @@ from engine.optim import (
 )
 from engine.snapshot import Snapshot
 from engine.tensor import Tensor, no_grad
+from engine.weights import checked_parameters
 
 # Overflow on the way to divergence is expected: training reports it as `diverged`,
 # so NumPy's warnings are silenced wherever the model runs.
@@ -348,15 +349,11 @@ class TrainingSession:
 
     def _grid(self, size: int):
         if size not in self._grid_cache:
-            x1min, x1max, x2min, x2max = self.data.extent
-            x1, x2 = np.meshgrid(np.linspace(x1min, x1max, size),
-                                 np.linspace(x2min, x2max, size))
-            points = np.stack([x1.ravel(), x2.ravel()], axis=1)
-            self._grid_cache[size] = self._features(points)
+            self._grid_cache[size] = self._features(grid_points(self.data.extent, size))
         return self._grid_cache[size]
 
     def snapshot(self, history_start: int = 0, grid: int = 100,
-                 neuron_grid: int = 24) -> Snapshot:
+                 neuron_grid: int = MAP_GRID) -> Snapshot:
         """Host copies of everything the views draw; history rows from `history_start`."""
         with np.errstate(**QUIET):
             return self._snapshot(history_start, grid, neuron_grid)
@@ -369,11 +366,13 @@ class TrainingSession:
             boundary = scores.argmax(axis=1).reshape(grid, grid).astype(np.float32)
         else:
             boundary = scores.reshape(grid, grid).astype(np.float32)
-        with no_grad():
-            layers = self.model.layer_outputs(Tensor(self._grid(neuron_grid)))
-        neuron_outputs = tuple(
-            to_host(out).T.reshape(-1, neuron_grid, neuron_grid).astype(np.float32)
-            for out in layers)
+        neuron_outputs = ()  # neuron_grid 0: the caller reuses ones it has
+        if neuron_grid > 0:
+            with no_grad():
+                layers = self.model.layer_outputs(Tensor(self._grid(neuron_grid)))
+            neuron_outputs = tuple(
+                to_host(out).T.reshape(-1, neuron_grid, neuron_grid).astype(np.float32)
+                for out in layers)
         last = self.history[-1] if self.history else (0, 0, NAN, NAN, NAN, NAN)
         start = self.history.read_start(history_start)  # earlier when rows were thinned
         history = self.history.array(start)
@@ -478,18 +477,7 @@ class TrainingSession:
 
     def set_parameters(self, weights, biases) -> None:
         """Load all weights and biases: lists of (fan_in, fan_out) and (fan_out,) arrays."""
-        if len(weights) != len(self.model.weights) or len(biases) != len(self.model.biases):
-            raise ValueError(f"the network has {len(self.model.weights)} layers, "
-                             f"not {len(weights)}")
-        for k, (w, b) in enumerate(zip(weights, biases, strict=True)):
-            w = np.asarray(w, dtype=np.float64)
-            b = np.asarray(b, dtype=np.float64)
-            want_w = tuple(self.model.weights[k].data.shape)
-            if w.shape != want_w or b.shape != (want_w[1],):
-                raise ValueError(f"layer {k}: weights must have shape {want_w} and biases "
-                                 f"({want_w[1]},), not {w.shape} and {b.shape}")
-            if not (np.all(np.isfinite(w)) and np.all(np.isfinite(b))):
-                raise ValueError(f"layer {k}: weights and biases must be finite numbers")
+        checked_parameters(self.config.layer_sizes, weights, biases)
         for k, (w, b) in enumerate(zip(weights, biases, strict=True)):
             self.model.weights[k].data[...] = self.backend.asarray(np.asarray(w))
             self.model.biases[k].data[...] = self.backend.asarray(np.asarray(b))
@@ -584,3 +572,23 @@ def fitted_to(config: SessionConfig, dataset: DataSet) -> SessionConfig:
         except ConfigError:
             pass
     return config.replace(**{**changes, "loss": "mse"})
+
+
+# Fields grouped by what a reset means to the user, most telling first.
+_RESET_REASONS = (
+    (DATA_FIELDS, "the data changed"),
+    (frozenset({"features"}), "the input features changed"),
+    (frozenset({"hidden"}), "the network's shape changed"),
+    (frozenset({"activations", "output_activation", "seed_exact"}), "the activation changed"),
+    (frozenset({"init", "init_seed"}), "the initialisation changed"),
+)
+
+
+def reset_reason(old: SessionConfig, new: SessionConfig) -> str:
+    """Why going from `old` to `new` reset the network, in the user's words."""
+    changed = {f.name for f in dataclasses.fields(new)
+               if getattr(old, f.name) != getattr(new, f.name)}
+    for fields, reason in _RESET_REASONS:
+        if changed & fields:
+            return reason
+    return "the settings changed"

@@ -8,6 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 import pytest
+from engine_reader import run_in_engine, wait_for_mirror
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QFormLayout
 
@@ -44,7 +45,7 @@ def window(qtbot, tmp_path, monkeypatch):
 
 
 def session_config(window) -> SessionConfig:
-    return window.run_in_worker(lambda s: s.config)
+    return run_in_engine(window, lambda s: s.config)
 
 
 def open_by_menu(qtbot, window, title: str):
@@ -96,10 +97,10 @@ def test_six_lines_table_and_plane_show_what_the_engine_computes(qtbot, window):
     assert shown == pytest.approx(expected, abs=1e-4)
     assert shown == pytest.approx([0.0, 0.78, 0.78, 0.0], abs=1e-4)
     # The window's session holds the hand-picked weights and the seed's four points.
-    weights, biases = window.run_in_worker(lambda s: s.parameters_as_lists())
+    weights, biases = run_in_engine(window, lambda s: s.parameters_as_lists())
     np.testing.assert_allclose(weights[0], lesson.weights[0], atol=1e-6)
     np.testing.assert_allclose(biases[0], lesson.biases[0], atol=1e-6)
-    points = window.run_in_worker(lambda s: s.data.points)
+    points = run_in_engine(window, lambda s: s.data.points)
     np.testing.assert_array_equal(points, [[0, 0], [0, 1], [1, 0], [1, 1]])
     # The boundary view shows the same network: at (0, 1) its score is the table's 0.78.
     until(qtbot, lambda: window.last_frame().snapshot.step == 0
@@ -119,7 +120,7 @@ def test_table_follows_training(qtbot, window):
     open_by_menu(qtbot, window, "Training XOR")
     until(qtbot, lambda: "…" not in window.classroom.panel.outputs_shown())
     before = window.classroom.panel.outputs_shown()
-    window.run_in_worker(lambda s: s.step(400))
+    window.presenter.step(400)
     until(qtbot, lambda: window.classroom.panel.outputs_shown() != before)
     shown = [float(v) for v in window.classroom.panel.outputs_shown()]
     assert [v >= 0.5 for v in shown] == [False, True, True, False]
@@ -150,15 +151,15 @@ def test_a_row_whose_field_is_a_layout_hides_too(window):
 
 def test_a_lesson_opened_twice_trains_the_same_curve(qtbot, window):
     lesson = open_by_menu(qtbot, window, "Two moons")
-    first = window.run_in_worker(lambda s: (s.data.points.copy(), s.history.array()))
+    first = run_in_engine(window, lambda s: (s.data.points.copy(), s.history.array()))
     window.classroom.close_lesson()
     open_by_menu(qtbot, window, "Two moons")
-    second = window.run_in_worker(lambda s: (s.data.points.copy(), s.history.array()))
+    second = run_in_engine(window, lambda s: (s.data.points.copy(), s.history.array()))
     np.testing.assert_array_equal(first[0], second[0])
     np.testing.assert_array_equal(first[1], second[1])  # NaN test losses count as equal
     assert len(first[1]) == 101  # the lesson's 100 full-batch steps ran on open
     assert open_session(lesson).history == first[1]
-    _, _, accuracy, _ = window.run_in_worker(lambda s: s.evaluate())
+    _, _, accuracy, _ = run_in_engine(window, lambda s: s.evaluate())
     assert accuracy > 0.95
 
 
@@ -166,7 +167,7 @@ def test_keep_and_clear_compared_runs_labelled_by_what_differed(qtbot, window):
     classroom = window.classroom
     chart = window.loss_chart
     open_by_menu(qtbot, window, "Learning rate")
-    window.run_in_worker(lambda s: s.step(100))
+    window.presenter.step(100)
     until(qtbot, lambda: len(chart.history) > 2)
     classroom.keep_action.trigger()
     assert len(chart.reference_curves) == 1
@@ -175,7 +176,7 @@ def test_keep_and_clear_compared_runs_labelled_by_what_differed(qtbot, window):
     qtbot.mouseClick(classroom.panel.next_button, Qt.LeftButton)  # lr 0.03
     until(qtbot, lambda: session_config(window).learning_rate == 0.03)
     until(qtbot, lambda: [c.name() for c in chart.reference_curves] == ["lr 0.0001"])
-    window.run_in_worker(lambda s: s.step(100))
+    window.presenter.step(100)
     until(qtbot, lambda: len(chart.history) > 2)
     classroom.keep_action.trigger()
     qtbot.mouseClick(classroom.panel.next_button, Qt.LeftButton)  # lr 10
@@ -205,18 +206,19 @@ def test_run_labels_are_unique_and_name_the_difference():
 def test_save_current_as_lesson_appears_in_the_menu_and_reopens(qtbot, window, tmp_path):
     classroom = window.classroom
     open_by_menu(qtbot, window, "Training XOR")
-    window.run_in_worker(lambda s: s.step(150))
+    window.presenter.step(150)
+    wait_for_mirror(window)  # saving reads what the window has shown
     path = classroom.save_current_as_lesson("Half-trained XOR")
     assert path is not None and path.parent == tmp_path / "lessons" and path.exists()
     saved = load_lesson(path)
-    weights, _ = window.run_in_worker(lambda s: s.parameters_as_lists())
+    weights, _ = run_in_engine(window, lambda s: s.parameters_as_lists())
     np.testing.assert_allclose(saved.weights[0], weights[0], atol=1e-6)
     assert "Half-trained XOR" in [a.data() for a in classroom.lesson_actions()]
     # A second save with the same title does not overwrite the first.
     assert classroom.save_current_as_lesson("Half-trained XOR") != path
     classroom.close_lesson()
     open_by_menu(qtbot, window, "Half-trained XOR")
-    again, _ = window.run_in_worker(lambda s: s.parameters_as_lists())
+    again, _ = run_in_engine(window, lambda s: s.parameters_as_lists())
     np.testing.assert_allclose(again[0], weights[0], atol=1e-6)
 
 
@@ -226,9 +228,10 @@ def test_explainer_uses_the_sessions_2_2_1_network_or_six_lines(qtbot, window):
     qtbot.waitExposed(explainer)
     assert {p.label: p.val for p in explainer.graph.params}["w2[2,1]"] == 1.3
     open_by_menu(qtbot, window, "Training XOR")
-    window.run_in_worker(lambda s: s.step(10))
+    window.presenter.step(10)
+    wait_for_mirror(window)  # the explainer shows the weights the window has shown
     classroom.explainer_action.trigger()
-    weights, biases = window.run_in_worker(lambda s: s.parameters_as_lists())
+    weights, biases = run_in_engine(window, lambda s: s.parameters_as_lists())
     values = {p.label: p.val for p in explainer.graph.params}
     assert values["w1[1,2]"] == pytest.approx(weights[0][0][1])
     assert values["b2[1]"] == pytest.approx(biases[1][0])
@@ -289,7 +292,9 @@ def test_lesson_output_table_never_cuts_a_number(qtbot, window):
 def test_kept_runs_are_cleared_when_another_lesson_opens(qtbot, window):
     classroom = window.classroom
     open_by_menu(qtbot, window, "Learning rate")
-    window.run_in_worker(lambda s: s.step(100))
+    from engine.protocol import Step
+
+    window.presenter.send(Step(100))
     until(qtbot, lambda: len(window.loss_chart.history) > 2)
     assert classroom.keep_run()
     open_by_menu(qtbot, window, "Overfitting")

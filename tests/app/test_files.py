@@ -14,6 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 import pytest
+from engine_reader import run_in_engine
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QImage
 
@@ -133,7 +134,7 @@ def quiet(shared):
 
 
 def in_worker(window, fn):
-    return window.run_in_worker(fn)
+    return run_in_engine(window, fn)
 
 
 def train(qtbot, window, epochs: int = 3) -> None:

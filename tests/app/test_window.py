@@ -10,6 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 import pytest
+from engine_reader import run_in_engine
 from PySide6.QtCore import QSettings, Qt, QtMsgType
 from PySide6.QtGui import QColor
 
@@ -56,8 +57,8 @@ def window(open_window) -> MainWindow:
 
 
 def session(window: MainWindow, fn):
-    """Read the real session, on the worker thread, after every command sent so far."""
-    return window.run_in_worker(fn)
+    """Read the real session (a copy from its document), after every request so far."""
+    return run_in_engine(window, fn)
 
 
 def frame_step(window: MainWindow) -> int:
@@ -599,11 +600,13 @@ def test_xor_and_regression_show_only_controls_that_act(window, qtbot):
     until(qtbot, lambda: panel._form.isRowVisible(panel.classes))
 
 
-def test_asking_a_closed_window_fails_clearly(open_window):
+def test_a_closed_window_drops_requests_without_waiting(open_window):
     window = open_window()
     window.close()
-    with pytest.raises(RuntimeError, match="training thread has stopped"):
-        window.run_in_worker(lambda s: s.step_count)
+    assert not window.worker_running()
+    window.play()  # nothing to do it, and nothing waits for an answer
+    with pytest.raises(TimeoutError):
+        run_in_engine(window, lambda s: s.step_count, timeout_s=0.5)
 
 
 def test_about_names_the_installed_version(window, qtbot):
@@ -614,6 +617,7 @@ def test_about_names_the_installed_version(window, qtbot):
     about.trigger()
     boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
     assert len(boxes) == 1 and version("neuroplay") in boxes[0].text()
+    assert window.presenter.host_description() in boxes[0].text()  # where the engine runs
     boxes[0].close()
 
 

@@ -1,19 +1,21 @@
-"""The training worker on its own thread, with a real TrainingSession and no window."""
+"""The worker and its engine host (a child process, or in-thread), driven through the
+presenter, with a real TrainingSession and no window."""
 
 from __future__ import annotations
 
 import os
-import threading
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 import pytest
+from engine_reader import run_in_engine
 from PySide6.QtCore import QObject, QtMsgType
 
-from app.worker import Frame, SessionInfo, WorkerThread, reset_reason
+from app.presenter import SessionPresenter
 from engine.config import SessionConfig
-from engine.session import TrainingSession
+from engine.protocol import Frame, SessionInfo
+from engine.session import TrainingSession, reset_reason
 
 WAIT_MS = 20000
 
@@ -41,23 +43,30 @@ class Recorder(QObject):
         return self.frames[-1].snapshot
 
 
-@pytest.fixture
-def running(qapp):
-    """(worker, recorder) training a small moons session; stopped at the end."""
+class Holder:
+    """The presenter under its old name in these tests: `holder.worker` sends requests."""
+
+    def __init__(self, presenter: SessionPresenter):
+        self.worker = presenter
+
+
+@pytest.fixture(params=["process", "thread"])
+def running(qapp, request):
+    """(holder, recorder) training a small moons session; stopped at the end."""
     made = []
 
     def start(config: SessionConfig | None = None):
         session = TrainingSession(config or SessionConfig())
-        holder = WorkerThread(session)
-        recorder = Recorder(holder.worker)
-        holder.start()
-        made.append(holder)
-        return holder, recorder
+        presenter = SessionPresenter(session, host=request.param)
+        recorder = Recorder(presenter)
+        presenter.start()
+        made.append(presenter)
+        return Holder(presenter), recorder
 
     yield start
-    for holder in made:
-        assert holder.close()
-        assert not holder.thread.isRunning()
+    for presenter in made:
+        assert presenter.close()
+        assert not presenter.is_running()
 
 
 def until(qtbot, condition) -> None:
@@ -65,7 +74,7 @@ def until(qtbot, condition) -> None:
 
 
 def ask(holder, fn):
-    return holder.worker.call(fn).result(timeout=WAIT_MS / 1000)
+    return run_in_engine(holder.worker, fn)
 
 
 def test_first_frame_and_session_info_arrive(running, qtbot):
@@ -183,13 +192,16 @@ def test_speed_limit_is_respected_loosely(running, qtbot):
     assert 5 <= steps < 200
 
 
-def test_call_runs_on_the_worker_thread(running, qtbot):
+def test_predict_and_document_answer_by_id(running, qtbot):
     holder, rec = running()
-    here = threading.get_ident()
-    there = ask(holder, lambda s: threading.get_ident())
-    assert there != here
-    with pytest.raises(ZeroDivisionError):
-        ask(holder, lambda s: 1 / 0)
+    answers = []
+    holder.worker.answered.connect(answers.append)
+    first = holder.worker.predict(np.array([[0.0, 0.0], [1.0, 1.0]]))
+    second = holder.worker.request_document()
+    until(qtbot, lambda: len(answers) == 2)
+    assert [a.id for a in answers] == [first, second]
+    assert answers[0].values.shape == (2,)
+    assert answers[1].document["config"] == SessionConfig().to_dict()
 
 
 def test_load_session_replaces_the_session(running, qtbot):
@@ -197,7 +209,7 @@ def test_load_session_replaces_the_session(running, qtbot):
     holder.worker.step_epoch()
     until(qtbot, lambda: rec.frames and rec.last().epoch == 1)
     other = TrainingSession(SessionConfig(dataset="xor", hidden=(3,), activations=("tanh",)))
-    holder.worker.load_session(other)
+    holder.worker.open_session(other)
     until(qtbot, lambda: rec.infos[-1].config.dataset == "xor")
     until(qtbot, lambda: [w.shape for w in rec.last().weights] == [(2, 3), (3, 1)])
     assert rec.last().epoch == 0
@@ -207,20 +219,22 @@ def test_stop_while_playing_ends_the_thread_without_qt_warnings(running, qtbot, 
     holder, rec = running()
     holder.worker.play()
     until(qtbot, lambda: rec.frames and rec.last().epoch >= 2)
-    pending = holder.worker.call(lambda s: s.step_count)
-    assert holder.close()
-    assert not holder.thread.isRunning()
-    assert pending.done()  # answered or cancelled: nobody waits forever
-    assert holder.worker.thread() is qapp_thread()
-    assert holder.worker.call(lambda s: s.step_count).cancelled()  # no waiting forever
+    holder.worker.request_document()  # an answer nobody will wait for
+    assert holder.worker.close()
+    assert not holder.worker.is_running()
+    assert holder.worker.engine_pid() is None  # the engine process has ended too
+    holder.worker.play()  # dropped: nothing runs it, nothing waits
     messages = [r.message for r in qtlog.records if r.type != QtMsgType.QtDebugMsg]
     assert not [m for m in messages if "thread" in m.lower() or "timer" in m.lower()]
 
 
-def qapp_thread():
-    from PySide6.QtWidgets import QApplication
-
-    return QApplication.instance().thread()
+def test_frames_hold_read_only_arrays(running, qtbot):
+    holder, rec = running()
+    until(qtbot, lambda: rec.frames)
+    snap = rec.last()
+    for array in (*snap.weights, *snap.biases, snap.boundary, snap.history):
+        with pytest.raises(ValueError):
+            array[...] = 0
 
 
 @pytest.mark.parametrize(("change", "reason"), [
@@ -228,6 +242,8 @@ def qapp_thread():
     ({"n_points": 300}, "the data changed"),
     ({"features": ("x1", "x2", "x1^2")}, "the input features changed"),
     ({"hidden": (8, 4, 2), "activations": ("relu",) * 3}, "the network's shape changed"),
+    ({"activations": ("tanh", "relu")}, "the activation changed"),
+    ({"seed_exact": True, "loss": "mse"}, "the activation changed"),
     ({"init_seed": 5}, "the initialisation changed"),
 ])
 def test_reset_reason_names_what_changed(change, reason):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from engine_reader import run_in_engine
 from PySide6.QtCore import Qt
 from test_files import WAIT_MS
 
@@ -53,11 +54,11 @@ def test_the_biggest_network_trains_and_the_controls_stop_there(app_window, qtbo
     type_number(qtbot, training.learning_rate, "1e6")
     assert window.session_config().learning_rate == BIGGEST.learning_rate
     assert "must be a number from" in window.banner.text()
-    config = window.run_in_worker(lambda s: s.config)
+    config = run_in_engine(window, lambda s: s.config)
     assert config.n_points == data.points.value() <= MAX_POINTS
     assert config.hidden == BIGGEST.hidden
     type_number(qtbot, data.points, str(MAX_POINTS))  # the largest data set again
-    assert window.run_in_worker(lambda s: len(s.data.points)) == MAX_POINTS
+    assert run_in_engine(window, lambda s: len(s.data.points)) == MAX_POINTS
 
     window.play()
     qtbot.waitUntil(lambda: window.last_frame().snapshot.epoch >= 2, timeout=WAIT_MS)

@@ -19,37 +19,32 @@ from monkey import Monkey, make_files
 from PySide6.QtCore import Qt
 from test_files import WAIT_MS
 
-import app.worker as worker_module
 from app.classroom import Classroom
-from engine.config import ConfigError
 
 SEED = int(os.environ.get("NEUROPLAY_MONKEY_SEED", "2024"))
 
-def is_bug(exc: Exception) -> bool:
-    """The worker turns bad values into a message (ValueError); any other exception, or
+def is_bug(error) -> bool:
+    """The engine turns bad values into a message (ValueError); any other exception, or
     settings the controls should never have let through (ConfigError), is a bug."""
-    return not isinstance(exc, ValueError) or isinstance(exc, ConfigError)
+    return not error.value_error or error.kind == "ConfigError"
 
 
 def run_monkey(app_window, prompts, qtbot, qt_warnings, monkeypatch, tmp_path,
                actions: int, seconds: float) -> Monkey:
     internal: list[str] = []
-    shown: list[str] = []  # what the worker told the user
-    describe = worker_module._describe
-
-    def record(exc: Exception) -> str:
-        if is_bug(exc):
-            internal.append("".join(traceback.format_exception(exc)))
-        shown.append(f"{type(exc).__name__}: {exc}")
-        if monkey is not None:
-            monkey.note("worker error", shown[-1])
-        return describe(exc)
-
+    shown: list[str] = []  # what the engine told the user
     monkey = None
 
-    monkeypatch.setattr(worker_module, "_describe", record)
+    def record(error) -> None:
+        if error.kind and is_bug(error):
+            internal.append(error.detail)
+        shown.append(f"{error.kind}: {error.text}")
+        if monkey is not None:
+            monkey.note("engine error", shown[-1])
+
     files = make_files(tmp_path / "files")
     window = app_window()
+    window.presenter.failed.connect(record)  # errors come from the engine, maybe a process
     monkey = Monkey(window, prompts, qtbot, SEED, files, tmp_path / "out", qt_warnings)
     (tmp_path / "out").mkdir()
     window.play()
@@ -63,12 +58,12 @@ def run_monkey(app_window, prompts, qtbot, qt_warnings, monkeypatch, tmp_path,
         still_trains(window, qtbot, prompts)
     problems = [f"Python exception:\n{''.join(traceback.format_exception(*e))}"
                 for e in exceptions]
-    problems += [f"worker error from a bug:\n{text}" for text in internal]
+    problems += [f"engine error from a bug:\n{text}" for text in internal]
     problems += [f"Qt said: {text}" for text in qt_warnings]
     counts = ", ".join(f"{k} {v}" for k, v in sorted(monkey.counts.items()))
     print(f"monkey: {monkey.actions} actions ({counts}); slowest "
           f"{monkey.worst_action_ms:.0f} ms: {monkey.worst_action}")
-    print("worker messages:", *sorted(set(shown)), sep="\n  ")
+    print("engine messages:", *sorted(set(shown)), sep="\n  ")
     assert not problems, monkey.report() + "\n\n" + "\n\n".join(problems[:5])
     return monkey
 

@@ -8,6 +8,7 @@ import gc
 
 import numpy as np
 import pytest
+from engine_reader import run_in_engine
 from pyqtgraph.graphicsItems.ScatterPlotItem import SpotItem
 from PySide6.QtCore import Qt
 from test_files import WAIT_MS
@@ -66,9 +67,9 @@ def test_clicking_on_drawn_points_leaves_nothing_behind(app_window, qtbot):
     view = window.boundary_view
     gc.collect()
     before = spot_items()
-    for x1, x2 in window.run_in_worker(lambda s: s.train.points[:20]):
+    for x1, x2 in run_in_engine(window, lambda s: s.train.points[:20]):
         qtbot.mouseClick(view.plot_widget.viewport(), Qt.LeftButton, pos=view.scene_pos(x1, x2))
-    qtbot.waitUntil(lambda: len(window.run_in_worker(lambda s: s.data.points)) == 220,
+    qtbot.waitUntil(lambda: len(run_in_engine(window, lambda s: s.data.points)) == 220,
                     timeout=WAIT_MS)
     gc.collect()
     assert spot_items() <= before  # earlier tests' windows may have left some

@@ -1,0 +1,87 @@
+"""The presenter: the GUI's one mirror of the session, and recovery from a lost engine."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+import pytest
+from engine_reader import engine_session, wait_for_mirror
+from PySide6.QtCore import QSettings
+
+from app.settings import Settings
+from app.window import MainWindow
+from engine.config import SessionConfig
+from engine.io import make_custom_dataset, session_to_dict
+from engine.session import TrainingSession
+
+WAIT_MS = 30000
+
+
+def until(qtbot, condition) -> None:
+    qtbot.waitUntil(lambda: bool(condition()), timeout=WAIT_MS)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = Settings(QSettings(str(tmp_path / "neuroplay.ini"), QSettings.IniFormat))
+    made = MainWindow(settings=settings, host="process")
+    made.show()
+    until(qtbot, lambda: made.last_frame() is not None)
+    yield made
+    made.close()
+    assert not made.worker_running()
+
+
+def test_the_mirror_writes_the_engines_own_document(window, qtbot):
+    window.presenter.step(37)
+    window.presenter.set_weight(0, 1, 2, 0.75)
+    wait_for_mirror(window)
+    until(qtbot, lambda: window.presenter.mirror.weights[0][1, 2] == 0.75)
+    engine_doc = session_to_dict(engine_session(window))
+    assert window.presenter.document() == engine_doc
+
+
+def test_frames_of_a_replaced_session_are_dropped(window, qtbot):
+    window.presenter.set_speed(None)
+    window.play()
+    until(qtbot, lambda: window.last_frame().snapshot.step > 50)
+    other = TrainingSession(SessionConfig(dataset="xor", hidden=(3,), activations=("tanh",)))
+    window.load_session(other)
+    window.play()  # opening a session pauses
+    # At once, and after every later frame: the mirror is the new session, never the old.
+    shapes = [tuple(w.shape for w in window.presenter.mirror.weights)]
+    window.presenter.frame_ready.connect(
+        lambda f: shapes.append(tuple(w.shape for w in f.snapshot.weights)))
+    until(qtbot, lambda: len(shapes) > 3)
+    assert set(shapes) == {((2, 3), (3, 1))}
+
+
+def test_a_killed_engine_is_restarted_and_nothing_is_lost(window, qtbot):
+    points = np.array([[0.1, 0.2], [-0.5, 0.4], [0.7, -0.3], [-0.2, -0.6]])
+    window.set_points(make_custom_dataset(points, np.array([0, 1, 1, 0]), "classification"))
+    until(qtbot, lambda: window.presenter.mirror.config.dataset == "custom")
+    window.presenter.set_speed(None)
+    window.play()
+    until(qtbot, lambda: window.last_frame().snapshot.step > 200)
+    old_pid = window.presenter.engine_pid()
+    shown = window.last_frame().snapshot.step
+    os.kill(old_pid, signal.SIGKILL)
+    until(qtbot, lambda: window.presenter.restarts == 1)
+    assert window.isVisible()
+    assert "engine stopped" in window.banner.text()
+    until(qtbot, lambda: window.presenter.engine_pid() not in (None, old_pid))
+    # Training goes on from where the window was, on the same drawn points.
+    until(qtbot, lambda: window.last_frame().snapshot.step > shown + 100)
+    assert window.is_playing()
+    session = engine_session(window)
+    np.testing.assert_array_equal(session.data.points, points)
+    assert session.step_count > shown
+    assert len(session.history) >= 1 and session.history[0][0] == 0.0  # the early rows kept
+
+
+def test_about_says_where_the_engine_runs(window):
+    assert window.presenter.host_description() == "its own process"
