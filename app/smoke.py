@@ -145,7 +145,9 @@ def smoke_test(screenshot: str | None) -> dict:
     version = app_version()
     frozen = "frozen" if getattr(sys, "frozen", False) else "from source"
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    say(f"Neuroplay {version} ({frozen}, Qt platform {QApplication.platformName()})")
+    utf8 = "on" if sys.flags.utf8_mode else "off"  # the frozen app sets it (neuroplay.spec)
+    say(f"Neuroplay {version} ({frozen}, Qt platform {QApplication.platformName()}, "
+        f"UTF-8 mode {utf8})")
     icon = app_icon()
     if icon.isNull():
         raise SmokeFailure("the app icon did not load (resources/icons missing)")
