@@ -107,7 +107,8 @@ def test_play_with_real_keys_then_close_through_the_window_manager(desktop, tmp_
         x(desktop, "xdotool", "windowactivate", "--sync", str(wid))
         before = settle(desktop, wid, shots, "1-before")
         still = screenshot(desktop, wid, shots / "2-still.png")
-        assert changed_share(before, still) == 0, "the window changes before play is pressed"
+        # A text caret may blink (a few pixels); training would change far more.
+        assert changed_share(before, still) < 0.001, "the window changes before play is pressed"
 
         x(desktop, "xdotool", "key", "--clearmodifiers", "space")  # real key press (XTEST)
         time.sleep(2.0)
