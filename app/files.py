@@ -360,8 +360,9 @@ class FileController(QObject):
 
     def save_as(self, path=None) -> bool:
         if path is None:
+            # .neuroplay.json: the MIME type's glob (resources/neuroplay-mime.xml).
             suggested = str(Path(self._folder()) / (self.path.name if self.path else
-                                                     "session.json"))
+                                                     "session.neuroplay.json"))
             path = self.prompts.save_path("Save session as", suggested, SESSION_FILTER)
             if not path:
                 return False

@@ -104,6 +104,13 @@ def main(argv: list[str] | None = None) -> int:
 
     multiprocessing.freeze_support()
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    # Qt's own answer to missing X11 libraries names none of them, then aborts.
+    from app.platform_check import check_display_libraries
+
+    problem = check_display_libraries()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
 
     if args.smoke_test:
         # Hook: app/smoke.py (another module) runs the end-to-end check.

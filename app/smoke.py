@@ -2,9 +2,13 @@
 
 Opens the real window with the features `neuroplay` adds to it (File menu, classroom),
 offscreen when there is no display, trains a few hundred steps
-through the window's training worker, draws, saves a screenshot, checks the picture is
-not blank, prints the time from launch to the first drawn frame and exits 0. Any failure
-exits 1 with the reason on stderr. Never reads or writes the user's saved settings.
+through the window's training worker, draws the last frame, checks the loss chart shows it
+and the picture is not blank, saves the picture only when asked (--screenshot), prints the
+time from launch to the first drawn frame and exits 0. Any failure exits 1 with the reason
+on stderr. Never reads or writes the user's saved settings.
+
+A windowed build (Windows, macOS app bundle) has no console: sys.stdout and sys.stderr
+are then None, so every line goes through say(), which writes only where a stream exists.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ import argparse
 import math
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,6 +28,18 @@ MAX_BACKGROUND_SHARE = 0.9  # share of pixels the commonest colour may cover
 
 class SmokeFailure(Exception):
     """The smoke test found something wrong; the message says what, for the user."""
+
+
+def say(text: str, error: bool = False) -> None:
+    """Print a line at once, to stderr when `error`; nothing when there is no console."""
+    stream = sys.stderr if error else sys.stdout
+    if stream is None:
+        return
+    try:
+        stream.write(text + "\n")
+        stream.flush()
+    except (OSError, ValueError):  # a closed pipe or stream must not fail the test
+        pass
 
 
 def seconds_since_launch() -> float | None:
@@ -78,6 +93,48 @@ def check_picture(image) -> tuple[int, float]:
     return len(values), share
 
 
+def legend_text(chart) -> str:
+    """What the loss chart's legend says for the training loss."""
+    legend = chart.legend
+    if hasattr(legend, "text"):  # the legend strip above the plot
+        return legend.text("training loss")
+    labels = [label.text for sample, label in legend.items if sample.item is chart.train_curve]
+    return labels[0] if labels else ""  # pyqtgraph's own legend
+
+
+def loss_texts(value: float) -> set[str]:
+    """The ways the window writes a loss: the header's format and four decimals."""
+    texts = {f"{value:.4f}"}
+    try:
+        from app.controls.playback import format_loss
+    except ImportError:
+        return texts
+    return texts | {format_loss(value)}
+
+
+def check_chart(chart, last) -> int:
+    """The loss chart holds every history row up to `last` (a Snapshot) and its legend shows
+    the last training loss; SmokeFailure otherwise. Returns the rows held."""
+    import numpy as np
+
+    from engine.snapshot import HISTORY_COLUMNS
+
+    rows = chart.history
+    end = last.history_start + len(last.history)
+    if len(rows) < 2 or len(rows) != end:
+        raise SmokeFailure(f"the loss chart holds {len(rows)} history rows, the last frame "
+                           f"has {end}: the chart was not drawn")
+    _, losses = chart.train_curve.getData()
+    if losses is None or not np.isfinite(np.asarray(losses, dtype=float)).any():
+        raise SmokeFailure("the loss chart draws no training loss curve")
+    shown = legend_text(chart)
+    wanted = loss_texts(last.train_loss) | loss_texts(rows[-1][HISTORY_COLUMNS.index("train_loss")])
+    if not any(text in shown for text in wanted):
+        raise SmokeFailure(f"the loss legend says {shown!r}, not the last training loss "
+                           f"{last.train_loss:.4f}")
+    return len(rows)
+
+
 def wait_until(app, done, what: str, timeout_s: float = TIMEOUT_S) -> None:
     """Run the event loop until done() is true; SmokeFailure naming `what` on timeout."""
     deadline = time.monotonic() + timeout_s
@@ -106,8 +163,9 @@ def smoke_test(screenshot: str | None) -> dict:
     version = app_version()
     frozen = "frozen" if getattr(sys, "frozen", False) else "from source"
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    print(f"Neuroplay {version} ({frozen}, Qt platform {QApplication.platformName()})",
-          flush=True)
+    utf8 = "on" if sys.flags.utf8_mode else "off"  # the frozen app sets it (neuroplay.spec)
+    say(f"Neuroplay {version} ({frozen}, Qt platform {QApplication.platformName()}, "
+        f"UTF-8 mode {utf8})")
     icon = app_icon()
     if icon.isNull():
         raise SmokeFailure("the app icon did not load (resources/icons missing)")
@@ -119,7 +177,7 @@ def smoke_test(screenshot: str | None) -> dict:
         wait_until(app, lambda: window.last_frame() is not None, "the first frame")
         first_frame_s = time.monotonic() - LAUNCH_TIME
         # At once and flushed: benchmarks/startup.py times this line from outside.
-        print(f"first frame: {first_frame_s:.3f} s after launch", flush=True)
+        say(f"first frame: {first_frame_s:.3f} s after launch")
         first = window.last_frame().snapshot
 
         window.worker.set_speed(None)  # as fast as it can: the worker's real play loop
@@ -128,19 +186,25 @@ def smoke_test(screenshot: str | None) -> dict:
                    f"{SMOKE_STEPS} training steps")
         window.pause()
         wait_until(app, lambda: not window.is_playing(), "training to pause")
-        for _ in range(5):  # let the last frame and the layouts settle
+        # While playing, the chart is redrawn only a few times a second; a paused frame
+        # draws everything. Pausing sends no frame, so step one epoch and wait for it.
+        paused_at = window.last_frame().snapshot.step
+        window.step_epoch()
+        wait_until(app, lambda: (not window.last_frame().playing
+                                 and window.last_frame().snapshot.step > paused_at),
+                   "the paused frame")
+        for _ in range(5):  # let the layouts and the repaints it asked for settle
             app.processEvents()
             time.sleep(0.02)
         last = window.last_frame().snapshot
         if last.diverged or not math.isfinite(last.train_loss):
             raise SmokeFailure(f"training went wrong: {last.message or last.train_loss}")
 
+        chart_rows = check_chart(window.loss_chart, last)
         image = window.grab().toImage()
         colours, share = check_picture(image)
-        path = screenshot or os.path.join(tempfile.gettempdir(),
-                                          f"neuroplay-smoke-{os.getpid()}.png")
-        if not image.save(path):
-            raise SmokeFailure(f"could not write the screenshot to {path}")
+        if screenshot and not image.save(screenshot):
+            raise SmokeFailure(f"could not write the screenshot to {screenshot}")
     finally:
         files = getattr(window, "files", None)
         if files is not None and hasattr(files, "finish"):
@@ -149,11 +213,11 @@ def smoke_test(screenshot: str | None) -> dict:
         if window.worker_running():
             raise SmokeFailure("the training thread did not stop when the window closed")
     return {"first": first, "last": last, "colours": colours, "share": share,
-            "screenshot": path}
+            "chart_rows": chart_rows, "screenshot": screenshot}
 
 
 def run(args: argparse.Namespace | None = None) -> int:
-    """Run the smoke test; `args.screenshot` is where to save the picture (None: a temp file).
+    """Run the smoke test; `args.screenshot` is where to save the picture (None: not saved).
 
     Returns the exit status: 0 when everything worked, 1 with the reason on stderr.
     """
@@ -164,16 +228,16 @@ def run(args: argparse.Namespace | None = None) -> int:
     try:
         result = smoke_test(getattr(args, "screenshot", None))
     except SmokeFailure as exc:
-        print(f"neuroplay smoke test FAILED: {exc}", file=sys.stderr)
+        say(f"neuroplay smoke test FAILED: {exc}", error=True)
         return 1
     except Exception as exc:  # any crash is a failed smoke test, with its reason
-        print(f"neuroplay smoke test FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
+        say(f"neuroplay smoke test FAILED: {type(exc).__name__}: {exc}", error=True)
         return 1
     first, last = result["first"], result["last"]
-    print(f"trained: steps {first.step} -> {last.step}, "
-          f"train loss {first.train_loss:.4f} -> {last.train_loss:.4f}")
-    print(f"picture: {result['colours']} colours, commonest {result['share']:.0%}")
-    print(f"screenshot: {result['screenshot']}")
-    print("smoke test passed")
-    sys.stdout.flush()
+    say(f"trained: steps {first.step} -> {last.step}, "
+        f"train loss {first.train_loss:.4f} -> {last.train_loss:.4f}")
+    say(f"loss chart: {result['chart_rows']} rows drawn, legend at {last.train_loss:.4f}")
+    say(f"picture: {result['colours']} colours, commonest {result['share']:.0%}")
+    say(f"screenshot: {result['screenshot'] or 'not saved (pass --screenshot PATH)'}")
+    say("smoke test passed")
     return 0

@@ -34,13 +34,13 @@ TARGET_STARTUP_S = 3.0
 
 
 def packages() -> dict[str, Path]:
-    """The .deb and .tar.gz that `make package` wrote for the current version."""
+    """The .deb and .tar.xz that `make package` wrote for the current version."""
     with open(ROOT / "pyproject.toml", "rb") as f:
         version = tomllib.load(f)["project"]["version"]
     arch = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True,
                           check=True).stdout.strip()
     return {"deb": ROOT / "dist" / f"neuroplay_{version}_{arch}.deb",
-            "tar.gz": ROOT / "dist" / f"neuroplay-{version}-linux-{platform.machine()}.tar.gz"}
+            "tar.xz": ROOT / "dist" / f"neuroplay-{version}-linux-{platform.machine()}.tar.xz"}
 
 
 def time_smoke(command: list[str], shot: Path) -> tuple[float, float, float]:

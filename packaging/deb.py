@@ -1,7 +1,8 @@
 """Wrap the PyInstaller onedir as a Debian package (.deb), compressed with xz.
 
 Layout: the app under /opt/neuroplay, a /usr/bin/neuroplay symlink, the .desktop entry in
-/usr/share/applications and the icons in /usr/share/icons/hicolor. Depends lists the system
+/usr/share/applications, the session files' MIME type in /usr/share/mime/packages and the
+icons in /usr/share/icons/hicolor. Depends lists the system
 libraries the bundle links against but does not carry (see SONAME_PACKAGES); the build fails
 when the bundle needs a library that table does not know, so Depends never silently misses one.
 
@@ -20,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ICON_DIR = ROOT / "resources" / "icons"
 DESKTOP_FILE = ROOT / "resources" / "neuroplay.desktop"
+MIME_FILE = ROOT / "resources" / "neuroplay-mime.xml"
 ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)
 PACKAGE = "neuroplay"
 INSTALL_DIR = "opt/neuroplay"
@@ -80,6 +82,8 @@ SONAME_PACKAGES = {
     "libwayland-egl.so.1": "libwayland-egl1",
 }
 
+# The MIME database needs no script: shared-mime-info's dpkg trigger on
+# /usr/share/mime/packages runs update-mime-database after install and removal.
 POSTINST = """\
 #!/bin/sh
 # Refresh the menu and icon caches so Neuroplay shows up at once. DPKG_ROOT is set when
@@ -206,6 +210,9 @@ def stage(onedir: Path, version: str, staging: Path, arch: str) -> None:
     applications = staging / "usr/share/applications"
     applications.mkdir(parents=True)
     shutil.copy2(DESKTOP_FILE, applications / "neuroplay.desktop")
+    mime = staging / "usr/share/mime/packages"
+    mime.mkdir(parents=True)
+    shutil.copy2(MIME_FILE, mime / "neuroplay.xml")
     hicolor = staging / "usr/share/icons/hicolor"
     for size in ICON_SIZES:
         target = hicolor / f"{size}x{size}/apps"

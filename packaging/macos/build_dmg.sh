@@ -24,12 +24,32 @@ trap 'rm -rf "$STAGE"' EXIT
 cp -R "$APP" "$STAGE/"
 ln -s /Applications "$STAGE/Applications"
 
-# Without a Developer ID the app is unsigned; sign ad hoc so Apple silicon runs it
-# (users still right-click > Open the first time). With an identity, pass it in SIGN_ID.
-codesign --force --deep --sign "${SIGN_ID:--}" "$STAGE/Neuroplay.app"
+# With a Developer ID (SIGN_ID="Developer ID Application: ..."), sign for notarization:
+# the hardened runtime (--options runtime) and a secure timestamp (--timestamp) are both
+# required by Apple's notary service. Without one, sign ad hoc so Apple silicon runs it;
+# an ad hoc signature cannot carry a timestamp. Gatekeeper then blocks the first start:
+# on macOS 15 and later the user allows it in System Settings > Privacy & Security >
+# "Open Anyway" (Control-click > Open no longer bypasses it). See packaging/README.md.
+if [[ -n "${SIGN_ID:-}" ]]; then
+    codesign --force --deep --options runtime --timestamp --sign "$SIGN_ID" \
+        "$STAGE/Neuroplay.app"
+else
+    codesign --force --deep --sign - "$STAGE/Neuroplay.app"
+fi
+codesign --verify --deep --strict "$STAGE/Neuroplay.app"
 
 mkdir -p dist
 rm -f "$OUT"
 hdiutil create -volname "Neuroplay ${VERSION}" -srcfolder "$STAGE" -fs HFS+ \
     -format UDZO -imagekey zlib-level=9 -ov "$OUT"
+
+# Notarize and staple when a notarytool keychain profile is given (made once with
+# `xcrun notarytool store-credentials NAME --apple-id ... --team-id ...`).
+if [[ -n "${SIGN_ID:-}" ]]; then
+    codesign --force --timestamp --sign "$SIGN_ID" "$OUT"
+    if [[ -n "${NOTARY_PROFILE:-}" ]]; then
+        xcrun notarytool submit "$OUT" --keychain-profile "$NOTARY_PROFILE" --wait
+        xcrun stapler staple "$OUT"
+    fi
+fi
 echo "$OUT"

@@ -1,4 +1,5 @@
-; Inno Setup script for Neuroplay on Windows (Inno Setup 6). Not built or tested on Linux.
+; Inno Setup script for Neuroplay on Windows (Inno Setup 6.3 or newer: the x64compatible
+; architecture identifier below is new in 6.3). Not built or tested on Linux.
 ;
 ; 1. Freeze the app:  .venv\Scripts\python packaging\build.py
 ;    (makes build\pyinstaller\dist\neuroplay\neuroplay.exe and its _internal folder)
@@ -6,6 +7,9 @@
 ;    iscc /DAppVersion=0.1.0 packaging\windows\neuroplay.iss
 ;    -> dist\neuroplay-0.1.0-windows-x64-setup.exe
 
+#if Ver < EncodeVer(6, 3, 0)
+  #error Inno Setup 6.3 or newer is needed (ArchitecturesAllowed=x64compatible)
+#endif
 #ifndef AppVersion
   #error Pass the version from pyproject.toml: iscc /DAppVersion=X.Y.Z neuroplay.iss
 #endif

@@ -25,6 +25,8 @@ from PySide6.QtGui import QImage  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 DESKTOP = ROOT / "resources" / "neuroplay.desktop"
+MIME_XML = ROOT / "resources" / "neuroplay-mime.xml"
+SESSION_TYPE = "application/x-neuroplay-session"
 MAX_PACKAGE_BYTES = 90 * 1000 * 1000
 MAIN_CATEGORIES = {"AudioVideo", "Audio", "Video", "Development", "Education", "Game",
                    "Graphics", "Network", "Office", "Science", "Settings", "System", "Utility"}
@@ -59,7 +61,9 @@ def test_desktop_entry_launches_neuroplay_with_its_icon():
     entry = read_desktop(DESKTOP)
     assert entry["Type"] == "Application"
     assert entry["Name"] == "Neuroplay"
-    assert entry["Exec"].split()[0] == "neuroplay"
+    # %f: "Open with Neuroplay" and a double click pass the file (main.py opens it).
+    assert entry["Exec"] == "neuroplay %f"
+    assert entry["MimeType"] == f"{SESSION_TYPE};"
     assert entry["Icon"] == "neuroplay"  # a theme name: hicolor/<size>/apps/neuroplay.png
     assert entry["Terminal"] == "false"
     categories = entry["Categories"]
@@ -74,6 +78,71 @@ def test_desktop_entry_passes_desktop_file_validate():
         pytest.skip("desktop-file-validate is not installed (desktop-file-utils)")
     result = subprocess.run([validator, str(DESKTOP)], capture_output=True, text=True)
     assert result.returncode == 0 and not result.stdout.strip(), result.stdout
+
+
+def mime_database(tmp_path: Path) -> Path:
+    """A private XDG data folder holding only our MIME package, compiled."""
+    tool = shutil.which("update-mime-database")
+    if tool is None:
+        pytest.skip("update-mime-database is not installed (shared-mime-info)")
+    share = tmp_path / "share"
+    (share / "mime/packages").mkdir(parents=True)
+    shutil.copy(MIME_XML, share / "mime/packages/neuroplay.xml")
+    subprocess.run([tool, str(share / "mime")], check=True, capture_output=True)
+    return share
+
+
+def session_text() -> str:
+    from engine.io import session_json, session_to_dict
+    from engine.session import TrainingSession
+
+    return session_json(session_to_dict(TrainingSession()))[0]
+
+
+def test_mime_type_names_session_files_and_no_other_json(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(MIME_XML).getroot()
+    namespace = "{http://www.freedesktop.org/standards/shared-mime-info}"
+    assert root.find(f"{namespace}mime-type").get("type") == SESSION_TYPE
+    share = mime_database(tmp_path)
+    assert (share / "mime/application/x-neuroplay-session.xml").is_file()
+    files = tmp_path / "files"
+    files.mkdir()
+    for name in ("moons.neuroplay.json", "moons.neuroplay", "moons-no-suffix"):
+        (files / name).write_text(session_text())
+    (files / "other.json").write_text('{"format": "something else", "version": 1}')
+    env = {**os.environ, "XDG_DATA_DIRS": f"{share}:/usr/share",
+           "XDG_DATA_HOME": str(tmp_path / "none")}
+    code = ("import os, sys\nfrom PySide6.QtCore import QMimeDatabase\n"
+            "db = QMimeDatabase()\n"
+            "for name in sorted(os.listdir(sys.argv[1])):\n"
+            "    print(name, db.mimeTypeForFile(os.path.join(sys.argv[1], name)).name())\n")
+    out = subprocess.run([sys.executable, "-c", code, str(files)], env=env, capture_output=True,
+                         text=True, check=True, timeout=60).stdout
+    types = dict(line.split() for line in out.splitlines())
+    assert types == {"moons.neuroplay.json": SESSION_TYPE, "moons.neuroplay": SESSION_TYPE,
+                     "moons-no-suffix": SESSION_TYPE, "other.json": "application/json"}
+    gio = shutil.which("gio")
+    if gio:  # GLib file managers sniff: a session saved as plain .json is found too
+        (files / "moons.json").write_text(session_text())
+        for name, wanted in (("moons.json", SESSION_TYPE), ("other.json", "application/json")):
+            info = subprocess.run([gio, "info", "-a", "standard::content-type",
+                                   str(files / name)], env=env, capture_output=True, text=True,
+                                  check=True).stdout
+            assert info.strip().endswith(wanted), info
+
+
+def test_windows_and_macos_scripts_ask_for_what_they_need():
+    """Not buildable here: at least the requirements stay written where they bite."""
+    iss = (ROOT / "packaging/windows/neuroplay.iss").read_text()
+    assert "#if Ver < EncodeVer(6, 3, 0)" in iss and "x64compatible" in iss
+    dmg = (ROOT / "packaging/macos/build_dmg.sh").read_text()
+    assert "--options runtime --timestamp" in dmg  # both required for notarization
+    readme = (ROOT / "packaging/README.md").read_text()
+    assert "Open Anyway" in readme and "right-click > Open" not in readme
+    spec = (ROOT / "packaging/neuroplay.spec").read_text()
+    assert '"opengl32sw"' in spec and "X utf8" in spec
 
 
 def test_control_file_layout():
@@ -112,7 +181,7 @@ def test_depends_refuses_a_library_it_cannot_name(tmp_path):
 # ------------------------------------------------------------------ the real build
 @pytest.fixture(scope="module")
 def built() -> dict[str, Path]:
-    """Run packaging/build.py as `make package` does; return the .deb and .tar.gz paths."""
+    """Run packaging/build.py as `make package` does; return the .deb and .tar.xz paths."""
     result = subprocess.run([sys.executable, "packaging/build.py"], cwd=ROOT,
                             capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -120,7 +189,7 @@ def built() -> dict[str, Path]:
                           check=True).stdout.strip()
     version = project_version()
     paths = {"deb": ROOT / "dist" / f"neuroplay_{version}_{arch}.deb",
-             "tar": ROOT / "dist" / f"neuroplay-{version}-linux-{os.uname().machine}.tar.gz"}
+             "tar": ROOT / "dist" / f"neuroplay-{version}-linux-{os.uname().machine}.tar.xz"}
     for path in paths.values():
         assert path.is_file(), f"{path} was not built"
     return paths
@@ -179,6 +248,8 @@ def test_deb_installs_launcher_menu_entry_icons_and_cache_scripts(built, install
     assert os.access(installed / "opt/neuroplay/neuroplay", os.X_OK)
     desktop = installed / "usr/share/applications/neuroplay.desktop"
     assert read_desktop(desktop) == read_desktop(DESKTOP)
+    mime = installed / "usr/share/mime/packages/neuroplay.xml"
+    assert mime.read_bytes() == MIME_XML.read_bytes()
     for size in (16, 32, 48, 64, 128, 256, 512):
         image = QImage(str(installed / f"usr/share/icons/hicolor/{size}x{size}/apps/neuroplay.png"))
         assert (image.width(), image.height()) == (size, size)
@@ -236,6 +307,8 @@ def test_installed_app_passes_its_smoke_test(installed, tmp_path):
     shot = tmp_path / "installed.png"
     out = run_smoke(installed / "opt/neuroplay/neuroplay", shot, tmp_path)
     assert f"Neuroplay {project_version()} (frozen" in out
+    assert "UTF-8 mode on" in out  # the East Asian codecs are left out: no locale needs them
+    assert "loss chart: " in out
     assert "smoke test passed" in out
     image = QImage(str(shot))
     assert image.width() >= 800 and image.height() >= 500
@@ -257,6 +330,12 @@ def test_bundle_leaves_out_what_the_app_does_not_use(installed):
         assert unwanted not in names, unwanted
     assert not any(n.startswith(("libQt6Quick", "libQt6Qml", "libQt6VirtualKeyboard"))
                    for n in names)
+    internal = {str(p.relative_to(bundle)) for p in bundle.rglob("*")}
+    for unused in ("pyqtgraph/colors/maps", "pyqtgraph/icons/peegee", "cuda", "torch"):
+        assert unused not in internal, unused
+    assert "pyqtgraph/icons/auto.png" in internal  # the plot's own button icon stays
+    assert not [n for n in names if n.startswith(("_codecs_jp", "_codecs_cn", "_multibytecodec",
+                                                  "_multiarray_tests"))]
     assert "libQt6OpenGL.so.6" in names  # pyqtgraph 0.14 needs QtOpenGL
     assert "libqxcb.so" in names and "libqwayland.so" in names and "libqoffscreen.so" in names
 
@@ -286,7 +365,8 @@ def test_frozen_archive_has_every_app_module_and_no_unused_stdlib(installed):
             parts = path.relative_to(ROOT).with_suffix("").parts
             name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
             assert name in modules, f"{name} is missing from the frozen app"
-    for unused in ("tkinter", "unittest", "pydoc_data", "PySide6.QtQml", "PySide6.QtNetwork"):
+    for unused in ("tkinter", "unittest", "pydoc_data", "PySide6.QtQml", "PySide6.QtNetwork",
+                   "numpy.testing", "numpy.f2py"):
         assert unused not in modules, unused
     assert "pyqtgraph" in modules and "numpy" in modules
 
@@ -301,6 +381,9 @@ def test_tarball_holds_the_app_and_an_install_note(built, tmp_path):
         assert members[f"{top}/neuroplay"].mode & 0o111
         note = tar.extractfile(f"{top}/INSTALL.txt").read().decode()
         assert project_version() in note and "--smoke-test" in note and "apt install" in note
+        assert "update-mime-database" in note
+        mime = tar.extractfile(f"{top}/share/mime/neuroplay.xml").read()
+        assert mime == MIME_XML.read_bytes()
         tar.extractall(tmp_path, filter="tar")
     out = run_smoke(tmp_path / top / "neuroplay", tmp_path / "tar.png", tmp_path)
     assert "smoke test passed" in out

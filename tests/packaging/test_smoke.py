@@ -51,14 +51,46 @@ def test_smoke_test_from_source_trains_and_saves_a_picture(tmp_path):
     assert colour_count(image) > 100
 
 
-def test_default_screenshot_goes_to_a_temp_file_it_names(tmp_path):
+def test_without_screenshot_nothing_is_left_in_the_temp_folder(tmp_path):
     env = clean_env()
     env["TMPDIR"] = str(tmp_path)
     result = subprocess.run([sys.executable, "-m", "app.main", "--smoke-test"], cwd=ROOT,
                             env=env, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stderr
-    path = Path(result.stdout.split("screenshot: ")[1].splitlines()[0])
-    assert path.parent == tmp_path and path.is_file()
+    assert "screenshot: not saved" in result.stdout
+    assert "loss chart: " in result.stdout
+    left = [p.name for p in tmp_path.iterdir() if "neuroplay" in p.name]
+    assert left == []
+
+
+def test_without_a_console_the_smoke_test_still_answers(qapp, monkeypatch, tmp_path):
+    """A windowed build (Windows .exe, macOS .app) starts with sys.stdout/stderr None."""
+    from app import smoke
+
+    monkeypatch.setattr(sys, "stdout", None)
+    monkeypatch.setattr(sys, "stderr", None)
+    ok = smoke.run(argparse.Namespace(screenshot=str(tmp_path / "shot.png")))
+    bad = smoke.run(argparse.Namespace(screenshot=str(tmp_path / "no such folder" / "x.png")))
+    assert (ok, bad) == (0, 1)
+    assert (tmp_path / "shot.png").is_file()
+
+
+def test_chart_check_fails_when_the_last_rows_are_not_drawn(qapp):
+    from app.smoke import SmokeFailure, check_chart
+    from app.views.loss_chart import LossChart
+    from engine.config import SessionConfig
+    from engine.session import TrainingSession
+
+    session = TrainingSession(SessionConfig())
+    session.step(30)
+    drawn = session.snapshot()
+    chart = LossChart()
+    chart.show_snapshot(drawn)
+    assert check_chart(chart, drawn) == len(chart.history)
+    session.step(30)
+    newer = session.snapshot()  # its rows never reach the chart: the stale-legend case
+    with pytest.raises(SmokeFailure, match="not drawn"):
+        check_chart(chart, newer)
 
 
 def test_unwritable_screenshot_fails_with_the_reason(qapp, tmp_path, capsys):
