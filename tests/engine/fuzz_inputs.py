@@ -1,7 +1,7 @@
 """Hostile inputs for the file readers, made from valid files by seeded mutation.
 
 Shared by the hypothesis tests (tests/engine/test_readers_fuzz.py) and the long run
-(tests/robustness/test_readers_fuzz.py). Every input comes from one integer seed, so a
+(tests/robustness/test_readers_fuzz_long.py). Every input comes from one integer seed, so a
 failure reproduces from the seed it reports. Outcomes a reader may have: a loaded object,
 or its one documented error with a message; `check_message` states what a message must be.
 """

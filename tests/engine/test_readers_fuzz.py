@@ -1,7 +1,7 @@
 """Fuzzing each file reader: the only outcomes are a working object or the reader's one
 documented error with a clear message (tests/engine/fuzz_inputs.py makes the inputs).
 
-The long run of 100,000 inputs per reader is tests/robustness/test_readers_fuzz.py
+The long run of 100,000 inputs per reader is tests/robustness/test_readers_fuzz_long.py
 (`make test-slow`).
 """
 
