@@ -7,7 +7,8 @@ text size, which panels show) and leaving puts every one of them back.
 
 On a projector the diagram and the boundary are what the room reads: the control column
 and the network's shape editor fold away, and the numbers across the top get the largest
-font at which every one of them shows whole in the window's width.
+font at which every one of them shows whole in the window's width (the header's pace
+controls and epochs/s fold away first when they do not all fit).
 """
 
 from __future__ import annotations
@@ -29,8 +30,6 @@ FULL_BOOST_WIDTH = 1600
 LESSON_SHARE = 0.34
 # Panels a presenter does not need: they fold away while presenting (Esc brings them back).
 FOLDED_PANELS = ("control_scroll", "network_panel")
-# Header numbers a room does not need (steps per second stays in the normal window).
-FOLDED_STATS = ("steps_per_second",)
 HEADER_STEP = 0.05  # the header's font shrinks in these steps until every number fits
 # Shares of the width and height while presenting: the boundary as large as the diagram.
 NETWORK_SHARE = 0.42  # of the main row, the rest to the boundary and loss column
@@ -272,9 +271,10 @@ class Presentation(QObject):
     # ------------------------------------------------------------ folding and the header
     def _fold(self) -> None:
         """Hide the panels a presenter does not need, remembering which were hidden."""
+        # The header folds its own pace controls and epochs/s when its width runs short
+        # (PlaybackBar._fold_to_width); while they fit they stay: with the control column
+        # folded away, the header's pace slider is the presenter's only one.
         widgets = [getattr(self.window, name, None) for name in FOLDED_PANELS]
-        playback = getattr(self.window, "playback", None)
-        widgets += [getattr(playback, name, None) for name in FOLDED_STATS]
         self._folded = [(w, w.isHidden()) for w in widgets if w is not None]
         for widget, _ in self._folded:
             widget.hide()
@@ -335,7 +335,10 @@ class Presentation(QObject):
         if "header" not in self._saved:
             self._saved["header"] = playback.styleSheet()
         sheet = self._saved.get("window_sheet", "")
-        room = self.window.width() - 16  # the central widget's side margins
+        header = getattr(self.window, "header", None)
+        # The numbers' tool bar spans the window: its own frame is all the width it takes.
+        chrome = header.width() - playback.width() if header is not None else 16
+        room = self.window.width() - max(chrome, 0)
         scale = self.scale
         while True:
             playback.setStyleSheet(scale_style_sheet(sheet, scale))

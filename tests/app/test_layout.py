@@ -47,6 +47,9 @@ def window(qtbot, tmp_path):
     window.show()
     until(qtbot, lambda: window.last_frame() is not None)
     yield window
+    # A failed check must not leave presentation mode's application font to later tests.
+    for presentation in window.findChildren(Presentation):
+        presentation.set_active(False)
     window.close()
     assert not window.worker_running()
 
@@ -175,7 +178,7 @@ def check_layout(window: MainWindow, presentation: Presentation, where: str) -> 
         if not stat.isVisible():
             continue
         metrics = QFontMetrics(stat.value.font())
-        for text in (stat.widest, stat.text()):
+        for text in (*stat.widest, stat.text()):
             if metrics.horizontalAdvance(text) > stat.value.width():
                 problems.append(f"header number {text!r} wider than its label")
         caption = QFontMetrics(stat.caption.font())
