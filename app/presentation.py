@@ -29,11 +29,13 @@ PANEL_BOOST = 1.3  # lesson text grows a little more than the rest: it is what p
 FULL_BOOST_WIDTH = 1600
 LESSON_SHARE = 0.34
 # Panels a presenter does not need: they fold away while presenting (Esc brings them back).
-FOLDED_PANELS = ("control_scroll", "network_panel")
+# The loss chart's scale choice goes too: its auto scale serves a room, and the curves
+# get the row it took.
+FOLDED_PANELS = ("control_scroll", "network_panel", "loss_scale")
 HEADER_STEP = 0.05  # the header's font shrinks in these steps until every number fits
 # Shares of the width and height while presenting: the boundary as large as the diagram.
 NETWORK_SHARE = 0.42  # of the main row, the rest to the boundary and loss column
-BOUNDARY_SHARE = 0.68  # of the output column, the rest to the loss chart
+BOUNDARY_SHARE = 0.62  # of the output column, the rest to the loss chart (legend strip above)
 
 
 def scale_style_sheet(sheet: str, scale: float) -> str:

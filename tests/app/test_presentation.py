@@ -48,7 +48,8 @@ def look(window: MainWindow) -> dict:
         "window sheet": window.styleSheet(),
         "header sheet": window.playback.styleSheet(),
         "header number widths": [s.value.width() for s in window.playback.stats],
-        "shown": [w.isVisible() for w in (window.control_scroll, window.network_panel)],
+        "shown": [w.isVisible() for w in (window.control_scroll, window.network_panel,
+                                          window.loss_scale)],
         # The header's own folding (pace controls, epochs/s) comes back as it was too.
         "header folded": window.playback.folded(),
         "splitters": [window.main_splitter.sizes(), window.output_splitter.sizes()],
@@ -71,7 +72,7 @@ def test_leaving_presentation_restores_a_normal_window_exactly(window, qtbot):
     until(qtbot, window.isFullScreen)
     qtbot.wait(50)
     during = look(window)
-    assert during["shown"] == [False, False]  # what a presenter does not need
+    assert during["shown"] == [False, False, False]  # what a presenter does not need
     assert during["dark"] and during["font"] != before["font"]
     assert during["axis scale"] == before["axis scale"]  # never a silent x1000
     presentation.set_active(False)
@@ -98,6 +99,8 @@ def test_leaving_presentation_keeps_a_maximised_window_maximised(window, qtbot):
 def test_zoom_while_presenting_keeps_the_header_whole(window, qtbot):
     presentation = Presentation(window)
     presentation.set_active(True)
+    until(qtbot, window.isFullScreen)
+    window.showNormal()  # a 1024 px projector, not the 1920 px test screen
     window.setGeometry(QRect(0, 0, 1024, 768))
     until(qtbot, lambda: window.width() == 1024)
     for percent in (250, 100, 200):
@@ -110,5 +113,6 @@ def test_zoom_while_presenting_keeps_the_header_whole(window, qtbot):
                 for text in stat.widest:
                     width = stat.value.fontMetrics().horizontalAdvance(text)
                     assert width <= stat.value.width(), text
+    assert window.width() == 1024
     assert presentation.header_scale <= presentation.scale
     presentation.set_active(False)
