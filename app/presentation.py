@@ -131,6 +131,7 @@ class Presentation(QObject):
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
         if self.active and watched is self.window and event.type() == QEvent.Resize:
+            self._boost_panel(self.window.width())
             self._limit_dock()
             self._refit.start()
         return super().eventFilter(watched, event)
@@ -194,9 +195,9 @@ class Presentation(QObject):
             widget.setStyleSheet(scaled)
             self._sheets.append((widget, own, scaled))
         if self.panel is not None:
+            # The window is about to fill its screen; a resize later refits (_boost_panel).
             width = self.window.screen().geometry().width() if self.window.screen() else 1600
-            self.panel.set_text_scale(self.scale * PANEL_BOOST
-                                      * min(1.0, width / FULL_BOOST_WIDTH))
+            self._boost_panel(width)
         for widget in self.extra_widgets:
             # Separate windows do not follow the application font once shown.
             widget.setFont(font)
@@ -221,6 +222,7 @@ class Presentation(QObject):
             widget.setStyleSheet(own if widget.styleSheet() == scaled else widget.styleSheet())
         self._sheets = []
         if self.panel is not None:
+            self._saved.pop("panel scale", None)
             self.panel.set_text_scale(1.0)
         for widget in self.extra_widgets:
             widget.setFont(self._saved["font"])
@@ -320,6 +322,16 @@ class Presentation(QObject):
         for splitter, state in splitters:
             splitter.restoreState(state)
 
+    def _boost_panel(self, width: int) -> None:
+        """The lesson text's size for a window `width` pixels wide (less on a narrow one,
+        where the panel's share of the width is small)."""
+        if self.panel is None:
+            return
+        scale = self.scale * PANEL_BOOST * min(1.0, width / FULL_BOOST_WIDTH)
+        if abs(scale - self._saved.get("panel scale", 0.0)) > 1e-3:
+            self._saved["panel scale"] = scale
+            self.panel.set_text_scale(scale)
+
     def _lesson_dock(self):
         parent = self.panel.parentWidget() if self.panel is not None else None
         return parent if isinstance(parent, QDockWidget) else None
@@ -327,7 +339,9 @@ class Presentation(QObject):
     def _limit_dock(self) -> None:
         dock = self._lesson_dock()
         if dock is not None and self.active:
-            dock.setMaximumWidth(max(200, int(self.window.width() * LESSON_SHARE)))
+            # Never narrower than the panel needs at its text size: it would be cut.
+            share = int(self.window.width() * LESSON_SHARE)
+            dock.setMaximumWidth(max(200, share, self.panel.minimumWidth()))
 
     def _fit_header(self) -> None:
         """The largest header font, up to the zoom, at which every number shows whole."""

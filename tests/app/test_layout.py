@@ -467,5 +467,9 @@ def test_a_lesson_open_in_presentation_mode_leaves_the_numbers_whole(window, qtb
     assert window.width() == 1024
     check_layout(window, classroom.presentation, "1024x768 F5 with a lesson")
     assert classroom.dock.width() <= 0.35 * 1024  # the diagram and boundary keep the rest
+    # The lesson panel whole inside its dock and the window: text sized for this width.
+    panel = classroom.dock.widget()
+    assert window.rect().contains(classroom.dock.geometry())
+    assert panel.minimumSizeHint().width() <= panel.width() <= classroom.dock.width()
     classroom.presentation.set_active(False)
     classroom.close_action.trigger()
