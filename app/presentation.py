@@ -7,7 +7,8 @@ text size, which panels show) and leaving puts every one of them back.
 
 On a projector the diagram and the boundary are what the room reads: the control column
 and the network's shape editor fold away, and the numbers across the top get the largest
-font at which every one of them shows whole in the window's width.
+font at which every one of them shows whole in the window's width (the header's pace
+controls and epochs/s fold away first when they do not all fit).
 """
 
 from __future__ import annotations
@@ -28,13 +29,13 @@ PANEL_BOOST = 1.3  # lesson text grows a little more than the rest: it is what p
 FULL_BOOST_WIDTH = 1600
 LESSON_SHARE = 0.34
 # Panels a presenter does not need: they fold away while presenting (Esc brings them back).
-FOLDED_PANELS = ("control_scroll", "network_panel")
-# Header numbers a room does not need (steps per second stays in the normal window).
-FOLDED_STATS = ("steps_per_second",)
+# The loss chart's scale choice goes too: its auto scale serves a room, and the curves
+# get the row it took.
+FOLDED_PANELS = ("control_scroll", "network_panel", "loss_scale")
 HEADER_STEP = 0.05  # the header's font shrinks in these steps until every number fits
 # Shares of the width and height while presenting: the boundary as large as the diagram.
 NETWORK_SHARE = 0.42  # of the main row, the rest to the boundary and loss column
-BOUNDARY_SHARE = 0.68  # of the output column, the rest to the loss chart
+BOUNDARY_SHARE = 0.62  # of the output column, the rest to the loss chart (legend strip above)
 
 
 def scale_style_sheet(sheet: str, scale: float) -> str:
@@ -130,6 +131,7 @@ class Presentation(QObject):
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
         if self.active and watched is self.window and event.type() == QEvent.Resize:
+            self._boost_panel(self.window.width())
             self._limit_dock()
             self._refit.start()
         return super().eventFilter(watched, event)
@@ -193,9 +195,9 @@ class Presentation(QObject):
             widget.setStyleSheet(scaled)
             self._sheets.append((widget, own, scaled))
         if self.panel is not None:
+            # The window is about to fill its screen; a resize later refits (_boost_panel).
             width = self.window.screen().geometry().width() if self.window.screen() else 1600
-            self.panel.set_text_scale(self.scale * PANEL_BOOST
-                                      * min(1.0, width / FULL_BOOST_WIDTH))
+            self._boost_panel(width)
         for widget in self.extra_widgets:
             # Separate windows do not follow the application font once shown.
             widget.setFont(font)
@@ -220,6 +222,7 @@ class Presentation(QObject):
             widget.setStyleSheet(own if widget.styleSheet() == scaled else widget.styleSheet())
         self._sheets = []
         if self.panel is not None:
+            self._saved.pop("panel scale", None)
             self.panel.set_text_scale(1.0)
         for widget in self.extra_widgets:
             widget.setFont(self._saved["font"])
@@ -272,9 +275,10 @@ class Presentation(QObject):
     # ------------------------------------------------------------ folding and the header
     def _fold(self) -> None:
         """Hide the panels a presenter does not need, remembering which were hidden."""
+        # The header folds its own pace controls and epochs/s when its width runs short
+        # (PlaybackBar._fold_to_width); while they fit they stay: with the control column
+        # folded away, the header's pace slider is the presenter's only one.
         widgets = [getattr(self.window, name, None) for name in FOLDED_PANELS]
-        playback = getattr(self.window, "playback", None)
-        widgets += [getattr(playback, name, None) for name in FOLDED_STATS]
         self._folded = [(w, w.isHidden()) for w in widgets if w is not None]
         for widget, _ in self._folded:
             widget.hide()
@@ -318,6 +322,16 @@ class Presentation(QObject):
         for splitter, state in splitters:
             splitter.restoreState(state)
 
+    def _boost_panel(self, width: int) -> None:
+        """The lesson text's size for a window `width` pixels wide (less on a narrow one,
+        where the panel's share of the width is small)."""
+        if self.panel is None:
+            return
+        scale = self.scale * PANEL_BOOST * min(1.0, width / FULL_BOOST_WIDTH)
+        if abs(scale - self._saved.get("panel scale", 0.0)) > 1e-3:
+            self._saved["panel scale"] = scale
+            self.panel.set_text_scale(scale)
+
     def _lesson_dock(self):
         parent = self.panel.parentWidget() if self.panel is not None else None
         return parent if isinstance(parent, QDockWidget) else None
@@ -325,7 +339,9 @@ class Presentation(QObject):
     def _limit_dock(self) -> None:
         dock = self._lesson_dock()
         if dock is not None and self.active:
-            dock.setMaximumWidth(max(200, int(self.window.width() * LESSON_SHARE)))
+            # Never narrower than the panel needs at its text size: it would be cut.
+            share = int(self.window.width() * LESSON_SHARE)
+            dock.setMaximumWidth(max(200, share, self.panel.minimumWidth()))
 
     def _fit_header(self) -> None:
         """The largest header font, up to the zoom, at which every number shows whole."""
@@ -335,7 +351,10 @@ class Presentation(QObject):
         if "header" not in self._saved:
             self._saved["header"] = playback.styleSheet()
         sheet = self._saved.get("window_sheet", "")
-        room = self.window.width() - 16  # the central widget's side margins
+        header = getattr(self.window, "header", None)
+        # The numbers' tool bar spans the window: its own frame is all the width it takes.
+        chrome = header.width() - playback.width() if header is not None else 16
+        room = self.window.width() - max(chrome, 0)
         scale = self.scale
         while True:
             playback.setStyleSheet(scale_style_sheet(sheet, scale))

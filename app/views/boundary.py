@@ -147,8 +147,12 @@ class PlotFrame(QWidget):
     def _check(self) -> None:
         # Measure the axes' room once pyqtgraph has laid the plot out; place again if the
         # guess was off (the tick labels' width depends on the data range and the font).
-        overhead = (self.plot_widget.width() - round(self.view_box.width()),
-                    self.plot_widget.height() - round(self.view_box.height()))
+        # Both sizes from the scene: the plot item follows the widget's resize later, and
+        # measuring against the widget in between made the placing swing between two
+        # sizes and stop at one that cut the x axis's title.
+        plot = self.plot_widget.getPlotItem()
+        overhead = (round(plot.width() - self.view_box.width()),
+                    round(plot.height() - self.view_box.height()))
         if overhead != self._overhead and min(overhead) >= 0:
             self._overhead = overhead
             self._place()

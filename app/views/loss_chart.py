@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QTextDocument
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from app.controls.playback import LOSS_TEXTS, format_loss
@@ -94,9 +94,46 @@ class PlainAxis(pg.AxisItem):
     """
 
     def __init__(self, orientation: str, **kwargs):
+        self._titles: tuple[str, ...] = ()
         super().__init__(orientation, **kwargs)
         self.autoSIPrefix = False
         self.autoSIPrefixScale = 1.0
+
+    def set_titles(self, *titles: str) -> None:
+        """The axis title, longest first: the axis shows the longest one its length holds
+        (a short plot, as in presentation mode's large text, would cut the long one)."""
+        self._titles = titles
+        self._fit_title()
+
+    def resizeEvent(self, ev=None) -> None:  # noqa: N802 - pyqtgraph's name
+        self._fit_title()
+        super().resizeEvent(ev)
+
+    def _updateLabel(self) -> None:  # noqa: N802 - pyqtgraph's name
+        super()._updateLabel()
+        self._fit_title()  # a new label style (presentation mode) changes its length
+
+    def title_length(self, title: str) -> float:
+        """How long `title` is drawn along the axis, in pixels, in the label's style."""
+        style = ";".join(f"{k}: {v}" for k, v in self.labelStyle.items())
+        document = QTextDocument()
+        document.setDefaultFont(self.label.font())
+        document.setDocumentMargin(0)
+        document.setHtml(f"<span style='{style}'>{title}</span>")
+        return document.idealWidth()
+
+    def _fit_title(self) -> None:
+        if not self._titles or self.label is None:
+            return
+        length = self.height() if self.orientation in ("left", "right") else self.width()
+        if length <= 0:
+            return
+        fits = [t for t in self._titles if self.title_length(t) <= length]
+        title = fits[0] if fits else self._titles[-1]
+        if self.labelText != title:
+            self.labelText = title
+            self.showLabel()
+            self._updateLabel()
 
     def updateAutoSIPrefix(self) -> None:  # noqa: N802 - pyqtgraph's name
         self.autoSIPrefix = False
@@ -108,18 +145,32 @@ class PlainAxis(pg.AxisItem):
         self.updateAutoSIPrefix()
 
     def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802, N803
-        """Log axis ticks at 1, 2 and 5 times each power of ten, labelled as plain
-        numbers; pyqtgraph's own labels 1 to 9 of every decade and overlap when small."""
-        decades = range(int(np.floor(minVal)), int(np.ceil(maxVal)) + 1)
-        major = [float(d) for d in decades if minVal <= d <= maxVal]
-        minor = [d + np.log10(m) for d in decades for m in (2, 5)
-                 if minVal <= d + np.log10(m) <= maxVal]
-        pixels_per_decade = size / max(maxVal - minVal, 1e-9)
-        if pixels_per_decade < 60:  # no room for 2 and 5 between the powers of ten
-            minor = []
-        if len(major) + len(minor) < 2:  # within one decade: fall back to linear-ish steps
-            return super().logTickValues(minVal, maxVal, size, stdTicks)
+        """Log axis ticks at 1, 2 and 5 times each power of ten (3, 4... too on a tall axis
+        spanning under a decade), labelled as plain numbers, each at least a label's
+        height and a half from the next: pyqtgraph's own labels 1 to 9 of every decade,
+        and they overlap on a short axis (presentation mode's large text)."""
+        span = max(maxVal - minVal, 1e-9)
+        pixels = size / span  # per decade
+        room = 1.5 * self._tick_text_height()
+        decades = range(int(np.floor(minVal)) - 1, int(np.ceil(maxVal)) + 1)
+        chosen: list[float] = []
+        # Powers of ten first, then 5s and 2s between them, then the rest.
+        for multiples in ((1,), (5,), (2,), (3, 4, 6, 7, 8, 9)):
+            for d in decades:
+                for m in multiples:
+                    value = d + float(np.log10(m))
+                    if (minVal <= value <= maxVal
+                            and all(abs(value - c) * pixels >= room for c in chosen)):
+                        chosen.append(value)
+            if len(chosen) >= 2 and multiples == (2,):
+                break  # 1, 2 and 5 are enough once they make two ticks
+        major = sorted(v for v in chosen if abs(v - round(v)) < 1e-9)
+        minor = sorted(v for v in chosen if abs(v - round(v)) >= 1e-9)
         return [(1.0, major), (None, minor)]
+
+    def _tick_text_height(self) -> int:
+        font = self.style.get("tickFont")
+        return QFontMetrics(font if font is not None else QFont()).height()
 
     def logTickStrings(self, values, scale, spacing):  # noqa: N802
         return [f"{10.0 ** v:.3g}" for v in values]
@@ -434,10 +485,11 @@ class LossChart(QWidget):
         if log != self._log or self.plot.getAxis("left").logMode != log:
             self._log = log
             self.plot.setLogMode(x=False, y=log)
-        title = "loss (log scale)" if log else "loss"
+        # Never a scale the reader is not told about, also on a short axis.
+        titles = ("loss (log scale)", "loss (log)") if log else ("loss",)
         axis = self.plot.getAxis("left")
-        if axis.labelText != title:  # never a scale the reader is not told about
-            axis.setLabel(title)
+        if axis._titles != titles:
+            axis.set_titles(*titles)
 
     def _frame(self, *curves: tuple[np.ndarray, np.ndarray]) -> None:
         """x from epoch 0 to the newest (at least MIN_EPOCH_SPAN); the loss from 0 to a bit

@@ -47,6 +47,9 @@ def window(qtbot, tmp_path):
     window.show()
     until(qtbot, lambda: window.last_frame() is not None)
     yield window
+    # A failed check must not leave presentation mode's application font to later tests.
+    for presentation in window.findChildren(Presentation):
+        presentation.set_active(False)
     window.close()
     assert not window.worker_running()
 
@@ -120,9 +123,14 @@ def show_at(qtbot, window, size, presenting: bool):
     presentation = Presentation(window)
     if presenting:
         presentation.set_active(True)
+        # Full screen on the 1920x1080 test screen would take the size back: be a window
+        # of the projector's size instead.
+        until(qtbot, window.isFullScreen)
+        window.showNormal()
     window.setGeometry(QRect(QPoint(0, 0), QSize(*size)))
     qtbot.waitUntil(lambda: window.size() == QSize(*size), timeout=WAIT_MS)
     qtbot.wait(100)  # the header fits itself after the resize; plots lay out
+    assert window.size() == QSize(*size)
     window.last_frame()  # noqa: B018 - the numbers are shown by now
     return presentation
 
@@ -175,7 +183,7 @@ def check_layout(window: MainWindow, presentation: Presentation, where: str) -> 
         if not stat.isVisible():
             continue
         metrics = QFontMetrics(stat.value.font())
-        for text in (stat.widest, stat.text()):
+        for text in (*stat.widest, stat.text()):
             if metrics.horizontalAdvance(text) > stat.value.width():
                 problems.append(f"header number {text!r} wider than its label")
         caption = QFontMetrics(stat.caption.font())
@@ -204,6 +212,21 @@ def check_layout(window: MainWindow, presentation: Presentation, where: str) -> 
             for b in children[k + 1:]:
                 if a.geometry().intersects(b.geometry()):
                     problems.append(f"{_name(a)} {a.geometry()} overlaps {_name(b)} {b.geometry()}")
+    # Plots whole: each plot fills its view and no axis title is longer than its axis.
+    for plot_widget in window.findChildren(pg.PlotWidget):
+        if not plot_widget.isVisible():
+            continue
+        plot = plot_widget.getPlotItem()
+        room = plot_widget.contentsRect()  # where the plot is drawn: all of the widget
+        if abs(plot.width() - room.width()) > 1 or abs(plot.height() - room.height()) > 1:
+            problems.append(f"a plot {plot.size().toSize()} in a widget {room.size()}")
+        for name in ("left", "bottom"):
+            axis = plot.getAxis(name)
+            if axis.isVisible() and axis.label.isVisible():
+                length = axis.height() if name == "left" else axis.width()
+                margins = 2 * axis.label.document().documentMargin()
+                if axis.label.boundingRect().width() - margins > length:
+                    problems.append(f"axis title {axis.labelText!r} longer than its axis")
     # No horizontal scroll bars.
     for bar in window.findChildren(QScrollBar):
         if bar.isVisible() and bar.orientation() == Qt.Horizontal:
@@ -231,6 +254,8 @@ def test_everything_fits_at_every_size(window, qtbot, size, presenting):
     for _ in range(3):  # numbers in the header, as after some training
         window.step_epoch()
     until(qtbot, lambda: window.last_frame().snapshot.epoch >= 3)
+    # The loss axis's longest title, as after a long run.
+    window.loss_scale.setCurrentIndex(window.loss_scale.findData("log"))
     presentation = show_at(qtbot, window, size, presenting)
     check_layout(window, presentation, f"{size[0]}x{size[1]} {'F5' if presenting else ''}")
     if presenting:
@@ -434,10 +459,17 @@ def test_a_lesson_open_in_presentation_mode_leaves_the_numbers_whole(window, qtb
     classroom.open_lesson(load_lesson("resources/lessons/03-two-moons.json"))
     until(qtbot, classroom.dock.isVisible)
     classroom.presentation.set_active(True)
+    until(qtbot, window.isFullScreen)
+    window.showNormal()  # a 1024 px projector, not the 1920 px test screen
     window.setGeometry(QRect(0, 0, 1024, 768))
     qtbot.waitUntil(lambda: window.width() == 1024, timeout=WAIT_MS)
     qtbot.wait(100)
+    assert window.width() == 1024
     check_layout(window, classroom.presentation, "1024x768 F5 with a lesson")
     assert classroom.dock.width() <= 0.35 * 1024  # the diagram and boundary keep the rest
+    # The lesson panel whole inside its dock and the window: text sized for this width.
+    panel = classroom.dock.widget()
+    assert window.rect().contains(classroom.dock.geometry())
+    assert panel.minimumSizeHint().width() <= panel.width() <= classroom.dock.width()
     classroom.presentation.set_active(False)
     classroom.close_action.trigger()

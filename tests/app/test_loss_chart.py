@@ -10,7 +10,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 
 from app.controls.playback import format_loss
 from app.theme import get_palette
@@ -83,6 +83,31 @@ def test_early_epochs_do_not_flatten_the_rest_auto_log_scale(chart):
     chart.clear()  # a new run starts linear again
     chart.show_snapshot(snapshot_with(falling[:5]))
     assert not chart.is_log()
+
+
+def test_a_short_log_axis_keeps_its_ticks_apart_and_its_title_whole(chart, qtbot):
+    """Presentation mode's large text on a 1024x768 projector leaves the loss plot about
+    100 px high: the tick labels must not pile up, and the title says "log" whole."""
+    epochs = np.arange(300.0)
+    # 0.69 down to 0.025: one power of ten (0.1) in view, as after 250 epochs of two moons.
+    chart.show_snapshot(snapshot_with(0.69 * np.exp(-epochs / 60) + 0.025))
+    assert chart.is_log()
+    axis = chart.plot.getAxis("left")
+    font = QFont()
+    font.setPointSizeF(15)
+    axis.setStyle(tickFont=font)
+    axis.labelStyle = {"font-size": "16pt"}  # as presentation mode restyles the title
+    axis._updateLabel()
+    chart.resize(500, 160)
+    qtbot.waitUntil(lambda: axis.height() < 110)
+    low, high = chart.plot.getViewBox().viewRange()[1]
+    values = sorted(v for _, level in axis.tickValues(low, high, axis.height()) for v in level)
+    pixels = axis.height() / (high - low)
+    gaps = np.diff(values) * pixels
+    assert len(values) >= 2 and gaps.min() >= QFontMetrics(font).height()
+    assert axis.labelText == "loss (log)" and axis.title_length(axis.labelText) <= axis.height()
+    chart.resize(500, 600)  # room again: the whole title
+    qtbot.waitUntil(lambda: axis.labelText == "loss (log scale)")
 
 
 def test_a_loss_of_zero_keeps_a_linear_axis(chart):
