@@ -43,6 +43,7 @@ def session_to_dict(session) -> dict:
     """Everything needed to show the session again exactly as it is, and to go on
     training exactly as if it had never stopped."""
     weights, biases = session.parameters_as_lists()
+    state = session.training_state()
     doc = {
         "format": FORMAT,
         "version": VERSION,
@@ -53,7 +54,8 @@ def session_to_dict(session) -> dict:
         "biases": biases,
         "history": encode_history(session.history),
         "diverged": session.diverged,
-        "training_state": training_state_to_dict(session.training_state()),
+        # null: not known (a GUI mirror's document): the optimizer's state starts afresh
+        "training_state": None if state is None else training_state_to_dict(state),
     }
     if session.config.dataset == "custom":
         doc["data"] = {
@@ -101,7 +103,7 @@ def session_from_dict(doc, backend: str = "numpy"):
         raise SessionFileError("The session file's 'diverged' must be true or false.")
     _check_shapes(weights, biases, config)
     state = None
-    if version >= 2 or "training_state" in doc:
+    if (version >= 2 or "training_state" in doc) and doc.get("training_state", {}) is not None:
         state = training_state_from_dict(doc.get("training_state"), config)
     # Everything above is cheap; building the session (data, network, a first evaluation)
     # is not, so it comes last.

@@ -46,6 +46,12 @@ class SessionMirror:
         self.history = History(session.history)
         self.diverged, self.message = session.diverged, session.message
 
+    def training_state(self) -> None:
+        """Not known here: frames carry no optimizer or shuffle state. A document made from
+        the mirror (an engine restarted after a crash) starts them afresh; Save and
+        autosave ask the engine for its own document, which has them."""
+        return None
+
     def take_info(self, info: SessionInfo) -> None:
         self.config, self.data, self.train, self.test = (info.config, info.data, info.train,
                                                          info.test)
