@@ -248,6 +248,15 @@ def test_save_then_open_in_a_fresh_window_gives_back_everything(open_window, qtb
     assert (tmp_path / "my run.json").is_file() and fc.path.name == "my run.json"
     assert first.windowTitle() == "my run.json — Neuroplay"
     assert len(saved[4]) == 202 and saved[0].dataset == "custom"
+    # Adam's moments, the shuffle and the place in the epoch are saved as the engine holds
+    # them (the GUI's mirror does not have them), so a reopened file resumes exactly.
+    from engine_reader import engine_session
+
+    from engine.io import session_to_dict
+
+    kept = json.loads((tmp_path / "my run.json").read_text())["training_state"]
+    assert kept is not None and kept["optimizer_steps"] > 0
+    assert kept == session_to_dict(engine_session(first))["training_state"]
 
     second, fc2 = open_window()
     assert fc2.open_path(tmp_path / "my run.json")
