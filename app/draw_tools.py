@@ -155,7 +155,9 @@ class DrawTools(QWidget):
                 f"QToolButton {{ background: {color.name()}; color: white; font-weight: bold;"
                 f" min-width: 22px; border: 2px solid transparent; border-radius: 4px; }}"
                 f" QToolButton:checked {{ border: 2px solid palette(text); }}"
-                f" QToolButton:disabled {{ background: {faded}; }}")
+                # Off (not drawing): a pale chip with its number in the class colour, which
+                # reads on light and dark themes (white on the pale chip did not).
+                f" QToolButton:disabled {{ background: {faded}; color: {color.name()}; }}")
 
     def _on_mode(self) -> None:
         on = self.drawing()
