@@ -16,3 +16,27 @@ if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
     with open(_config, "w", encoding="utf-8") as f:
         json.dump({"screens": [SCREEN]}, f)
     os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_config}"
+
+import pytest  # noqa: E402 - the platform above is chosen before anything loads Qt
+from window_helpers import close_window, shown_window  # noqa: E402
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    """A shown window (modules with their own needs define their own `window`)."""
+    made = shown_window(qtbot, tmp_path)
+    yield made
+    close_window(made)
+
+
+@pytest.fixture
+def chart(qtbot):
+    """A shown LossChart, 500x300."""
+    from app.views.loss_chart import LossChart
+
+    made = LossChart()
+    qtbot.addWidget(made)
+    made.resize(500, 300)
+    made.show()
+    qtbot.waitExposed(made)
+    return made

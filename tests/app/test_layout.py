@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QToolTip,
     QWidget,
 )
+from window_helpers import WAIT_MS, until
 
 from app.placement import FRAME_ALLOWANCE, fit_to_screen
 from app.presentation import Presentation
@@ -32,26 +33,6 @@ from app.settings import Settings
 from app.views.fake import fake_snapshot, input_maps
 from app.views.network_diagram import NetworkView
 from app.window import MainWindow
-
-WAIT_MS = 20000
-
-
-def until(qtbot, condition) -> None:
-    qtbot.waitUntil(lambda: bool(condition()), timeout=WAIT_MS)
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    settings = Settings(QSettings(str(tmp_path / "neuroplay.ini"), QSettings.IniFormat))
-    window = MainWindow(settings=settings)
-    window.show()
-    until(qtbot, lambda: window.last_frame() is not None)
-    yield window
-    # A failed check must not leave presentation mode's application font to later tests.
-    for presentation in window.findChildren(Presentation):
-        presentation.set_active(False)
-    window.close()
-    assert not window.worker_running()
 
 
 def test_a_message_does_not_move_the_panels(window, qtbot):

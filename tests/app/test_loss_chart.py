@@ -18,16 +18,6 @@ from app.views.fake import fake_history, fake_snapshot
 from app.views.loss_chart import LOG_ABOVE, MIN_EPOCH_SPAN, LossChart
 
 
-@pytest.fixture
-def chart(qtbot):
-    chart = LossChart()
-    qtbot.addWidget(chart)
-    chart.resize(500, 300)
-    chart.show()
-    qtbot.waitExposed(chart)
-    return chart
-
-
 def snapshot_with(losses: np.ndarray, steps_per_epoch: int = 1):
     """A snapshot whose history holds `losses` (train; test 10% higher), one row a step."""
     n = len(losses)

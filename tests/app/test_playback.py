@@ -10,8 +10,9 @@ import re
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QAbstractSlider, QComboBox
+from window_helpers import close_window, shown_window, until
 
 from app.classroom import attach
 from app.controls.playback import (
@@ -25,30 +26,14 @@ from app.controls.playback import (
     nearest_pace_index,
     pace_text,
 )
-from app.settings import Settings
-from app.window import MainWindow
 from engine.io import make_custom_dataset
-
-WAIT_MS = 20000
-
-
-def until(qtbot, condition) -> None:
-    qtbot.waitUntil(lambda: bool(condition()), timeout=WAIT_MS)
 
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    settings = Settings(QSettings(str(tmp_path / "neuroplay.ini"), QSettings.IniFormat))
-    w = MainWindow(settings=settings)
-    w.resize(1024, 768)
-    w.show()
-    until(qtbot, lambda: w.last_frame() is not None)
-    yield w
-    presentation = getattr(getattr(w, "classroom", None), "presentation", None)
-    if presentation is not None and presentation.active:
-        presentation.set_active(False)
-    w.close()
-    assert not w.worker_running()
+    made = shown_window(qtbot, tmp_path, size=(1024, 768))
+    yield made
+    close_window(made)
 
 
 @pytest.fixture

@@ -6,32 +6,12 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest
-from PySide6.QtCore import QRect, QSettings
+from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QApplication
+from window_helpers import until
 
 from app.presentation import Presentation
-from app.settings import Settings
 from app.window import MainWindow
-
-WAIT_MS = 20000
-
-
-def until(qtbot, condition) -> None:
-    qtbot.waitUntil(lambda: bool(condition()), timeout=WAIT_MS)
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    settings = Settings(QSettings(str(tmp_path / "neuroplay.ini"), QSettings.IniFormat))
-    window = MainWindow(settings=settings)
-    window.show()
-    until(qtbot, lambda: window.last_frame() is not None)
-    yield window
-    # A failed check must not leave presentation mode's application font to later tests.
-    for presentation in window.findChildren(Presentation):
-        presentation.set_active(False)
-    window.close()
 
 
 def look(window: MainWindow) -> dict:

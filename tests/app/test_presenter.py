@@ -10,10 +10,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np
 import pytest
 from engine_reader import engine_session, wait_for_mirror
-from PySide6.QtCore import QSettings
+from window_helpers import close_window, shown_window
+from window_helpers import until as wait_until
 
-from app.settings import Settings
-from app.window import MainWindow
 from engine.config import SessionConfig
 from engine.io import make_custom_dataset, session_to_dict
 from engine.session import TrainingSession
@@ -22,17 +21,14 @@ WAIT_MS = 30000
 
 
 def until(qtbot, condition) -> None:
-    qtbot.waitUntil(lambda: bool(condition()), timeout=WAIT_MS)
+    wait_until(qtbot, condition, WAIT_MS)
 
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    settings = Settings(QSettings(str(tmp_path / "neuroplay.ini"), QSettings.IniFormat))
-    made = MainWindow(settings=settings, host="process")
-    made.show()
-    until(qtbot, lambda: made.last_frame() is not None)
+    made = shown_window(qtbot, tmp_path, host="process")
     yield made
-    made.close()
+    close_window(made)
     assert not made.worker_running()
 
 

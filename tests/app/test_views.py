@@ -562,14 +562,6 @@ def test_set_network_rejects_mismatched_names(network_view):
 
 # --- loss chart ----------------------------------------------------------------------------
 
-@pytest.fixture
-def chart(qtbot):
-    chart = LossChart()
-    qtbot.addWidget(chart)
-    chart.resize(500, 300)
-    chart.show()
-    return chart
-
 
 def history_snapshot(start, stop):
     return fake_snapshot(stop, grid=4, neuron_grid=2, history_start=start)
