@@ -314,19 +314,20 @@ def _group(parent, *buttons) -> QButtonGroup:
 
 
 def _line(*widgets: QWidget) -> QWidget:
-    holder = QWidget()
-    row = QHBoxLayout(holder)
-    row.setContentsMargins(0, 0, 0, 0)
-    for w in widgets:
-        row.addWidget(w)
-    row.addStretch(1)
-    return holder
+    return _holder(QHBoxLayout, widgets, stretch=True)
 
 
 def _column(*widgets: QWidget) -> QWidget:
+    return _holder(QVBoxLayout, widgets, stretch=False)
+
+
+def _holder(layout_class, widgets, stretch: bool) -> QWidget:
+    """A plain widget holding `widgets` in a row or column with no margins."""
     holder = QWidget()
-    column = QVBoxLayout(holder)
-    column.setContentsMargins(0, 0, 0, 0)
+    layout = layout_class(holder)
+    layout.setContentsMargins(0, 0, 0, 0)
     for w in widgets:
-        column.addWidget(w)
+        layout.addWidget(w)
+    if stretch:
+        layout.addStretch(1)
     return holder
