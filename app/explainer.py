@@ -9,6 +9,7 @@ the order `backward()` visits them (reversed topological order).
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.placement import keep_on_screen
+from app.views.network_diagram import neuron_name, weight_name
 from engine.scalar import Scalar
 
 # The seed's hand-weighted XOR network, (fan_in, fan_out) layout.
@@ -163,6 +165,23 @@ def layout(graph: ExplainerGraph) -> dict[int, tuple[int, float]]:
 def node_title(node: Scalar) -> str:
     """A node's first line: its name (leaves, the loss) or its operation."""
     return node.label if node.label else OP_SYMBOLS.get(node.op, node.op)
+
+
+_PARAMETER = re.compile(r"^([wb])(\d+)\[(\d+)(?:,(\d+))?\]$")
+
+
+def parameter_name(label: str) -> str:
+    """The window's one name for a weight or bias label ("w2[1,3]": "weight, layer 2,
+    neuron 1 → neuron 3"), as its tooltips and editor say; "" for other labels."""
+    match = _PARAMETER.match(label or "")
+    if match is None:
+        return ""
+    kind, layer, first, second = match.groups()
+    if kind == "w" and second is not None:
+        return f"weight, {weight_name(int(layer) - 1, int(first) - 1, int(second) - 1)}"
+    if kind == "b" and second is None:
+        return f"bias, {neuron_name(int(layer) - 1, int(first) - 1)}"
+    return ""
 
 
 def fmt(value: float) -> str:
@@ -487,6 +506,9 @@ class ExplainerWidget(QWidget):
                     f"Play to send the gradient back from the loss.")
         node = g.backward_order[self.revealed - 1]
         name = node.label or OP_SYMBOLS.get(node.op, node.op)
+        long_name = parameter_name(node.label)
+        if long_name:
+            name = f"{name} ({long_name})"
         if self.revealed == 1:
             why = "the loss starts with grad = 1"
         else:

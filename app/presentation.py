@@ -72,6 +72,7 @@ class Presentation(QObject):
         self.action.triggered.connect(lambda checked: self.set_active(checked))
         window.addAction(self.action)  # F5 works with the menu bar hidden
         self.leave_shortcut = QShortcut(QKeySequence(Qt.Key_Escape), window)
+        self.leave_shortcut.setWhatsThis("Leave presentation mode")  # listed in Help
         self.leave_shortcut.setEnabled(False)
         self.leave_shortcut.activated.connect(lambda: self.set_active(False))
 
@@ -171,6 +172,7 @@ class Presentation(QObject):
             if not w.isVisible():
                 w.show()
         self._sync_fullscreen_action()
+        self.leave_shortcut.setWhatsThis("Leave presentation mode")  # listed in Help
         self.leave_shortcut.setEnabled(False)
         self.toggled.emit(False)
 

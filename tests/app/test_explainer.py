@@ -190,3 +190,22 @@ def test_tanh_network_matches_engine(widget):
     loss.backward()
     assert widget.graph.loss.val == pytest.approx(loss.val)
     assert widget.shown_gradients()["w1[2,1]"] == pytest.approx(w[1][0].grad)
+
+
+def test_weights_and_biases_go_by_the_windows_one_name(widget):
+    """The explainer names a parameter as the diagram's tooltip and editor do (1-based
+    "layer 2, neuron 1 → neuron 3"), beside its short label."""
+    from app.explainer import parameter_name
+    from app.views.network_diagram import neuron_name, weight_name
+
+    assert parameter_name("w2[1,3]") == f"weight, {weight_name(1, 0, 2)}"
+    assert parameter_name("w2[1,3]") == "weight, layer 2, neuron 1 → neuron 3"
+    assert parameter_name("b1[2]") == f"bias, {neuron_name(0, 1)}"
+    assert parameter_name("loss") == "" and parameter_name("x1") == ""
+    named = []
+    while widget.step():
+        node = widget.graph.backward_order[widget.revealed - 1]
+        if parameter_name(node.label):
+            assert f"{node.label} ({parameter_name(node.label)})" in widget.status.text()
+            named.append(node.label)
+    assert any(n.startswith("w") for n in named) and any(n.startswith("b") for n in named)
