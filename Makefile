@@ -47,6 +47,7 @@ test-packaging: $(VENV)/.installed-test $(VENV)/.installed-package
 # the window manager (tests/realwindow). Skipped, saying why, where those tools are missing;
 # .ci/run installs them. Screenshots and the app's log stay in build/realwindow.
 test-realwindow: $(VENV)/.installed-test
+	mkdir -p build  # pytest makes --basetemp itself, not its parent (a fresh clone has none)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m "realwindow" tests/realwindow \
 		--basetemp=build/realwindow
 
