@@ -139,14 +139,15 @@ def step_lines(activations: tuple[str, ...], outputs: tuple[int, ...], loss: str
     if regularization != "none":
         lines += regularization_lines(regularization, len(activations))
     # The loss and every gradient in one sum, checked before anything changes.
-    lines += ["if not isfinite(float(value) + float(g.sum())):",
+    # (vdot with ones: a sum through BLAS, several times faster than .sum() on large nets)
+    lines += ["if not isfinite(float(value) + float(vdot(g, ones))):",
               f"    return {GRADIENT_NOT_FINITE!r}"]
     lines.append("optimizer.steps += 1")
     lines += update_lines(kind)
     # Any update can overflow the weights (Adam's too, near the dtype's largest numbers):
     # the new weights go to u first, one sum checks them, and only finite ones are kept.
     lines += ["subtract(p, u, out=u)",
-              "if not isfinite(float(u.sum())):",
+              "if not isfinite(float(vdot(u, ones))):",
               f"    return {WEIGHTS_NOT_FINITE!r}",
               "copyto(p, u)",
               "return None"]
