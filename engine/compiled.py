@@ -137,7 +137,7 @@ class CompiledStep:
         self.blocks_t = [block.T for block in self.blocks]
         self.scratch, self.scratch_blocks = self._pack(self.blocks)
         self.scratch2 = np.empty_like(self.flat)
-        self.backup = np.empty_like(self.flat)
+        self.ones = np.ones_like(self.flat)  # the checks' sums: vdot(array, ones)
 
     def _pack_state(self) -> None:
         """Move the optimizer's state arrays (zeros where it has none yet) into flat ones."""
@@ -211,7 +211,7 @@ class CompiledStep:
                      sign=np.sign, sqrt=np.sqrt,
                      isfinite=math.isfinite, EPSILON=EPSILON, optimizer=self.optimizer,
                      p=self.flat, g=self.grad, u=self.scratch, u2=self.scratch2,
-                     backup=self.backup, rate=self.rate, e=buf.e, t1=buf.t1, row=buf.row,
+                     ones=self.ones, rate=self.rate, e=buf.e, t1=buf.t1, row=buf.row,
                      take=self.points.take, batch=buf.points)
         names["x"], names["t"] = (self.x_ones, self.targets) if whole else (buf.a[0], buf.t)
         # as the losses scale: the seed gradient (one, of the dtype) times 1 / n

@@ -196,6 +196,25 @@ def test_divergence_keeps_the_last_finite_weights(config):
     assert_same(reference, compiled)
 
 
+@pytest.mark.parametrize("compiled", [True, False])
+def test_an_adam_step_that_overflows_the_weights_is_undone(compiled):
+    """Adam at a gentle learning rate, resumed with first moments near float32's largest
+    number (as huge weights' gradients leave them): one step sends weights past the float
+    range. Training stops at the weights before that step, in either path."""
+    s = TrainingSession(SessionConfig(optimizer="adam", learning_rate=0.03))
+    s.use_compiled = compiled
+    state = s.training_state()
+    state["optimizer_state"] = [{"mean": np.full(p.data.shape, 3e38, np.float32),
+                                 "square_mean": np.zeros(p.data.shape, np.float32)}
+                                for p in s.model.parameters()]
+    s.restore_training_state(state)
+    before = [np.array(p.data) for p in s.model.parameters()]
+    assert s.step(1) == 0
+    assert s.diverged and "weights grew too large" in s.message
+    for p, old in zip(s.model.parameters(), before, strict=True):
+        np.testing.assert_array_equal(p.data, old)
+
+
 def test_state_lives_in_the_session_objects():
     """The optimizer's and the model's own arrays are the step's state: what a save
     reads and a restore writes (even by putting new arrays in) is what trains on."""

@@ -190,3 +190,28 @@ def test_a_late_custom_config_takes_the_points_class_count():
     assert s.config.classes == 4 and s.step(3) == 3
     s.apply(s.config.replace(problem="regression", dataset="custom", loss="auto"))
     assert s.config.problem == "classification"  # the points are classes, not values
+
+
+EVALUATED = [
+    dict(),  # bce, relu
+    dict(loss="mse", output_activation="sigmoid", activations=("sin", "gaussian")),
+    dict(loss="hinge", activations=("leaky_relu", "tanh")),
+    dict(dataset="spiral", classes=3, activations=("sigmoid", "linear")),  # softmax_ce
+    dict(dataset="spiral", classes=4, loss="mse", output_activation="sigmoid"),
+    dict(problem="regression", dataset="plane", activations=("tanh", "relu")),
+    dict(problem="regression", dataset="multi_gaussian", output_activation="tanh",
+         features=("x1", "x2", "x1*x2", "sin x1")),
+]
+
+
+@pytest.mark.parametrize("changes", EVALUATED)
+def test_plain_evaluation_equals_the_autograd_one(changes):
+    """The per-epoch losses and accuracies in plain arrays (the compiled session's) equal
+    the Tensor path's (use_compiled=False) on the same weights, in float64."""
+    s = TrainingSession(SessionConfig().replace(**changes), precision="float64")
+    s.step(25)
+    plain = s.evaluate()
+    s.use_compiled = False
+    reference = s.evaluate()
+    np.testing.assert_allclose(plain, reference, rtol=1e-12, atol=1e-12)
+    assert np.isfinite(plain[0]) and np.isfinite(plain[1])
