@@ -39,6 +39,7 @@ import numpy as np  # noqa: E402
 
 from benchmarks.common import RESULTS, print_table, write_json  # noqa: E402
 from engine.config import SessionConfig  # noqa: E402
+from engine.io import decode_history  # noqa: E402
 from engine.session import TrainingSession  # noqa: E402
 
 # TensorFlow Playground's defaults: circle data, 500 points, half for training, batch 10.
@@ -204,7 +205,7 @@ def window_soak(minutes: float, config: SessionConfig | None = None, draw: bool 
     # Paused, the window draws the chart with every row the session sent (while playing,
     # rows wait a few frames for the next chart redraw).
     window.pause()
-    session_rows = len(engine_document(window)["history"])
+    session_rows = len(decode_history(engine_document(window)["history"]))  # base64 rows
     deadline = time.monotonic() + 10
     # "!=", not "<": the last click may have started a new run the chart has not seen yet.
     while len(window.loss_chart.history) != session_rows and time.monotonic() < deadline:
