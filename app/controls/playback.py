@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.session import readable_number
+
 # The pace, slow to fast, in epochs per second: a logarithmic scale (1-2-5) from one epoch
 # a second to Max (None: as fast as training goes). An epoch is the unit the counters use.
 PACES: tuple[float | None, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, None)
@@ -87,10 +89,9 @@ def steps_per_second_limit(pace: float | None, steps_per_epoch: int) -> float | 
 
 
 def format_loss(value: float) -> str:
-    """0.123 below 1000, else two digits and an exponent (1.2e+21): never a wall of digits."""
-    if not math.isfinite(value):
-        return "\u2014"
-    return f"{value:.3f}" if abs(value) < 1000 else f"{value:.2g}"
+    """0.123 below 1000, else two digits and an exponent (1.2e+21): never a wall of digits.
+    The engine's readable_number, so the header and the divergence message agree."""
+    return readable_number(value) if math.isfinite(value) else "\u2014"
 
 
 def format_accuracy(value: float) -> str:
