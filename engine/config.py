@@ -27,6 +27,11 @@ GPU_MAX_POINTS = 100_000
 _GPU_LIMITS = contextvars.ContextVar("gpu_limits", default=False)
 MIN_LEARNING_RATE = 0.0
 MAX_LEARNING_RATE = 100.0
+MAX_MOMENTUM = 0.9999
+MAX_REGULARIZATION_RATE = 10.0
+MIN_TRAIN_FRACTION = 0.1
+MAX_SCHEDULE_STEPS = 10**9
+MAX_SEED = 2**31 - 1  # data and init seeds
 
 PROBLEMS = ("classification", "regression")
 CLASSIFICATION_DATASETS = (
@@ -210,8 +215,8 @@ def _validate(c: SessionConfig) -> None:
                                                                             MAX_NEURONS)
     _number("n_points", c.n_points, MIN_POINTS, max_points, integer=True)
     _number("noise", c.noise, 0.0, 1.0)
-    _number("train_fraction", c.train_fraction, 0.1, 1.0)
-    _number("data_seed", c.data_seed, 0, 2**31 - 1, integer=True)
+    _number("train_fraction", c.train_fraction, MIN_TRAIN_FRACTION, 1.0)
+    _number("data_seed", c.data_seed, 0, MAX_SEED, integer=True)
     _number("classes", c.classes, 2, MAX_CLASSES, integer=True)
     if c.classes > 2 and c.dataset not in (*MULTICLASS_DATASETS, CUSTOM_DATASET) \
             and c.problem == "classification":
@@ -247,16 +252,45 @@ def _validate(c: SessionConfig) -> None:
                           f"output, not {c.resolved_output_activation}")
     _number("learning_rate", c.learning_rate, MIN_LEARNING_RATE, MAX_LEARNING_RATE)
     _choice("optimizer", c.optimizer, OPTIMIZERS)
-    _number("momentum", c.momentum, 0.0, 0.9999)
+    _number("momentum", c.momentum, 0.0, MAX_MOMENTUM)
     _number("batch_size", c.batch_size, 0, max_points, integer=True)
     _choice("regularization", c.regularization, REGULARIZATIONS)
-    _number("regularization_rate", c.regularization_rate, 0.0, 10.0)
+    _number("regularization_rate", c.regularization_rate, 0.0, MAX_REGULARIZATION_RATE)
     _choice("schedule", c.schedule, SCHEDULES)
-    _number("schedule_steps", c.schedule_steps, 1, 10**9, integer=True)
+    _number("schedule_steps", c.schedule_steps, 1, MAX_SCHEDULE_STEPS, integer=True)
     _choice("init", c.init, INITS)
-    _number("init_seed", c.init_seed, 0, 2**31 - 1, integer=True)
+    _number("init_seed", c.init_seed, 0, MAX_SEED, integer=True)
     if not isinstance(c.seed_exact, bool):
         raise ConfigError("seed_exact", "must be true or false")
+
+
+def fit_changes(config: SessionConfig, changes: dict) -> SessionConfig:
+    """`config` with the user's `changes`, plus the follow-on changes they need to stay valid.
+
+    A new problem brings its first data set when the current one does not fit it; a data
+    set that cannot have more than two classes brings two; a new problem, data set or class
+    count whose old loss no longer fits brings loss "auto". Anything else that does not fit
+    raises ConfigError, as building the config would.
+    """
+    changes = dict(changes)
+    problem = changes.get("problem", config.problem)
+    sets = REGRESSION_DATASETS if problem == "regression" else CLASSIFICATION_DATASETS
+    if "problem" in changes and config.dataset not in sets:
+        changes.setdefault("dataset", sets[0])
+    dataset = changes.get("dataset", config.dataset)
+    if "dataset" in changes and dataset not in MULTICLASS_DATASETS:
+        changes.setdefault("classes", 2)
+    if "loss" not in changes and ({"problem", "classes", "dataset"} & changes.keys()):
+        try:
+            return config.replace(**changes)
+        except ConfigError:
+            changes["loss"] = "auto"  # the old loss does not fit the new problem
+    return config.replace(**changes)
+
+
+def next_seed(seed: int) -> int:
+    """The seed after `seed` ("Regenerate", "New"), wrapping within 0..MAX_SEED."""
+    return (seed + 1) % (MAX_SEED + 1)
 
 
 def default_config() -> SessionConfig:

@@ -22,9 +22,6 @@ from engine.config import MAX_CLASSES, MAX_POINTS
 from engine.readers import ReadError, printable, read_file
 
 MAX_CSV_BYTES = limits.CSV_BYTES
-# Coordinates and targets beyond this overflow float32 once squared (x1^2 features)
-# and only make training diverge; the weight editor and the plot range share the limit.
-MAX_VALUE = limits.MAX_VALUE
 # A directive comment `to_csv` writes so that a file reads back as the same problem.
 _DIRECTIVE = re.compile(r"#\s*neuroplay:\s*(.*)$")
 
@@ -208,15 +205,6 @@ def split(dataset: DataSet, train_fraction: float, seed: int) -> tuple[DataSet, 
     )
 
 
-def fitting_extent(points: np.ndarray) -> tuple[float, float, float, float]:
-    """A square plot range around (n, 2) points with a margin, at least [-1, 1], round."""
-    if len(points) == 0:
-        return (-1.0, 1.0, -1.0, 1.0)
-    half = max(1.0, float(np.max(np.abs(points))) * 1.15)
-    half = math.ceil(half * 2) / 2
-    return (-half, half, -half, half)
-
-
 # ------------------------------------------------------------------ CSV files
 
 class CSVError(ValueError):
@@ -267,9 +255,9 @@ def _parse_number(line_no: int, column: str, field: str, errors: list[str]) -> f
     if not math.isfinite(value):
         errors.append(f"line {line_no}: {column} is not a finite number: {_show(field)}")
         return None
-    if abs(value) > MAX_VALUE:
-        errors.append(f"line {line_no}: {column} is {value:g}; values must be from "
-                      f"-1000000 to 1000000")
+    if not limits.in_value_range(value):
+        errors.append(f"line {line_no}: {column} is {value:g}; values must be "
+                      f"{limits.VALUE_RANGE}")
         return None
     return value
 
@@ -343,10 +331,10 @@ def load_csv(source: str | os.PathLike, problem: str | None = None) -> DataSet:
     data = np.array([r[1:] for r in rows], dtype=np.float64)
     points = data[:, :2].copy()
     if problem == "regression":
-        return DataSet(points, data[:, 2].copy(), problem, 1, fitting_extent(points))
+        return DataSet(points, data[:, 2].copy(), problem, 1, limits.fitting_extent(points))
     labels = data[:, 2].astype(np.int64)
     n_classes = min(MAX_CLASSES, max(2, int(labels.max()) + 1, declared_classes))
-    return DataSet(points, labels, problem, n_classes, fitting_extent(points))
+    return DataSet(points, labels, problem, n_classes, limits.fitting_extent(points))
 
 
 def _is_number(field: str) -> bool:

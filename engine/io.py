@@ -318,13 +318,12 @@ def _read_data(raw, config: SessionConfig) -> DataSet | None:
 
 
 def _read_extent(raw) -> tuple[float, float, float, float]:
-    """(x1 min, x1 max, x2 min, x2 max), each range non-empty and within ±1e6."""
+    """(x1 min, x1 max, x2 min, x2 max), as limits.extent_is_valid allows."""
     ok = (isinstance(raw, list) and len(raw) == 4
           and all(isinstance(v, int | float) and not isinstance(v, bool) for v in raw))
     if ok:
         extent = tuple(float(v) for v in raw)
-        ok = (all(math.isfinite(v) and abs(v) <= 1e6 for v in extent)
-              and extent[0] < extent[1] and extent[2] < extent[3])
+        ok = limits.extent_is_valid(extent)
     if not ok:
         raise SessionFileError("The session's plot range must be 4 numbers: x1 min < x1 max, "
                                "x2 min < x2 max.")
@@ -347,23 +346,16 @@ def make_custom_dataset(points: np.ndarray, labels: np.ndarray, problem: str) ->
         labels = np.zeros(0, dtype=np.int64)
         n_classes = 2
     elif problem == "classification":
-        if np.any(labels < 0) or np.any(labels != np.round(labels)) or np.any(labels > 4):
-            raise SessionFileError("Class labels must be whole numbers from 0 to 4.")
+        if (np.any(labels < 0) or np.any(labels != np.round(labels))
+                or np.any(labels > MAX_CLASSES - 1)):
+            raise SessionFileError(f"Class labels must be whole numbers from 0 to "
+                                   f"{MAX_CLASSES - 1}.")
         labels = labels.astype(np.int64)
         n_classes = max(int(labels.max()) + 1, 2)
     else:
         n_classes = 1
     return DataSet(points=points, labels=labels, problem=problem, n_classes=n_classes,
-                   extent=fitting_extent(points))
-
-
-def fitting_extent(points: np.ndarray) -> tuple[float, float, float, float]:
-    """A square plot range around the points with a margin, at least [-1, 1]."""
-    if len(points) == 0:
-        return (-1.0, 1.0, -1.0, 1.0)
-    half = max(1.0, float(np.max(np.abs(points))) * 1.15)
-    half = math.ceil(half * 2) / 2  # round numbers keep the axes calm
-    return (-half, half, -half, half)
+                   extent=limits.fitting_extent(points))
 
 
 HISTORY_ENCODING = "float64-le-base64"

@@ -11,11 +11,12 @@ import math
 
 import numpy as np
 
+from engine import limits
 from engine.backend import get_backend, to_host
 from engine.compiled import CompiledStep, loss_targets, supported
 from engine.compiled_source import GRADIENT_NOT_FINITE, WEIGHTS_NOT_FINITE
-from engine.config import FIXED_DATASETS, LIVE_FIELDS, ConfigError, SessionConfig
-from engine.datasets import MAX_VALUE, DataSet, make_dataset, split
+from engine.config import FIXED_DATASETS, LIVE_FIELDS, ConfigError, SessionConfig, next_seed
+from engine.datasets import DataSet, make_dataset, split
 from engine.device_steps import run_chunk
 from engine.features import MAP_GRID, feature_matrix, grid_points
 from engine.history import History
@@ -467,7 +468,7 @@ class TrainingSession:
     def reset(self, new_seed: bool = False) -> None:
         """Back to step 0 with the same initial weights, or a new init seed when asked."""
         if new_seed:
-            self.config = self.config.replace(init_seed=(self.config.init_seed + 1) % 2**31)
+            self.config = self.config.replace(init_seed=next_seed(self.config.init_seed))
         self._build_model()
 
     def set_points(self, dataset: DataSet) -> bool:
@@ -491,8 +492,9 @@ class TrainingSession:
     @staticmethod
     def _check_value(value: float) -> float:
         value = float(value)
-        if not math.isfinite(value) or abs(value) > MAX_VALUE:
-            raise ValueError(f"a weight must be a finite number within ±1e6, not {value}")
+        if not limits.in_value_range(value):
+            raise ValueError(f"a weight must be a finite number {limits.VALUE_RANGE}, "
+                             f"not {value}")
         return value
 
     def set_weight(self, layer: int, i: int, j: int, value: float) -> None:

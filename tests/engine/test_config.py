@@ -64,3 +64,62 @@ def test_binary_data_sets_refuse_more_classes(dataset):
 def test_multiclass_data_sets_and_custom_points_take_more_classes():
     for dataset in ("circles", "gaussians", "spiral", "checkerboard", "custom"):
         assert SessionConfig(dataset=dataset, classes=3).layer_sizes[-1] == 3
+
+
+# ------------------------------------------------------------------ fit_changes: the config
+# repair the window asks for when the user changes one field
+
+
+def test_fit_changes_to_regression_brings_its_first_data_set():
+    from engine.config import REGRESSION_DATASETS, fit_changes
+
+    fitted = fit_changes(SessionConfig(), {"problem": "regression"})
+    assert (fitted.problem, fitted.dataset) == ("regression", REGRESSION_DATASETS[0])
+    assert fitted.resolved_loss == "mse"
+
+
+def test_fit_changes_keeps_a_data_set_that_fits_the_new_problem():
+    from engine.config import fit_changes
+
+    regression = SessionConfig(problem="regression", dataset="multi_gaussian")
+    assert fit_changes(regression, {"learning_rate": 0.1}).dataset == "multi_gaussian"
+    back = fit_changes(regression, {"problem": "classification"})
+    assert back.dataset == "moons" and back.problem == "classification"
+
+
+def test_fit_changes_to_a_binary_data_set_brings_two_classes_and_a_fitting_loss():
+    from engine.config import fit_changes
+
+    spiral = SessionConfig(dataset="spiral", classes=3, loss="softmax_ce")
+    fitted = fit_changes(spiral, {"dataset": "moons"})
+    assert (fitted.dataset, fitted.classes, fitted.loss) == ("moons", 2, "auto")
+    assert fitted.resolved_loss == "bce"
+
+
+def test_fit_changes_keeps_a_loss_that_still_fits():
+    from engine.config import fit_changes
+
+    mse = SessionConfig(dataset="spiral", loss="mse")
+    assert fit_changes(mse, {"classes": 4}).loss == "mse"  # mse works for any class count
+
+
+def test_fit_changes_refuses_what_it_cannot_repair():
+    from engine.config import fit_changes
+
+    three = SessionConfig(dataset="spiral", classes=3)
+    with pytest.raises(ConfigError) as error:
+        fit_changes(three, {"loss": "hinge"})  # asked for: never silently replaced
+    assert error.value.field == "loss"
+    with pytest.raises(ConfigError):
+        fit_changes(SessionConfig(), {"hidden": (8,)})  # activations no longer match
+    assert fit_changes(three, {}) == three
+
+
+def test_next_seed_wraps_within_the_seed_range():
+    from engine.config import MAX_SEED, next_seed
+
+    assert next_seed(1) == 2
+    assert next_seed(MAX_SEED) == 0
+    SessionConfig(init_seed=next_seed(MAX_SEED - 1), data_seed=MAX_SEED)
+    with pytest.raises(ConfigError):
+        SessionConfig(data_seed=MAX_SEED + 1)
