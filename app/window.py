@@ -13,8 +13,8 @@ import os
 import time
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCursor, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -35,12 +35,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from shiboken6 import isValid
 
 from app.banner import Banner
 from app.controls import window_style_sheet
-from app.controls.data_panel import MULTICLASS_DATASETS, DataPanel, FeaturesPanel
-from app.controls.network_panel import NetworkPanel, ValueEditor
+from app.controls.data_panel import DataPanel, FeaturesPanel
+from app.controls.network_panel import NetworkPanel
 from app.controls.playback import DEFAULT_PACE, PlaybackBar, format_epoch
 from app.controls.training_panel import TrainingPanel
 from app.placement import available_geometry, fit_to_screen, frame_of
@@ -49,13 +48,9 @@ from app.settings import Settings
 from app.theme import apply_qt_theme, get_palette
 from app.views.boundary import BoundaryView
 from app.views.loss_chart import LossChart
-from app.views.network_diagram import NetworkView, neuron_name, weight_name
-from engine.config import (
-    CLASSIFICATION_DATASETS,
-    REGRESSION_DATASETS,
-    ConfigError,
-    SessionConfig,
-)
+from app.views.network_diagram import NetworkView
+from app.weight_editor import WeightEditor
+from engine.config import ConfigError, SessionConfig, fit_changes
 from engine.features import MAP_GRID, feature_grid
 from engine.protocol import Frame, SessionInfo
 from engine.session import TrainingSession, divergence_message, steps_per_epoch
@@ -185,7 +180,6 @@ class MainWindow(QMainWindow):
         self._diverged_shown = False
         self.frames_drawn = 0
         self._splitters_restored = False
-        self._editor: ValueEditor | None = None
         self._dark = self.settings.load_bool("dark", False)
         self._palette_name = self.settings.load_palette()
         self.setWindowTitle("Neuroplay")
@@ -383,8 +377,10 @@ class MainWindow(QMainWindow):
         self.show_test.toggled.connect(self._on_show_test)
         self.discretize.toggled.connect(self._on_discretize)
         self.loss_scale.currentIndexChanged.connect(self._on_loss_scale)
-        self.network_view.weight_edit_requested.connect(self.edit_weight)
-        self.network_view.bias_edit_requested.connect(self.edit_bias)
+        self.weight_editor = WeightEditor(self.presenter, self.centralWidget(), self.network_view,
+                                          parent=self)
+        self.network_view.weight_edit_requested.connect(self.weight_editor.edit_weight)
+        self.network_view.bias_edit_requested.connect(self.weight_editor.edit_bias)
 
     def _on_focus_changed(self, _old, new) -> None:
         # Installing twice is harmless: Qt keeps one filter per object.
@@ -455,7 +451,7 @@ class MainWindow(QMainWindow):
     def change_config(self, changes: dict) -> None:
         """Apply the user's changes; an invalid combination shows why and changes nothing."""
         try:
-            config = self._fit_changes(self._config, changes)
+            config = fit_changes(self._config, changes)
         except ConfigError as exc:
             self._show_error(f"That setting cannot be used: {exc}.")
             self._show_config(self._config)
@@ -467,63 +463,6 @@ class MainWindow(QMainWindow):
         self._show_config(config)
         self.settings.save_config(config)
         self.presenter.apply(config)
-
-    @staticmethod
-    def _fit_changes(config: SessionConfig, changes: dict) -> SessionConfig:
-        """config with `changes`, plus the follow-on changes they need to stay valid."""
-        changes = dict(changes)
-        problem = changes.get("problem", config.problem)
-        sets = REGRESSION_DATASETS if problem == "regression" else CLASSIFICATION_DATASETS
-        if "problem" in changes and config.dataset not in sets:
-            changes.setdefault("dataset", sets[0])
-        dataset = changes.get("dataset", config.dataset)
-        if "dataset" in changes and dataset not in MULTICLASS_DATASETS:
-            changes.setdefault("classes", 2)
-        if "loss" not in changes and ({"problem", "classes", "dataset"} & changes.keys()):
-            try:
-                return config.replace(**changes)
-            except ConfigError:
-                changes["loss"] = "auto"  # the old loss does not fit the new problem
-        return config.replace(**changes)
-
-    # ------------------------------------------------------------ weight editing
-    def edit_weight(self, layer: int, i: int, j: int) -> None:
-        value = self._current_value(lambda s: float(s.weights[layer][i, j]))
-        self._open_editor(f"Weight, {weight_name(layer, i, j)}{self._output_note(layer)}",
-                          value, lambda v: self.presenter.set_weight(layer, i, j, v))
-
-    def edit_bias(self, layer: int, j: int) -> None:
-        value = self._current_value(lambda s: float(s.biases[layer][j]))
-        self._open_editor(f"Bias, {neuron_name(layer, j)}{self._output_note(layer)}", value,
-                          lambda v: self.presenter.set_bias(layer, j, v))
-
-    def editor(self) -> ValueEditor | None:
-        """The inline editor open now, if any."""
-        editor = self._editor
-        return editor if editor is not None and isValid(editor) and editor.isVisible() else None
-
-    def _current_value(self, read) -> float:
-        if self._last_frame is None:
-            return 0.0
-        try:
-            return read(self._last_frame.snapshot)
-        except (IndexError, ValueError):
-            return 0.0
-
-    def _output_note(self, layer: int) -> str:
-        """The names are the diagram's tooltips' (one naming everywhere)."""
-        return " (output)" if layer == len(self._config.hidden) else ""
-
-    def _open_editor(self, title: str, value: float, apply) -> None:
-        if self._editor is not None and isValid(self._editor):  # Esc already deleted it
-            self._editor.close_editor()
-        central = self.centralWidget()
-        self._editor = ValueEditor(title, value, central)
-        self._editor.accepted.connect(apply)
-        where = central.mapFromGlobal(QCursor.pos())
-        if not central.rect().contains(where):
-            where = self.network_view.mapTo(central, self.network_view.rect().center())
-        self._editor.open_at(QPoint(where))
 
     # ------------------------------------------------------------ worker signals
     def _on_session_changed(self, info: SessionInfo) -> None:

@@ -12,7 +12,10 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox
 
-# Names the user reads for the config's values.
+from engine.config import MAX_REGULARIZATION_RATE
+
+# Names the user reads for the config's values (keyed by engine.config's names; a test
+# checks they cover them). Feature labels are the engine's (engine.features.FEATURE_LABELS).
 ACTIVATION_LABELS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear",
                      "leaky_relu": "Leaky ReLU", "sin": "Sine", "gaussian": "Gaussian"}
 OUTPUT_LABELS = {"auto": "Auto", "linear": "Linear", "relu": "ReLU", "sigmoid": "Sigmoid",
@@ -30,13 +33,11 @@ DATASET_LABELS = {"moons": "Two moons", "xor": "XOR", "xor_cloud": "XOR cloud",
                   "circles": "Circles", "gaussians": "Gaussians", "spiral": "Spiral",
                   "checkerboard": "Checkerboard", "plane": "Plane",
                   "multi_gaussian": "Gaussian hills", "custom": "Your points"}
-FEATURE_LABELS = {"x1": "X\u2081", "x2": "X\u2082", "x1^2": "X\u2081\u00b2",
-                  "x2^2": "X\u2082\u00b2", "x1*x2": "X\u2081X\u2082",
-                  "sin x1": "sin(X\u2081)", "sin x2": "sin(X\u2082)"}
 
 # TensorFlow Playground's choices; any other value can be typed.
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-REGULARIZATION_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+REGULARIZATION_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0,
+                        MAX_REGULARIZATION_RATE)
 
 
 def format_number(value: float) -> str:

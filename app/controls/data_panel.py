@@ -20,18 +20,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.controls import DATASET_LABELS, FEATURE_LABELS
+from app.controls import DATASET_LABELS
 from engine.config import (
     CLASSIFICATION_DATASETS,
     FEATURES,
     FIXED_DATASETS,
     MAX_CLASSES,
     MAX_POINTS,
+    MAX_SEED,
+    MIN_TRAIN_FRACTION,
     MULTICLASS_DATASETS,
     REGRESSION_DATASETS,
     SessionConfig,
+    next_seed,
 )
 from engine.datasets import make_dataset
+from engine.features import FEATURE_LABELS
 
 # Names short enough for a thumbnail (tooltips give the full name).
 SHORT_LABELS = {"moons": "Moons", "checkerboard": "Checkers", "multi_gaussian": "Hills"}
@@ -136,7 +140,7 @@ class DataPanel(QGroupBox):
         self.points.valueChanged.connect(lambda v: self._emit(n_points=v))
 
         self.train_ratio = QSlider(Qt.Horizontal)
-        self.train_ratio.setRange(10, 100)
+        self.train_ratio.setRange(round(MIN_TRAIN_FRACTION * 100), 100)
         self.train_ratio.setSingleStep(5)
         self.train_ratio.setPageStep(10)
         self.train_ratio.setTracking(False)
@@ -146,7 +150,7 @@ class DataPanel(QGroupBox):
         self.train_ratio.valueChanged.connect(self._on_ratio)
 
         self.seed = QSpinBox()
-        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setRange(0, MAX_SEED)
         self.seed.setKeyboardTracking(False)
         self.seed.setToolTip("The data's random seed: the same seed gives the same points")
         self.seed.valueChanged.connect(lambda v: self._emit(data_seed=v))
@@ -258,7 +262,7 @@ class DataPanel(QGroupBox):
         self._emit(train_fraction=value / 100)
 
     def _on_regenerate(self) -> None:
-        self.seed.setValue((self.seed.value() + 1) % 2**31)  # emits data_seed
+        self.seed.setValue(next_seed(self.seed.value()))  # emits data_seed
 
 
 class FeaturesPanel(QGroupBox):

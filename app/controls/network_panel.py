@@ -1,17 +1,13 @@
-"""The network's shape: hidden layers, neurons per layer, activations; and the inline
-editor that sets one weight or bias to a typed value."""
+"""The network's shape: hidden layers, neurons per layer, activations."""
 
 from __future__ import annotations
 
-import math
-
-from PySide6.QtCore import QEvent, QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -22,8 +18,6 @@ from app.controls import ACTIVATION_LABELS, OUTPUT_LABELS, ChoiceCombo
 from engine.config import MAX_HIDDEN_LAYERS, MAX_NEURONS, SessionConfig
 
 NEW_LAYER_SIZE = 4
-MAX_EDIT_VALUE = 1e6  # the session refuses larger weights
-EDITOR_MAX_WIDTH = 340
 
 
 def _small_button(text: str, tip: str) -> QToolButton:
@@ -221,83 +215,3 @@ class NetworkPanel(QWidget):
     def _on_all_activations(self, value: str) -> None:
         if value != "mixed":
             self.changed.emit({"activations": (value,) * len(self._config.hidden)})
-
-
-class ValueEditor(QFrame):
-    """A small inline editor for one number, shown near the cursor (not a dialog).
-
-    Enter applies (`accepted(float)`), Escape or leaving it cancels. Text that is not a
-    finite number within ±1e6 shows a message and changes nothing.
-    """
-
-    accepted = Signal(float)
-
-    def __init__(self, title: str, value: float, parent: QWidget):
-        super().__init__(parent)
-        self.setObjectName("valueEditor")
-        self.setFrameShape(QFrame.StyledPanel)
-        self.setAutoFillBackground(True)
-        self.title = QLabel(title)
-        self.title.setObjectName("editorTitle")
-        self.title.setWordWrap(True)  # a long name takes two lines; it is never cut
-        self.editor = QLineEdit(f"{value:.4g}")
-        self.editor.selectAll()
-        self.editor.setMinimumWidth(150)
-        self.editor.returnPressed.connect(self._on_return)
-        self.message = QLabel("Enter to apply, Esc to cancel")
-        self.message.setObjectName("editorHint")
-        self.message.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.setSpacing(4)
-        layout.addWidget(self.title)
-        layout.addWidget(self.editor)
-        layout.addWidget(self.message)
-        # Wide enough for the title on one line when it can be, up to EDITOR_MAX_WIDTH.
-        margins = layout.contentsMargins()
-        title_width = self.title.fontMetrics().horizontalAdvance(title) + 8
-        self.setMaximumWidth(EDITOR_MAX_WIDTH)
-        self.setMinimumWidth(min(title_width + margins.left() + margins.right(),
-                                 EDITOR_MAX_WIDTH))
-        self.editor.installEventFilter(self)
-
-    def open_at(self, point: QPoint) -> None:
-        """Show with the top-left near `point` (parent coordinates), kept inside the parent."""
-        self.adjustSize()
-        parent = self.parentWidget().rect()
-        x = min(max(point.x() + 8, 0), max(parent.width() - self.width(), 0))
-        y = min(max(point.y() + 8, 0), max(parent.height() - self.height(), 0))
-        self.move(x, y)
-        self.show()
-        self.raise_()
-        self.editor.setFocus()
-
-    def _on_return(self) -> None:
-        text = self.editor.text().strip()
-        try:
-            value = float(text.replace(",", "."))
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value) or abs(value) > MAX_EDIT_VALUE:
-            self.message.setText(f"{text!r} is not a number from -1000000 to 1000000; "
-                                 "nothing was changed. Type a number such as -0.5.")
-            self.message.setProperty("error", True)
-            self.message.setStyleSheet("color: #c62828;")
-            self.adjustSize()
-            return
-        self.accepted.emit(value)
-        self.close_editor()
-
-    def close_editor(self) -> None:
-        self.hide()
-        self.deleteLater()
-
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
-        if watched is self.editor:
-            if event.type() == QEvent.KeyPress and event.key() == Qt.Key_Escape:
-                self.close_editor()
-                return True
-            if event.type() == QEvent.FocusOut and event.reason() in (
-                    Qt.MouseFocusReason, Qt.TabFocusReason, Qt.BacktabFocusReason):
-                self.close_editor()
-        return super().eventFilter(watched, event)

@@ -26,7 +26,17 @@ from app.controls import (
     ChoiceCombo,
     NumberCombo,
 )
-from engine.config import MAX_BATCH_SIZE, MAX_LEARNING_RATE, MIN_LEARNING_RATE, SessionConfig
+from engine.config import (
+    MAX_BATCH_SIZE,
+    MAX_LEARNING_RATE,
+    MAX_MOMENTUM,
+    MAX_REGULARIZATION_RATE,
+    MAX_SCHEDULE_STEPS,
+    MAX_SEED,
+    MIN_LEARNING_RATE,
+    SessionConfig,
+    next_seed,
+)
 
 _MOMENTUM_TIPS = {
     "sgd": "Plain SGD has no momentum",
@@ -60,7 +70,7 @@ class TrainingPanel(QGroupBox):
         self.learning_rate.setToolTip("Step size of each update: pick one or type a number")
         self.optimizer = ChoiceCombo(OPTIMIZER_LABELS)
         self.momentum = QDoubleSpinBox()
-        self.momentum.setRange(0.0, 0.9999)
+        self.momentum.setRange(0.0, MAX_MOMENTUM)
         self.momentum.setDecimals(4)
         self.momentum.setSingleStep(0.05)
         self.momentum.setKeyboardTracking(False)
@@ -73,13 +83,13 @@ class TrainingPanel(QGroupBox):
         self.loss.setToolTip("Auto: cross-entropy for classes, mean squared error for numbers")
         self.regularization = ChoiceCombo(REGULARIZATION_LABELS)
         self.regularization.setToolTip("Penalty on large weights (not biases)")
-        self.regularization_rate = NumberCombo(REGULARIZATION_RATES, 0.0, 10.0,
+        self.regularization_rate = NumberCombo(REGULARIZATION_RATES, 0.0, MAX_REGULARIZATION_RATE,
                                                "The regularization rate")
         self.regularization_rate.setToolTip("Strength of the penalty")
         self.schedule = ChoiceCombo(SCHEDULE_LABELS)
         self.schedule.setToolTip("How the learning rate changes as training goes on")
         self.schedule_steps = QSpinBox()
-        self.schedule_steps.setRange(1, 10**9)
+        self.schedule_steps.setRange(1, MAX_SCHEDULE_STEPS)
         self.schedule_steps.setSingleStep(1000)
         self.schedule_steps.setKeyboardTracking(False)
         self.schedule_steps.setToolTip("Decay steps: the horizon (linear, cosine) or the "
@@ -88,7 +98,7 @@ class TrainingPanel(QGroupBox):
         self.init = ChoiceCombo(INIT_LABELS)
         self.init.setToolTip("How the first weights are drawn")
         self.init_seed = QSpinBox()
-        self.init_seed.setRange(0, 2**31 - 1)
+        self.init_seed.setRange(0, MAX_SEED)
         self.init_seed.setKeyboardTracking(False)
         self.init_seed.setToolTip("Init seed: the same seed gives the same first weights")
         self.init_seed.setPrefix("seed ")
@@ -96,7 +106,7 @@ class TrainingPanel(QGroupBox):
         self.new_seed.setText("New")
         self.new_seed.setToolTip("Draw new first weights (next seed)")
         self.new_seed.clicked.connect(
-            lambda: self.init_seed.setValue((self.init_seed.value() + 1) % 2**31))
+            lambda: self.init_seed.setValue(next_seed(self.init_seed.value())))
 
         for combo, field in ((self.problem, "problem"), (self.optimizer, "optimizer"),
                              (self.loss, "loss"), (self.regularization, "regularization"),

@@ -78,8 +78,8 @@ def test_the_message_leaves_the_network_buttons_free(window, qtbot):
 def test_the_weight_editor_names_the_weight_as_the_tooltip_and_shows_it_whole(window, qtbot):
     view = window.network_view
     qtbot.wait(50)
-    window.edit_weight(1, 2, 0)
-    editor = window.editor()
+    window.weight_editor.edit_weight(1, 2, 0)
+    editor = window.weight_editor.editor()
     assert editor is not None
     qtbot.waitExposed(editor)
     assert editor.title.text() == "Weight, layer 2, neuron 3 → neuron 1"
@@ -89,8 +89,8 @@ def test_the_weight_editor_names_the_weight_as_the_tooltip_and_shows_it_whole(wi
     assert (metrics.horizontalAdvance(editor.title.text()) <= editor.title.width()
             or editor.title.height() >= 2 * metrics.height())
     assert window.centralWidget().rect().contains(editor.geometry())
-    window.edit_bias(2, 0)  # the output neuron of a network with two hidden layers
-    assert window.editor().title.text() == "Bias, layer 3, neuron 1 (output)"
+    window.weight_editor.edit_bias(2, 0)  # the output neuron of a network with two hidden layers
+    assert window.weight_editor.editor().title.text() == "Bias, layer 3, neuron 1 (output)"
 
 
 # ------------------------------------------------------------ every size, normal and F5

@@ -1,4 +1,6 @@
-"""The main window driven like a user: clicks, keys, typing; the session must follow."""
+"""app/window.py driven like a user: playing, keys and menus, messages, theme, settings
+and closing; the session must follow. Each control group and the weight editor have their
+own test modules (tests/app/controls/, test_weight_editor.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import pytest
 from engine_reader import run_in_engine
 from PySide6.QtCore import QSettings, Qt, QtMsgType
 from PySide6.QtGui import QColor
+from user_actions import choose, frame_step, play_some, session, type_into
+from window_helpers import until
 
 from app.controls.playback import format_epoch
 from app.settings import Settings
@@ -20,12 +24,6 @@ from app.theme import get_palette
 from app.window import MainWindow
 from engine.config import SessionConfig
 from engine.session import TrainingSession
-
-WAIT_MS = 20000
-
-
-def until(qtbot, condition) -> None:
-    qtbot.waitUntil(lambda: bool(condition()), timeout=WAIT_MS)
 
 
 def make_settings(tmp_path) -> Settings:
@@ -54,43 +52,6 @@ def open_window(qtbot, tmp_path):
 @pytest.fixture
 def window(open_window) -> MainWindow:
     return open_window()
-
-
-def session(window: MainWindow, fn):
-    """Read the real session (a copy from its document), after every request so far."""
-    return run_in_engine(window, fn)
-
-
-def frame_step(window: MainWindow) -> int:
-    return window.last_frame().snapshot.step
-
-
-def choose(qtbot, combo, value) -> None:
-    """Open the combo's list and click `value`, as a user would."""
-    target = combo.findData(value)
-    assert target >= 0, value
-    combo.showPopup()
-    view = combo.view()
-    until(qtbot, view.isVisible)
-    rect = view.visualRect(view.model().index(target, 0))
-    qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=rect.center())
-    until(qtbot, lambda: not view.isVisible())
-
-
-def type_into(qtbot, line_edit, text: str) -> None:
-    line_edit.selectAll()
-    qtbot.keyClick(line_edit, Qt.Key_A, Qt.ControlModifier)
-    qtbot.keyClicks(line_edit, text)
-    qtbot.keyClick(line_edit, Qt.Key_Return)
-
-
-def play_some(qtbot, window: MainWindow, epochs: int = 3) -> int:
-    """Play until `epochs` epochs are shown, pause, and return the step count."""
-    qtbot.mouseClick(window.playback.play_button, Qt.LeftButton)
-    until(qtbot, lambda: window.last_frame().snapshot.epoch >= epochs)
-    qtbot.mouseClick(window.playback.play_button, Qt.LeftButton)
-    until(qtbot, lambda: not window.is_playing())
-    return session(window, lambda s: s.step_count)
 
 
 # ------------------------------------------------------------------ playing
@@ -150,7 +111,7 @@ def test_loss_chart_and_numbers_follow_training(window, qtbot):
     assert window.playback.test_accuracy.text() == f"{snap.test_accuracy * 100:.1f}%"
 
 
-# ------------------------------------------------------------------ data and network
+# ------------------------------------------------------------------ resets
 
 
 def test_dataset_thumbnail_resets_and_says_so(window, qtbot):
@@ -163,194 +124,7 @@ def test_dataset_thumbnail_resets_and_says_so(window, qtbot):
     assert window.session_config().dataset == "xor"
 
 
-def test_xor_is_four_fixed_points_that_all_train(window, qtbot):
-    panel = window.data_panel
-    qtbot.mouseClick(panel._buttons["xor"], Qt.LeftButton)
-    until(qtbot, lambda: panel.points.value() == 4)
-    assert not panel.points.isEnabled() and not panel.noise.isEnabled()
-    assert not panel.train_ratio.isEnabled() and not panel.regenerate.isEnabled()
-    assert session(window, lambda s: (len(s.train.points), len(s.test.points))) == (4, 0)
-    qtbot.mouseClick(panel._buttons["moons"], Qt.LeftButton)
-    until(qtbot, lambda: panel.points.value() == 200 and panel.points.isEnabled())
-
-
-def test_drawn_points_check_no_thumbnail(window, qtbot):
-    from engine.datasets import DataSet
-    points = DataSet(np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0]]), np.array([0, 1, 1]),
-                     "classification", 2, (-2.0, 2.0, -2.0, 2.0))
-    window.set_points(points)
-    until(qtbot, lambda: window.session_config().dataset == "custom")
-    assert not any(b.isChecked() for b in window.data_panel._buttons.values())
-    qtbot.mouseClick(window.data_panel._buttons["spiral"], Qt.LeftButton)
-    until(qtbot, lambda: window.session_config().dataset == "spiral")
-    checked = [n for n, b in window.data_panel._buttons.items() if b.isChecked()]
-    assert checked == ["spiral"]
-
-
-def test_data_controls_reach_the_session(window, qtbot):
-    panel = window.data_panel
-    panel.noise.setValue(30)
-    panel.points.setValue(300)
-    panel.train_ratio.setValue(50)
-    seed = panel.seed.value()
-    qtbot.mouseClick(panel.regenerate, Qt.LeftButton)
-    got = session(window, lambda s: (s.config.noise, s.config.n_points, s.config.train_fraction,
-                                     s.config.data_seed, len(s.train.points),
-                                     len(s.test.points)))
-    assert got == (0.3, 300, 0.5, seed + 1, 150, 150)
-
-
-def test_feature_toggles(window, qtbot):
-    buttons = window.features_panel.buttons
-    qtbot.mouseClick(buttons["x1^2"], Qt.LeftButton)
-    qtbot.mouseClick(buttons["sin x2"], Qt.LeftButton)
-    assert session(window, lambda s: s.config.features) == ("x1", "x2", "x1^2", "sin x2")
-    until(qtbot, lambda: window.last_frame().snapshot.weights[0].shape == (4, 8))
-    until(qtbot, lambda: window.banner.text() == "Network reset: the input features changed.")
-    for name in ("x1", "x2", "x1^2"):
-        qtbot.mouseClick(buttons[name], Qt.LeftButton)
-    assert session(window, lambda s: s.config.features) == ("sin x2",)
-    qtbot.mouseClick(buttons["sin x2"], Qt.LeftButton)  # the last one cannot go
-    assert "at least one input feature" in window.banner.text()
-    assert buttons["sin x2"].isChecked()
-    assert session(window, lambda s: s.config.features) == ("sin x2",)
-
-
-def test_network_buttons_change_the_shape(window, qtbot):
-    panel = window.network_panel
-    qtbot.mouseClick(panel.add_layer, Qt.LeftButton)
-    qtbot.mouseClick(panel.cards()[0].add_neuron, Qt.LeftButton)
-    qtbot.mouseClick(panel.cards()[1].remove_neuron, Qt.LeftButton)
-    assert session(window, lambda s: s.config.hidden) == (9, 3, 4)
-    until(qtbot, lambda: [w.shape for w in window.last_frame().snapshot.weights]
-          == [(2, 9), (9, 3), (3, 4), (4, 1)])
-    until(qtbot, lambda: window.banner.text() == "Network reset: the network's shape changed.")
-    choose(qtbot, panel.cards()[2].activation, "tanh")
-    assert session(window, lambda s: s.config.activations) == ("relu", "relu", "tanh")
-    assert panel.all_activations.value() == "mixed"
-    choose(qtbot, panel.all_activations, "sigmoid")
-    assert session(window, lambda s: s.config.activations) == ("sigmoid",) * 3
-    qtbot.mouseClick(panel.remove_layer, Qt.LeftButton)
-    assert session(window, lambda s: s.config.hidden) == (9, 3)
-    shown = [c for c in panel.findChildren(type(panel.cards()[0])) if c.isVisibleTo(panel)]
-    assert len(shown) == 2 and len(panel.cards()) == 2
-
-
-def test_layer_and_neuron_limits(window, qtbot):
-    panel = window.network_panel
-    while panel.add_layer.isEnabled():
-        qtbot.mouseClick(panel.add_layer, Qt.LeftButton)
-    assert len(session(window, lambda s: s.config.hidden)) == 8
-    card = panel.cards()[1]
-    while card.remove_neuron.isEnabled():
-        qtbot.mouseClick(card.remove_neuron, Qt.LeftButton)
-    assert session(window, lambda s: s.config.hidden[1]) == 1
-
-
-# ------------------------------------------------------------------ hyperparameters
-
-
-def test_live_hyperparameters_keep_training(window, qtbot):
-    steps = play_some(qtbot, window)
-    tp = window.training_panel
-    type_into(qtbot, tp.learning_rate.lineEdit(), "0.1")
-    choose(qtbot, tp.optimizer, "adam")
-    assert tp.momentum.isEnabled()
-    tp.momentum.setValue(0.8)
-    tp.batch_size.setValue(0)
-    choose(qtbot, tp.loss, "mse")
-    choose(qtbot, tp.regularization, "l2")
-    choose(qtbot, tp.regularization_rate, 0.01)
-    choose(qtbot, tp.schedule, "cosine")
-    c = session(window, lambda s: s.config)
-    assert (c.learning_rate, c.optimizer, c.momentum, c.batch_size, c.loss,
-            c.regularization, c.regularization_rate, c.schedule) == (
-        0.1, "adam", 0.8, 0, "mse", "l2", 0.01, "cosine")
-    assert session(window, lambda s: (s.step_count, s.steps_per_epoch)) == (steps, 1)
-    until(qtbot, lambda: frame_step(window) == steps)
-    rows = session(window, lambda s: len(s.history))
-    until(qtbot, lambda: len(window.loss_chart.history) == rows)
-    assert rows > 1  # the loss curve goes on: nothing was reset
-
-
-def test_typed_learning_rate_that_is_not_a_number(window, qtbot):
-    line = window.training_panel.learning_rate.lineEdit()
-    type_into(qtbot, line, "fast")
-    assert "learning rate must be a number" in window.banner.text()
-    assert window.training_panel.learning_rate.currentText() == "0.03"
-    assert session(window, lambda s: s.config.learning_rate) == 0.03
-
-
-def test_problem_init_and_seed_reset_the_network(window, qtbot):
-    tp = window.training_panel
-    choose(qtbot, tp.problem, "regression")
-    c = session(window, lambda s: s.config)
-    assert (c.problem, c.dataset) == ("regression", "plane")
-    assert window.data_panel._buttons["plane"].isVisible()
-    assert not window.data_panel._buttons["moons"].isVisible()
-    until(qtbot, lambda: window.banner.text() == "Network reset: the data changed.")
-    play_some(qtbot, window, epochs=1)
-    choose(qtbot, tp.init, "he")
-    until(qtbot, lambda: frame_step(window) == 0)
-    until(qtbot, lambda: window.banner.text() == "Network reset: the initialisation changed.")
-    qtbot.mouseClick(tp.new_seed, Qt.LeftButton)
-    assert session(window, lambda s: (s.config.init, s.config.init_seed)) == ("he", 2)
-
-
-def test_multiclass_data_and_incompatible_loss(window, qtbot):
-    qtbot.mouseClick(window.data_panel._buttons["spiral"], Qt.LeftButton)
-    window.data_panel.classes.setValue(3)
-    c = session(window, lambda s: s.config)
-    assert (c.dataset, c.classes, c.resolved_loss) == ("spiral", 3, "softmax_ce")
-    until(qtbot, lambda: window.last_frame().snapshot.weights[-1].shape == (4, 3))
-    choose(qtbot, window.training_panel.loss, "hinge")  # not for three classes
-    assert "loss" in window.banner.text() and window.banner.kind() == "error"
-    assert window.training_panel.loss.value() == "auto"
-    assert session(window, lambda s: s.config.loss) == "auto"
-
-
-# ------------------------------------------------------------------ weights and divergence
-
-
-def click_on_weight(qtbot, window, edge) -> None:
-    view = window.network_view
-    a, b = view.edge_endpoints(*edge)
-    for t in np.linspace(0.15, 0.85, 15):
-        p = a + t * (b - a)
-        if view.weight_at(*p) == edge:
-            qtbot.mouseClick(view.plot_widget.viewport(), Qt.LeftButton,
-                             pos=view.widget_pos(*p))
-            return
-    pytest.fail(f"no clickable point on weight {edge}")
-
-
-def test_edit_a_weight_inline(window, qtbot):
-    click_on_weight(qtbot, window, (1, 2, 3))
-    editor = window.editor()
-    assert editor is not None and editor.title.text() == "Weight, layer 2, neuron 3 → neuron 4"
-    type_into(qtbot, editor.editor, "heavy")
-    assert "not a number" in editor.message.text()
-    assert window.editor() is editor  # still open, nothing changed
-    before = session(window, lambda s: float(s.snapshot().weights[1][2, 3]))
-    assert before != 1.5
-    type_into(qtbot, editor.editor, "1.5")
-    assert window.editor() is None
-    assert session(window, lambda s: float(s.snapshot().weights[1][2, 3])) == 1.5
-    until(qtbot, lambda: window.last_frame().snapshot.weights[1][2, 3] == 1.5)
-
-
-def test_edit_a_bias_and_cancel(window, qtbot):
-    window.network_view.bias_edit_requested.emit(0, 5)
-    editor = window.editor()
-    assert "Bias, layer 1, neuron 6" == editor.title.text()
-    type_into(qtbot, editor.editor, "-0.75")
-    assert session(window, lambda s: float(s.snapshot().biases[0][5])) == -0.75
-    window.network_view.bias_edit_requested.emit(0, 5)
-    editor = window.editor()
-    qtbot.keyClicks(editor.editor, "3")
-    qtbot.keyClick(editor.editor, Qt.Key_Escape)
-    assert window.editor() is None
-    assert session(window, lambda s: float(s.snapshot().biases[0][5])) == -0.75
+# ------------------------------------------------------------------ divergence
 
 
 def test_divergence_pauses_and_explains(window, qtbot):
@@ -420,14 +194,6 @@ def test_bad_stored_settings_fall_back_to_defaults(open_window, tmp_path, stored
     store.sync()
     window = open_window(Settings(store))
     assert window.session_config() == SessionConfig()
-
-
-def test_settings_file_is_the_temporary_one(tmp_path):
-    settings = make_settings(tmp_path)
-    settings.save_config(SessionConfig(learning_rate=0.3))
-    settings.sync()
-    assert "0.3" in (tmp_path / "neuroplay.ini").read_text()
-    assert make_settings(tmp_path).load_config().learning_rate == 0.3
 
 
 # ------------------------------------------------------------------ look
@@ -518,19 +284,6 @@ def test_screenshot_saves_a_picture_of_the_trained_window(tmp_path, qapp):
     assert has_colour(image, get_palette().class_color(1))
 
 
-def test_speed_slider_slows_training(window, qtbot):
-    window.change_config({"batch_size": 0})  # one step an epoch
-    until(qtbot, lambda: window.playback.steps_per_epoch() == 1)
-    window.playback.set_pace(10)
-    assert window.playback.speed_label.text() == "10 epochs/s"
-    qtbot.mouseClick(window.playback.play_button, Qt.LeftButton)
-    until(qtbot, lambda: frame_step(window) >= 3)
-    qtbot.mouseClick(window.playback.play_button, Qt.LeftButton)
-    until(qtbot, lambda: not window.is_playing())
-    # At full speed this many frames would hold hundreds of steps.
-    assert session(window, lambda s: s.step_count) < 100
-
-
 def test_shortcuts_work_wherever_the_focus_is_except_in_text_fields(window, qtbot):
     """A focused slider or spin box must not eat Right (step) or Space (play); a text
     field keeps its keys, so typing a learning rate never steps the network."""
@@ -582,22 +335,6 @@ def test_help_lists_the_windows_real_shortcuts(window, qtbot):
     for key in ("Space", "Right arrow", "F11", "Ctrl+Q"):
         assert f"<b>{key}</b>" in text
     assert "text field" in text  # says where they do not work
-
-
-def test_xor_and_regression_show_only_controls_that_act(window, qtbot):
-    panel = window.data_panel
-    qtbot.mouseClick(panel._buttons["xor"], Qt.LeftButton)
-    until(qtbot, lambda: panel.points.value() == 4)
-    # XOR trains on all four points: the slider says so instead of a 50/50 it ignores.
-    assert panel.train_ratio.value() == 100 and not panel.train_ratio.isEnabled()
-    assert panel.train_ratio_label.text() == "100% / 0%"
-    assert "all train" in panel.train_ratio.toolTip()
-    assert panel._form.isRowVisible(panel.classes)
-    choose(qtbot, window.training_panel.problem, "regression")
-    until(qtbot, lambda: window.session_config().problem == "regression")
-    until(qtbot, lambda: not panel._form.isRowVisible(panel.classes))
-    choose(qtbot, window.training_panel.problem, "classification")
-    until(qtbot, lambda: panel._form.isRowVisible(panel.classes))
 
 
 def test_a_closed_window_drops_requests_without_waiting(open_window):

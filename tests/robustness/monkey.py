@@ -264,12 +264,12 @@ class Monkey:
         j = self.rng.randrange(sizes[layer + 1])
         if self.rng.random() < 0.7:
             i = self.rng.randrange(sizes[layer])
-            self.window.edit_weight(layer, i, j)
+            self.window.weight_editor.edit_weight(layer, i, j)
             what = f"weight {layer},{i},{j}"
         else:
-            self.window.edit_bias(layer, j)
+            self.window.weight_editor.edit_bias(layer, j)
             what = f"bias {layer},{j}"
-        editor = self.window.editor()
+        editor = self.window.weight_editor.editor()
         if editor is None:
             self.note("weight", f"{what}: no editor")
             return

@@ -104,12 +104,13 @@ def test_monkey_long(app_window, prompts, qtbot, qt_warnings, monkeypatch, tmp_p
 def test_a_second_weight_editor_after_escape(app_window, qtbot):
     """Esc deletes the inline editor; opening the next one must not touch the dead one."""
     window = app_window()
-    window.edit_weight(0, 0, 0)
-    qtbot.keyClick(window.editor().editor, Qt.Key_Escape)
-    qtbot.waitUntil(lambda: window.editor() is None, timeout=WAIT_MS)
+    window.weight_editor.edit_weight(0, 0, 0)
+    qtbot.keyClick(window.weight_editor.editor().editor, Qt.Key_Escape)
+    qtbot.waitUntil(lambda: window.weight_editor.editor() is None, timeout=WAIT_MS)
     qtbot.wait(20)  # the deferred delete runs
-    window.edit_bias(0, 1)
-    assert window.editor() is not None and "Bias" in window.editor().title.text()
+    window.weight_editor.edit_bias(0, 1)
+    editor = window.weight_editor.editor()
+    assert editor is not None and "Bias" in editor.title.text()
 
 
 def test_a_worker_error_is_shown_on_the_gui_thread(app_window, qtbot, qt_warnings,
