@@ -13,12 +13,12 @@ import json
 from PySide6.QtCore import QByteArray, QSettings
 
 from engine.config import (
-    CLASSIFICATION_DATASETS,
     CUSTOM_DATASET,
-    REGRESSION_DATASETS,
     ConfigError,
     SessionConfig,
+    datasets_for,
     default_config,
+    fit_changes,
 )
 from engine.limits import SETTINGS_CONFIG_CHARS
 from engine.readers import ReadError, parse_json
@@ -82,11 +82,10 @@ class Settings:
         except (ReadError, ValueError, TypeError, ConfigError):
             return default_config()
         if config.dataset == CUSTOM_DATASET:
-            # Drawn points are not stored here (they belong in a session file).
-            regression = config.problem == "regression"
-            sets = REGRESSION_DATASETS if regression else CLASSIFICATION_DATASETS
+            # Drawn points are not stored here (they belong in a session file): the
+            # problem's first data set, repaired as if the user had picked it.
             try:
-                config = config.replace(dataset=sets[0])
+                config = fit_changes(config, {"dataset": datasets_for(config.problem)[0]})
             except ConfigError:
                 return default_config()
         return config

@@ -208,8 +208,7 @@ def _number(name: str, value, low, high, integer=False) -> None:
 
 def _validate(c: SessionConfig) -> None:
     _choice("problem", c.problem, PROBLEMS)
-    allowed = REGRESSION_DATASETS if c.problem == "regression" else CLASSIFICATION_DATASETS
-    _choice("dataset", c.dataset, (*allowed, CUSTOM_DATASET))
+    _choice("dataset", c.dataset, (*datasets_for(c.problem), CUSTOM_DATASET))
     gpu = _GPU_LIMITS.get()
     max_points, max_neurons = (GPU_MAX_POINTS, GPU_MAX_NEURONS) if gpu else (MAX_POINTS,
                                                                             MAX_NEURONS)
@@ -273,8 +272,7 @@ def fit_changes(config: SessionConfig, changes: dict) -> SessionConfig:
     raises ConfigError, as building the config would.
     """
     changes = dict(changes)
-    problem = changes.get("problem", config.problem)
-    sets = REGRESSION_DATASETS if problem == "regression" else CLASSIFICATION_DATASETS
+    sets = datasets_for(changes.get("problem", config.problem))
     if "problem" in changes and config.dataset not in sets:
         changes.setdefault("dataset", sets[0])
     dataset = changes.get("dataset", config.dataset)
@@ -286,6 +284,11 @@ def fit_changes(config: SessionConfig, changes: dict) -> SessionConfig:
         except ConfigError:
             changes["loss"] = "auto"  # the old loss does not fit the new problem
     return config.replace(**changes)
+
+
+def datasets_for(problem: str) -> tuple[str, ...]:
+    """The generated data sets of `problem`, the first one its default."""
+    return REGRESSION_DATASETS if problem == "regression" else CLASSIFICATION_DATASETS
 
 
 def next_seed(seed: int) -> int:

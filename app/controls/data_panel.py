@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.controls import DATASET_LABELS
 from engine.config import (
-    CLASSIFICATION_DATASETS,
+    DATASETS,
     FEATURES,
     FIXED_DATASETS,
     MAX_CLASSES,
@@ -30,8 +30,8 @@ from engine.config import (
     MAX_SEED,
     MIN_TRAIN_FRACTION,
     MULTICLASS_DATASETS,
-    REGRESSION_DATASETS,
     SessionConfig,
+    datasets_for,
     next_seed,
 )
 from engine.datasets import make_dataset
@@ -102,7 +102,7 @@ class DataPanel(QGroupBox):
         self._group.setExclusive(True)
         self._grid = QGridLayout()
         self._grid.setSpacing(2)
-        for name in (*CLASSIFICATION_DATASETS, *REGRESSION_DATASETS):
+        for name in DATASETS:
             button = QToolButton()
             button.setCheckable(True)
             button.setToolButtonStyle(Qt.ToolButtonIconOnly)
@@ -241,7 +241,7 @@ class DataPanel(QGroupBox):
     def _layout_thumbnails(self) -> None:
         while self._grid.count():
             self._grid.takeAt(0)
-        names = REGRESSION_DATASETS if self._problem == "regression" else CLASSIFICATION_DATASETS
+        names = datasets_for(self._problem)
         for button in self._buttons.values():
             button.hide()
         for k, name in enumerate(names):

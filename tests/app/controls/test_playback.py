@@ -1,4 +1,5 @@
-"""The top bar driven like a user: the pace in epochs/s, Max, the header numbers, focus."""
+"""app/controls/playback.py, the top bar, driven like a user: the pace in epochs/s, Max,
+the header numbers, focus."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QAbstractSlider, QComboBox
+from user_actions import frame_step, session
 from window_helpers import close_window, shown_window, until
 
 from app.classroom import attach
@@ -22,9 +24,13 @@ from app.controls.playback import (
     LOSS_TEXTS,
     PACES,
     RATE_TEXTS,
+    format_accuracy,
+    format_epoch,
     format_loss,
+    format_rate,
     nearest_pace_index,
     pace_text,
+    steps_per_second_limit,
 )
 from engine.io import make_custom_dataset
 
@@ -224,3 +230,28 @@ def test_play_right_after_loading_a_session_with_points_is_not_refused(window, q
     until(qtbot, window.is_playing)
     assert "no training points" not in window.banner.text()
     window.pause()
+
+
+def test_header_formats_keep_their_width_and_never_show_nan():
+    assert (format_epoch(42), format_epoch(999_999)) == ("000,042", "999,999")
+    assert format_epoch(1_234_567) == "1.23M"
+    assert (format_rate(2.345), format_rate(12_345.6), format_rate(0.0)) == (
+        "2.3", "12,346", "\u2014")
+    assert (format_accuracy(0.875), format_accuracy(float("nan"))) == ("87.5%", "\u2014")
+    assert format_loss(float("inf")) == "\u2014"
+    assert steps_per_second_limit(20, 16) == 320.0
+    assert steps_per_second_limit(None, 16) is None  # Max: no limit
+    assert steps_per_second_limit(5, 0) == 5.0  # no points yet: one step an epoch
+
+
+def test_speed_slider_slows_training(window, qtbot):
+    window.change_config({"batch_size": 0})  # one step an epoch
+    until(qtbot, lambda: window.playback.steps_per_epoch() == 1)
+    window.playback.set_pace(10)
+    assert window.playback.speed_label.text() == "10 epochs/s"
+    qtbot.mouseClick(window.playback.play_button, Qt.LeftButton)
+    until(qtbot, lambda: frame_step(window) >= 3)
+    qtbot.mouseClick(window.playback.play_button, Qt.LeftButton)
+    until(qtbot, lambda: not window.is_playing())
+    # At full speed this many frames would hold hundreds of steps.
+    assert session(window, lambda s: s.step_count) < 100
