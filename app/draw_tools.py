@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from engine.config import MAX_CLASSES, MAX_POINTS
 from engine.datasets import DataSet
 from engine.io import make_custom_dataset
+from engine.limits import covering_extent
 
 ERASER_RADIUS_PX = 14.0
 SPLIT_TIP = ("Your points are split into training points and test points (the test points "
@@ -245,10 +246,8 @@ class PointEditor(QObject):
 
     def dataset(self) -> DataSet:
         data = make_custom_dataset(self.points.copy(), self.labels.copy(), self.problem)
-        fit, base = data.extent, self.base_extent
         # Keep the plot range while drawing (clearing must not shrink where you can click).
-        extent = (min(fit[0], base[0]), max(fit[1], base[1]),
-                  min(fit[2], base[2]), max(fit[3], base[3]))
+        extent = covering_extent(data.extent, self.base_extent)
         n_classes = data.n_classes
         if self.problem == "classification":
             # Keep the class count too, so the class buttons stay while drawing.
