@@ -93,7 +93,7 @@ def end_by_signal(window: MainWindow, features: Features | None) -> None:
     QApplication.quit()  # also ends a file dialog's own loop
 
 
-def install_signal_handlers(window: MainWindow, features: Features | None = None,
+def install_signal_handlers(window: MainWindow, features: Features | None,
                             signals=None) -> None:
     """SIGTERM (logout, shutdown, `kill`) and SIGINT (Ctrl+C) end Neuroplay through
     end_by_signal. Python runs a handler only when it next gets control, never while Qt's

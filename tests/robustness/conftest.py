@@ -19,7 +19,7 @@ from test_files import WAIT_MS, ScriptedPrompts, close_windows  # noqa: E402
 import app.autosave as autosave  # noqa: E402
 import app.classroom as classroom  # noqa: E402
 import app.files as files  # noqa: E402
-from app.main import attach_features  # noqa: E402
+from app.main import build_features  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from app.window import MainWindow  # noqa: E402
 
@@ -47,7 +47,7 @@ def prompts(monkeypatch, tmp_path):
     dialogs = ScriptedDialogs()
     scripted.dialogs = dialogs
     monkeypatch.setattr(files, "make_prompts", lambda window: scripted)
-    monkeypatch.setattr(autosave, "data_folder", lambda window: tmp_path / "appdata")
+    monkeypatch.setattr(autosave, "data_folder", lambda settings: tmp_path / "appdata")
     monkeypatch.setattr(classroom, "user_lessons_dir", lambda: tmp_path / "lessons")
     monkeypatch.setattr(classroom, "QFileDialog", dialogs)
     monkeypatch.setattr(classroom, "QInputDialog", dialogs)
@@ -62,7 +62,7 @@ def app_window(qtbot, prompts):
 
     def make(**kwargs) -> MainWindow:
         window = MainWindow(settings=Settings(), **kwargs)
-        attach_features(window)
+        build_features(window)
         window.show()
         windows.append(window)
         qtbot.waitUntil(lambda: window.last_frame() is not None, timeout=WAIT_MS)
