@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ if TYPE_CHECKING:  # the features load in build_features, after the checks main(
     from app.classroom import Classroom
     from app.draw_tools import DrawingController
     from app.files import FileController, Prompts
+    from app.settings import Settings
     from app.window import MainWindow
 
 APP_NAME = "Neuroplay"
@@ -55,18 +57,16 @@ class Features:
     classroom: Classroom
 
 
-SETTINGS_FOLDER = "settings"  # build_features' default: the autosave follows the settings
-
-
 def build_features(window: MainWindow, prompts: Prompts | None = None,
-                   folder: Path | str | None = SETTINGS_FOLDER) -> Features:
+                   autosave_folder: Callable[[Settings], Path | None] | None = None
+                   ) -> Features:
     """Build the features of a new MainWindow, in this order, each with the window's parts
     (app/parts.py) and the features it uses: the drawing tools under the plot; the File
     menu with autosave (it takes drawing mode off for a new session); the classroom.
 
     `prompts`: the File menu's dialogs (default: files.make_prompts, the real ones);
-    `folder`: where the autosave lives (default: beside the settings, autosave.data_folder;
-    None: no autosave)."""
+    `autosave_folder(settings)`: where the autosave lives, None for no autosave (default:
+    autosave.data_folder, which follows where the settings live)."""
     from app import autosave, files
     from app.classroom import Classroom
     from app.draw_tools import DrawingController
@@ -76,8 +76,7 @@ def build_features(window: MainWindow, prompts: Prompts | None = None,
     drawing = DrawingController.build(parts)
     if prompts is None:
         prompts = files.make_prompts(window)
-    if folder == SETTINGS_FOLDER:
-        folder = autosave.data_folder(parts.settings)
+    folder = (autosave_folder or autosave.data_folder)(parts.settings)
     file_controller = files.FileController(parts, prompts, folder, drawing)
     classroom = Classroom(parts)
     return Features(drawing, file_controller, classroom)
