@@ -33,13 +33,22 @@ from engine.protocol import Frame, SessionInfo
 from engine.session import TrainingSession
 
 
-def state_fingerprint(step: int, config: SessionConfig, weights, biases, data: DataSet) -> bytes:
-    """What identifies a session's state for "modified": step, config, weights, points."""
-    digest = hashlib.sha1(f"{int(step)}|{json.dumps(config.to_dict())}".encode())
-    for array in (*weights, *biases):
-        digest.update(np.asarray(array, dtype=np.float32).tobytes())
+def setup_digest(config: SessionConfig, data: DataSet) -> bytes:
+    """The part of a fingerprint that changes only with a SessionInfo: config and points."""
+    digest = hashlib.sha1(json.dumps(config.to_dict()).encode())
     digest.update(np.asarray(data.points, dtype=np.float64).tobytes())
     digest.update(np.asarray(data.labels, dtype=np.float64).tobytes())
+    return digest.digest()
+
+
+def state_fingerprint(step: int, config: SessionConfig, weights, biases, data: DataSet,
+                      setup: bytes | None = None) -> bytes:
+    """What identifies a session's state for "modified": step, config, weights, points.
+    `setup`: setup_digest(config, data), when the caller has it already."""
+    digest = hashlib.sha1(f"{int(step)}|".encode())
+    digest.update(setup_digest(config, data) if setup is None else setup)
+    for array in (*weights, *biases):
+        digest.update(np.asarray(array, dtype=np.float32).tobytes())
     return digest.digest()
 
 
@@ -75,9 +84,10 @@ class SessionPresenter(QObject):
         self._speed: float | None = None
         self._open_id: int | None = None  # answers before this open's SessionInfo are stale
         self.restarts = 0
+        self._setup: tuple | None = None  # (config, data, their setup_digest)
         # What was last saved or opened: a fingerprint, or None for work that is in no file
         # of the user's (continued from an autosave): modified until saved.
-        self._saved: bytes | None = session_fingerprint(self.mirror)
+        self._saved: bytes | None = self.fingerprint()
         self._modified = False
 
     # ------------------------------------------------------------ lifetime
@@ -113,8 +123,15 @@ class SessionPresenter(QObject):
 
     # ------------------------------------------------------------ modified
     def fingerprint(self) -> bytes:
-        """The fingerprint of the session as the GUI last heard of it."""
-        return session_fingerprint(self.mirror)
+        """The fingerprint of the session as the GUI last heard of it (from the mirror's
+        arrays: parameters_as_lists would cost a list per weight every frame)."""
+        m = self.mirror
+        cached = self._setup
+        if cached is None or cached[0] is not m.config or cached[1] is not m.data:
+            # Config and points change with a SessionInfo, not a frame: hash them once.
+            cached = self._setup = (m.config, m.data, setup_digest(m.config, m.data))
+        return state_fingerprint(m.step_count, m.config, m.weights, m.biases, m.data,
+                                 cached[2])
 
     def is_modified(self) -> bool:
         return self._modified
