@@ -35,14 +35,14 @@ from engine.io import session_json, write_atomic
 AUTOSAVE_INTERVAL_MS = 60_000
 
 
-def data_folder(window) -> Path | None:
-    """Where the autosave and the lock live, following where the window's settings live.
+def data_folder(settings) -> Path | None:
+    """Where the autosave and the lock live, following where the window's `settings` live.
 
     The user's settings: the user's app data folder (QStandardPaths.AppDataLocation).
     A settings file of its own (tests, a portable setup): the folder of that file.
     Settings kept in memory only: None, no autosave and no restore. Tests monkeypatch this.
     """
-    store = getattr(getattr(window, "settings", None), "store", None)
+    store = settings.store
     if store is None:
         return None
     from app.settings import APPLICATION, ORGANIZATION

@@ -1,7 +1,8 @@
 """Classroom features added to a MainWindow: lessons, the explainer, compared runs,
-presentation mode. The window knows nothing of them; one line wires them in:
+presentation mode. The window knows nothing of them; app/main.py builds one with the
+window's parts (app/parts.py):
 
-    self.classroom = attach(self)        # at the end of MainWindow.__init__
+    classroom = Classroom(parts)
 
 It adds a "Lessons" menu, a lesson panel docked on the right, and to the View menu the
 presentation mode (F5), its zoom and the autograd explainer.
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.explainer import ACTIVATIONS, SIX_LINES_BIASES, SIX_LINES_WEIGHTS, ExplainerWidget
 from app.lessons_panel import LessonPanel
+from app.parts import WindowParts
 from app.presentation import Presentation
 from engine.config import CUSTOM_DATASET, SessionConfig
 from engine.lessons import (
@@ -80,9 +82,10 @@ class Classroom(QObject):
     lesson_opened = Signal(object)  # the Lesson, or None when closed
     step_applied = Signal(int)
 
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, parts: WindowParts):
+        super().__init__(parts.window)
+        self.parts = parts
+        window = parts.window
         self.lesson: Lesson | None = None
         self.step_index = 0
         self._applied_config: SessionConfig | None = None
@@ -93,7 +96,7 @@ class Classroom(QObject):
         self._last_weights: tuple | None = None
         self._prediction_id: int | None = None  # the newest table request sent
         self.outputs: list[float] | None = None  # the lesson table's last outputs
-        self._presenter = window.presenter
+        self._presenter = parts.presenter
         self._presenter.answered.connect(self._on_answer)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
@@ -107,14 +110,10 @@ class Classroom(QObject):
         self.dock.setAllowedAreas(Qt.LeftDockWidgetArea | Qt.RightDockWidgetArea)
         window.addDockWidget(Qt.RightDockWidgetArea, self.dock)
         self.dock.hide()
-        self.presentation = Presentation(window, self.panel)
+        self.presentation = Presentation(parts, self.panel)
 
         self.menu = QMenu("&Lessons", window)
-        help_menu = getattr(window, "help_menu", None)
-        if help_menu is not None:
-            window.menuBar().insertMenu(help_menu.menuAction(), self.menu)
-        else:
-            window.menuBar().addMenu(self.menu)
+        window.menuBar().insertMenu(parts.help_menu.menuAction(), self.menu)
         self.explainer_action = self._action("Autograd explainer…", self.open_explainer)
         self.keep_action = self._action("Keep this run for comparison", self.keep_run)
         self.clear_runs_action = self._action("Clear compared runs", self.clear_runs)
@@ -123,31 +122,25 @@ class Classroom(QObject):
         self.close_action = self._action("Close lesson", self.close_lesson)
         self.rebuild_menu()
 
-        view_menu = getattr(window, "view_menu", None)
-        if view_menu is not None:
-            view_menu.addSeparator()
-            view_menu.addAction(self.presentation.action)
-            view_menu.addMenu(self.presentation.zoom_menu)
-            view_menu.addAction(self.dock.toggleViewAction())
-            view_menu.addAction(self.explainer_action)
-        training_menu = getattr(window, "training_menu", None)
-        if training_menu is not None:
-            training_menu.addSeparator()
-            training_menu.addAction(self.keep_action)
-            training_menu.addAction(self.clear_runs_action)
+        view_menu = parts.view_menu
+        view_menu.addSeparator()
+        view_menu.addAction(self.presentation.action)
+        view_menu.addMenu(self.presentation.zoom_menu)
+        view_menu.addAction(self.dock.toggleViewAction())
+        view_menu.addAction(self.explainer_action)
+        training_menu = parts.training_menu
+        training_menu.addSeparator()
+        training_menu.addAction(self.keep_action)
+        training_menu.addAction(self.clear_runs_action)
 
         self.panel.step_changed.connect(self._on_step)
-        if hasattr(window, "set_pace"):
-            self.panel.pace_requested.connect(window.set_pace)
+        self.panel.pace_requested.connect(parts.commands.set_pace)
         self.panel.close_requested.connect(self.close_lesson)
-        worker = getattr(window, "worker", None)
-        if worker is not None:
-            worker.frame_ready.connect(self._on_frame)
-            # A method, not a lambda: Qt then runs it on the GUI thread, not the worker's.
-            worker.session_changed.connect(self._on_session_changed)
+        self._presenter.frame_ready.connect(self._on_frame)
+        self._presenter.session_changed.connect(self._on_session_changed)
 
     def _action(self, text: str, slot) -> QAction:
-        action = QAction(text, self.window)
+        action = QAction(text, self.parts.window)
         action.triggered.connect(lambda *_: slot())
         return action
 
@@ -200,7 +193,7 @@ class Classroom(QObject):
         self._applied_config = None
         hidden = set(lesson.hidden_controls)
         for group in CONTROL_GROUPS:
-            self.window.set_control_group_visible(group, group not in hidden)
+            self.parts.commands.set_control_group_visible(group, group not in hidden)
         self.dock.setWindowTitle(f"Lesson: {lesson.title}")
         self.dock.show()
         self.dock.raise_()
@@ -213,7 +206,7 @@ class Classroom(QObject):
         self.lesson = None
         self._applied_config = None
         for group in CONTROL_GROUPS:
-            self.window.set_control_group_visible(group, True)
+            self.parts.commands.set_control_group_visible(group, True)
         self.panel.set_lesson(None)
         self.dock.hide()
         self.close_action.setEnabled(False)
@@ -221,7 +214,7 @@ class Classroom(QObject):
 
     def open_lesson_file(self, path: str | None = None) -> Lesson | None:
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self.window, "Open lesson", "",
+            path, _ = QFileDialog.getOpenFileName(self.parts.window, "Open lesson", "",
                                                   "Neuroplay lessons (*.json)")
             if not path:
                 return None
@@ -242,14 +235,13 @@ class Classroom(QObject):
         config = lesson.step_config(index)
         if config != self._applied_config or lesson.steps[index].train_steps:
             # The engine builds the step (and trains its steps) without holding up the GUI.
-            self.window.pause()
+            self.parts.commands.pause()
             self._presenter.open_lesson_step(lesson, index)
             self._applied_config = config
             self._last_weights = None
         show_test = lesson.show_test_at(index)
-        checkbox = getattr(self.window, "show_test", None)
-        if show_test is not None and checkbox is not None:
-            checkbox.setChecked(show_test)
+        if show_test is not None:
+            self.parts.show_test.setChecked(show_test)
         self.refresh_outputs()
         self.step_applied.emit(index)
 
@@ -297,7 +289,7 @@ class Classroom(QObject):
     def save_current_as_lesson(self, title: str | None = None) -> Path | None:
         """Write the current config and weights as a lesson in the user's data folder."""
         if title is None:
-            title, ok = QInputDialog.getText(self.window, "Save current as lesson",
+            title, ok = QInputDialog.getText(self.parts.window, "Save current as lesson",
                                              "Title of the new lesson:")
             if not ok:
                 return None
@@ -338,32 +330,33 @@ class Classroom(QObject):
     # ------------------------------------------------------------ compared runs
     def keep_run(self) -> bool:
         """Keep the current loss curve on the chart, labelled with what differs."""
-        chart = self.window.loss_chart
+        chart = self.parts.loss_chart
         history = np.array(chart.history, dtype=np.float64)
         if len(history) < 2:
             self._message("Train a little first: there is no loss curve to keep yet.", "info")
             return False
-        self.kept_runs.append(KeptRun(self.window.session_config(), history[:, 1].copy(),
+        self.kept_runs.append(KeptRun(self.parts.commands.session_config(), history[:, 1].copy(),
                                       history[:, 2].copy()))
         self._relabel_runs()
         return True
 
     def clear_runs(self) -> None:
         self.kept_runs.clear()
-        self.window.loss_chart.clear_reference_runs()
+        self.parts.loss_chart.clear_reference_runs()
 
     def run_labels(self) -> list[str]:
-        return run_labels([r.config for r in self.kept_runs], self.window.session_config())
+        return run_labels([r.config for r in self.kept_runs],
+                          self.parts.commands.session_config())
 
     def _on_session_changed(self, info) -> None:
-        if getattr(info, "reason", "") == "the data changed":
+        if info.reason == "the data changed":
             self.clear_runs()  # kept curves were measured on other points
         self._relabel_runs()
 
     def _relabel_runs(self) -> None:
         if not self.kept_runs:
             return
-        chart = self.window.loss_chart
+        chart = self.parts.loss_chart
         chart.clear_reference_runs()
         for run, label in zip(self.kept_runs, self.run_labels(), strict=True):
             chart.add_reference_run(label, run.epochs, run.losses)
@@ -373,7 +366,7 @@ class Classroom(QObject):
         """(weights, biases, hidden activation, output activation, from_session): the
         current session's network when it is a 2-2-1 the explainer can draw, else the
         "Six lines" network."""
-        config = self.window.session_config()
+        config = self.parts.commands.session_config()
         if (config.layer_sizes == (2, 2, 1) and config.features == ("x1", "x2")
                 and config.activations[0] in ACTIVATIONS
                 and config.resolved_output_activation in ACTIVATIONS):
@@ -384,7 +377,7 @@ class Classroom(QObject):
 
     def open_explainer(self) -> ExplainerWidget:
         if self.explainer is None:
-            self.explainer = ExplainerWidget(self.window)
+            self.explainer = ExplainerWidget(self.parts.window)
             self.explainer.setWindowFlag(Qt.Window, True)
             closer = QShortcut(QKeySequence(Qt.Key_Escape), self.explainer)
             closer.activated.connect(self.explainer.close)
@@ -404,16 +397,9 @@ class Classroom(QObject):
 
     def _worker_alive(self) -> bool:
         """False once the window has stopped its training thread (closed)."""
-        running = getattr(self.window, "worker_running", None)
-        return running() if running is not None else True
+        return self._presenter.is_running()
 
     # ------------------------------------------------------------ messages
     def _message(self, text: str, kind: str) -> None:
-        banner = getattr(self.window, "banner", None)
-        if banner is not None:
-            banner.show_message(text, kind, 8000)
+        self.parts.banner.show_message(text, kind, 8000)
 
-
-def attach(window) -> Classroom:
-    """Add the classroom (Lessons menu, lesson panel, explainer, presentation) to `window`."""
-    return Classroom(window)

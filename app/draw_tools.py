@@ -3,7 +3,9 @@
 `DrawTools` is the small control group under the plot: a "Draw points" toggle, one
 coloured button per class (a value box for regression), an eraser and "Clear all points".
 `PointEditor` keeps the points being drawn and sends each change to the training worker
-as a custom DataSet (through `window.set_points`), so training goes on with them.
+as a custom DataSet (through the window's `set_points` command), so training goes on with
+them. `DrawingController.build(parts)` puts the tools under the plot and connects them
+(app/main.py builds it and hands it to the File menu's controller).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.parts import WindowParts
 from engine.config import MAX_CLASSES, MAX_POINTS
 from engine.datasets import DataSet
 from engine.io import make_custom_dataset
@@ -170,8 +173,8 @@ class DrawTools(QWidget):
 class PointEditor(QObject):
     """The points being drawn: (n, 2) positions and (n,) labels, sent on every change.
 
-    `send(dataset)` hands a DataSet to the worker (window.set_points). The editor starts
-    from the session's data, so drawing adds to the points already there.
+    `send(dataset)` hands a DataSet to the engine (the window's set_points command). The
+    editor starts from the session's data, so drawing adds to the points already there.
     """
 
     points_changed = Signal()
@@ -268,24 +271,40 @@ def _same_data(a: DataSet, b: DataSet) -> bool:
 
 
 class DrawingController(QObject):
-    """Wires DrawTools and a PointEditor to the window's boundary view and worker."""
+    """Wires DrawTools and a PointEditor to the window's boundary view and presenter."""
 
-    def __init__(self, window, tools: DrawTools, editor: PointEditor):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, parts: WindowParts, tools: DrawTools, editor: PointEditor):
+        super().__init__(parts.window)
+        self.parts = parts
+        self.view = parts.boundary_view
         self.tools = tools
         self.editor = editor
-        view = window.boundary_view
-        view.point_added.connect(self._on_point_added)
-        view.point_removed.connect(self._on_point_removed)
+        self.view.point_added.connect(self._on_point_added)
+        self.view.point_removed.connect(self._on_point_removed)
         tools.changed.connect(self._update_view)
         tools.clear_requested.connect(editor.clear)
-        window.worker.session_changed.connect(self._on_session_changed)
-        for action in (getattr(window, "dark_action", None),
-                       getattr(window, "colorblind_action", None)):
-            if action is not None:
-                action.triggered.connect(self._update_colors)
+        parts.presenter.session_changed.connect(self._on_session_changed)
+        for action in (parts.dark_action, parts.colorblind_action):
+            action.triggered.connect(self._update_colors)
         self._update_colors()
+
+    @classmethod
+    def build(cls, parts: WindowParts) -> DrawingController:
+        """Put the drawing tools under the boundary plot and connect them."""
+        tools = DrawTools()
+        view = parts.boundary_view
+        group = view.parentWidget()
+        layout = group.layout() if group is not None else None
+        if layout is not None:
+            layout.insertWidget(layout.indexOf(view) + 1, tools)
+        tools.setObjectName("drawTools")
+        tools.setFocusPolicy(Qt.NoFocus)
+        editor = PointEditor(parts.commands.set_points, parts.window)
+        controller = cls(parts, tools, editor)
+        # The first session was announced before we listened: read the presenter's mirror.
+        mirror = parts.presenter.mirror
+        controller.follow(mirror.config, mirror.data, mirror.train)
+        return controller
 
     def _on_session_changed(self, info) -> None:
         self.follow(info.config, info.data, info.train)
@@ -300,40 +319,23 @@ class DrawingController(QObject):
     def _update_view(self) -> None:
         drawing = self.tools.drawing()
         label = int(self.tools.label()) if self.editor.problem == "classification" else 0
-        self.window.boundary_view.set_drawing(drawing, label)
-        show_test = getattr(self.window, "show_test", None)
-        if drawing and show_test is not None:
-            show_test.setChecked(True)  # every point you draw stays visible
+        self.view.set_drawing(drawing, label)
+        if drawing:
+            self.parts.show_test.setChecked(True)  # every point you draw stays visible
 
     def _update_colors(self) -> None:
-        palette = self.window.boundary_view.palette_
+        palette = self.view.palette_
         self.tools.set_colors([palette.class_color(c) for c in range(MAX_CLASSES)])
 
     def _on_point_added(self, x1: float, x2: float, _label: int) -> None:
         if self.tools.erasing():
-            pixel = self.window.boundary_view.view_box.viewPixelSize()
+            pixel = self.view.view_box.viewPixelSize()
             self.editor.remove_near(x1, x2, (abs(pixel[0]), abs(pixel[1])))
             return
         if not self.editor.add(x1, x2, self.tools.label()):
-            self.window.banner.show_message(
+            self.parts.banner.show_message(
                 f"At most {MAX_POINTS} points: remove some before adding more.", "error", 6000)
 
     def _on_point_removed(self, train_index: int) -> None:
         self.editor.remove_train_point(train_index)
 
-
-def attach_drawing(window) -> DrawingController:
-    """Put the drawing tools under the boundary plot and connect them."""
-    tools = DrawTools()
-    group = window.boundary_view.parentWidget()
-    layout = group.layout() if group is not None else None
-    if layout is not None:
-        layout.insertWidget(layout.indexOf(window.boundary_view) + 1, tools)
-    tools.setObjectName("drawTools")
-    tools.setFocusPolicy(Qt.NoFocus)
-    editor = PointEditor(window.set_points, window)
-    controller = DrawingController(window, tools, editor)
-    # The first session was announced before we listened: read the presenter's mirror.
-    mirror = window.presenter.mirror
-    controller.follow(mirror.config, mirror.data, mirror.train)
-    return controller

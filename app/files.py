@@ -1,13 +1,15 @@
 """The File menu: New, Open, Open Recent, Save, Save As, Import points, Export; the
 window title; autosave, keeping the session on close and offering it back at the next start.
 
-`attach(window)` adds all of it to a MainWindow and returns the FileController. The GUI
-never touches the session the engine owns: it reads the presenter's mirror of it (what
-the GUI last heard: config, data, weights, history), so saving never waits for training,
-and hands whole new sessions over with `window.load_session`.
+app/main.py builds a `FileController` with the window's parts (app/parts.py), its prompts,
+the autosave folder and the drawing tools. The GUI never touches the session the engine
+owns: it reads the presenter's mirror of it (what the GUI last heard: config, data,
+weights, history), so saving never waits for training, and hands whole new sessions over
+with the window's `load_session` command. Whether there are unsaved changes is the
+presenter's answer (`is_modified`, `modified_changed`); this module tells it what was saved.
 
-Every question and message goes through a `Prompts` object; tests replace it (monkeypatch
-`make_prompts`) so no modal dialog ever blocks them.
+Every question and message goes through a `Prompts` object; tests pass their own (or
+monkeypatch `make_prompts`) so no modal dialog ever blocks them.
 
 Closing never asks: unsaved work is written to the window's autosave and offered back by
 the next start (app/autosave.py). Only when there is no autosave to write to (settings in
@@ -16,7 +18,6 @@ memory, an unwritable folder, a failed write) does closing ask Save / Discard / 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from collections.abc import Callable
@@ -24,16 +25,17 @@ from concurrent.futures import CancelledError, Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 from shiboken6 import isValid
 
 from app import autosave
-from app.draw_tools import DrawingController, attach_drawing
+from app.draw_tools import DrawingController
 from app.exports import ExportFailed, save_picture
 from app.modal_pause import PauseUnderModal
+from app.parts import WindowParts
+from app.presenter import session_fingerprint, state_fingerprint
 from engine.config import SessionConfig, default_config
 from engine.datasets import CSVError, load_csv, to_csv
 from engine.export import history_csv, javascript_model, python_model
@@ -55,7 +57,6 @@ RECENT_KEY = "files/recent"
 FOLDER_KEY = "files/last_folder"
 SESSION_FILTER = "Neuroplay sessions (*.json);;All files (*)"
 CSV_FILTER = "CSV files (*.csv);;All files (*)"
-RESTORED = b"restored"  # the "saved" fingerprint of kept work continued at start-up
 AUTOSAVE_KEY = "autosave"  # in an autosave document: {"file": the named file or None}
 DOCUMENT_TIMEOUT_S = 30.0
 EXPORTS = (  # (menu text, method name)
@@ -131,25 +132,6 @@ def make_prompts(window) -> Prompts:
     return Prompts(window)
 
 
-def session_fingerprint(session) -> bytes:
-    """What identifies the session's state for "modified": step, config, weights, points.
-
-    Runs on the worker thread; `state_fingerprint` computes the same from what the GUI
-    receives (snapshots and SessionInfo).
-    """
-    weights, biases = session.parameters_as_lists()
-    return state_fingerprint(session.step_count, session.config, weights, biases, session.data)
-
-
-def state_fingerprint(step: int, config, weights, biases, data) -> bytes:
-    digest = hashlib.sha1(f"{int(step)}|{json.dumps(config.to_dict())}".encode())
-    for array in (*weights, *biases):
-        digest.update(np.asarray(array, dtype=np.float32).tobytes())
-    digest.update(np.asarray(data.points, dtype=np.float64).tobytes())
-    digest.update(np.asarray(data.labels, dtype=np.float64).tobytes())
-    return digest.digest()
-
-
 def describe_csv_error(name: str, error: CSVError) -> str:
     """The first MAX_ERRORS_SHOWN problems by line number, and how many more there are."""
     shown = error.errors[:MAX_ERRORS_SHOWN]
@@ -178,29 +160,30 @@ def describe_kept(doc: dict, saved_at: str, crashed: bool) -> str:
 
 
 class FileController(QObject):
-    """Files for one window. `path` is the open session file (None: untitled)."""
+    """Files for one window. `path` is the open session file (None: untitled).
+
+    `folder`: where the autosave lives (None: no autosave); `drawing`: the drawing tools,
+    which a new or opened session takes out of drawing mode."""
 
     _document_ready = Signal(object)  # (generation, Future of (document, fingerprint))
 
-    def __init__(self, window, prompts: Prompts, folder: Path | None):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, parts: WindowParts, prompts: Prompts, folder: Path | None,
+                 drawing: DrawingController):
+        super().__init__(parts.window)
+        self.parts = parts
+        self.presenter = parts.presenter
         self.prompts = prompts
         self.path: Path | None = None
         self._closed = False
-        self._config = window.session_config()
-        self._data = None
-        self._step = None
-        self._params = None
-        self._saved = b""
-        self._autosaved = b""
-        self.drawing: DrawingController = attach_drawing(window)
+        self.drawing = drawing
+        self._record_dialog = None
         self._build_menu()
-        window.worker.session_changed.connect(self._on_session_changed)
-        window.worker.frame_ready.connect(self._on_frame)
-        window.installEventFilter(self)
+        self.presenter.modified_changed.connect(lambda _modified: self._refresh_title())
+        parts.window.installEventFilter(self)
 
-        self.modal_pause = PauseUnderModal(window, window.is_playing, window.pause, window.play)
+        commands = parts.commands
+        self.modal_pause = PauseUnderModal(parts.window, commands.is_playing, commands.pause,
+                                           commands.play)
         self.slot = autosave.AutosaveSlot(folder) if folder is not None else None
         self.autosaver = autosave.Autosaver(self.autosave_now, parent=self)
         self.writer = autosave.AutosaveWriter(self)
@@ -208,7 +191,8 @@ class FileController(QObject):
         self._document_ready.connect(self._on_document)
         self._document_pending = False
         self._generation = 0  # counts sessions shown: a document of an older one is dropped
-        self._start_from_worker()
+        self.presenter.mark_saved()  # the session the window starts with is nobody's work
+        self._autosaved = self.presenter.fingerprint()
         if self.slot is not None:
             try:
                 self.slot.claim()
@@ -222,11 +206,11 @@ class FileController(QObject):
 
     # ------------------------------------------------------------ menu
     def _build_menu(self) -> None:
-        menu: QMenu = self.window.file_menu
-        before = getattr(self.window, "quit_action", None)
+        menu: QMenu = self.parts.file_menu
+        before = self.parts.quit_action
 
         def add(text: str, slot: Callable, shortcut=None) -> QAction:
-            action = QAction(text, self.window)
+            action = QAction(text, self.parts.window)
             if shortcut is not None:
                 action.setShortcut(QKeySequence(shortcut))
             action.triggered.connect(lambda *_: slot())
@@ -235,7 +219,7 @@ class FileController(QObject):
 
         self.new_action = add("&New", self.new_session, QKeySequence.New)
         self.open_action = add("&Open...", self.open_dialog, QKeySequence.Open)
-        self.recent_menu = QMenu("Open &Recent", self.window)
+        self.recent_menu = QMenu("Open &Recent", self.parts.window)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         menu.insertMenu(before, self.recent_menu)
         menu.insertSeparator(before)
@@ -243,46 +227,22 @@ class FileController(QObject):
         self.save_as_action = add("Save &As...", self.save_as, QKeySequence.SaveAs)
         menu.insertSeparator(before)
         self.import_action = add("&Import points (CSV)...", self.import_points)
-        self.export_menu = QMenu("&Export", self.window)
+        self.export_menu = QMenu("&Export", self.parts.window)
         for text, name in EXPORTS:
             if text is None:
                 self.export_menu.addSeparator()
                 continue
-            action = QAction(text, self.window)
+            action = QAction(text, self.parts.window)
             action.triggered.connect(lambda *_, n=name: getattr(self, n)())
             self.export_menu.addAction(action)
         menu.insertMenu(before, self.export_menu)
-        if before is not None:
-            menu.insertSeparator(before)
+        menu.insertSeparator(before)
         self._fill_recent_menu()
 
     # ------------------------------------------------------------ modified state
-    def _start_from_worker(self) -> None:
-        fingerprint, data = self._in_worker(lambda s: (session_fingerprint(s), s.data))
-        self._saved = self._autosaved = fingerprint
-        self._data = data
-
-    def _on_session_changed(self, info) -> None:
-        self._config = info.config
-        self._data = info.data
-        self._refresh_title()
-
-    def _on_frame(self, frame) -> None:
-        snap = frame.snapshot
-        self._step = snap.step
-        self._params = (snap.weights, snap.biases)
-        self._refresh_title()
-
-    def current_fingerprint(self) -> bytes | None:
-        if self._params is None or self._data is None:
-            return None
-        return state_fingerprint(self._step, self._config, *self._params, self._data)
-
     def is_modified(self) -> bool:
-        if self._saved == RESTORED:
-            return True
-        now = self.current_fingerprint()
-        return now is not None and now != self._saved
+        """Unsaved changes: the presenter's answer (it holds what was saved)."""
+        return self.presenter.is_modified()
 
     def display_name(self) -> str:
         return self.path.name if self.path is not None else "Untitled"
@@ -293,13 +253,14 @@ class FileController(QObject):
             title = APP_TITLE
         else:
             title = f"{self.display_name()}{'*' if modified else ''} — {APP_TITLE}"
-        if self.window.windowTitle() != title:
-            self.window.setWindowTitle(title)
+        window = self.parts.window
+        if window.windowTitle() != title:
+            window.setWindowTitle(title)
 
     # ------------------------------------------------------------ reading the session
     def _in_worker(self, fn):
         """fn(mirror): read the presenter's SessionMirror, which reads like a session."""
-        return fn(self.window.presenter.mirror)
+        return fn(self.presenter.mirror)
 
     def _warn(self, title: str, text: str) -> None:
         self.prompts.warning(title, printable(text))  # file text may hold control bytes
@@ -338,21 +299,18 @@ class FileController(QObject):
         self._show_session(session, path)
         self._drop_autosave()
         self._remember(path)
-        self.window.banner.show_message(f"Opened {path.name}.", "info", 4000)
+        self.parts.banner.show_message(f"Opened {path.name}.", "info", 4000)
         return True
 
     def _show_session(self, session: TrainingSession, path: Path | None) -> None:
         self.modal_pause.forget()  # a new session does not start playing after a dialog
         self._generation += 1
-        fingerprint = session_fingerprint(session)  # before the worker owns it
-        self._saved = self._autosaved = fingerprint
-        self._data = session.data
-        self._config = session.config
-        self._step = None
-        self._params = None  # unknown until the new session's first frame
+        fingerprint = session_fingerprint(session)  # before the engine has it
+        self._autosaved = fingerprint
         self.path = path
         self.drawing.tools.stop()  # a new or opened session starts out of drawing mode
-        self.window.load_session(session)
+        self.parts.commands.load_session(session)
+        self.presenter.mark_saved(fingerprint)
         self._refresh_title()
 
     def save(self) -> bool:
@@ -385,17 +343,18 @@ class FileController(QObject):
             return False
         fingerprint, thinned = made["fingerprint"], made["thinned"]
         self.path = path
-        self._saved = self._autosaved = fingerprint
+        self._autosaved = fingerprint
+        self.presenter.mark_saved(fingerprint)
         self._remember(path)
         self._refresh_title()
         note = (f" The loss history was thinned by {thinned} rows to keep the file openable."
                 if thinned else "")
-        self.window.banner.show_message(f"Saved {path.name}.{note}", "info", 6000 if note else 3000)
+        self.parts.banner.show_message(f"Saved {path.name}.{note}", "info", 6000 if note else 3000)
         return True
 
     # ------------------------------------------------------------ recent files
     def recent_files(self) -> list[str]:
-        raw = self.window.settings.get(RECENT_KEY)
+        raw = self.parts.settings.get(RECENT_KEY)
         try:
             paths = json.loads(raw) if isinstance(raw, str) else []
         except ValueError:
@@ -403,17 +362,17 @@ class FileController(QObject):
         return [p for p in paths if isinstance(p, str)][:MAX_RECENT]
 
     def _set_recent(self, paths: list[str]) -> None:
-        self.window.settings.set(RECENT_KEY, json.dumps(paths[:MAX_RECENT]))
+        self.parts.settings.set(RECENT_KEY, json.dumps(paths[:MAX_RECENT]))
 
     def _remember(self, path: Path) -> None:
         full = str(Path(path).resolve())
         self._set_recent([full] + [p for p in self.recent_files() if p != full])
-        self.window.settings.set(FOLDER_KEY, str(Path(full).parent))
+        self.parts.settings.set(FOLDER_KEY, str(Path(full).parent))
         # A disabled menu never emits aboutToShow: refill it now, or it stays grey.
         self._fill_recent_menu()
 
     def _folder(self) -> str:
-        folder = self.window.settings.get(FOLDER_KEY)
+        folder = self.parts.settings.get(FOLDER_KEY)
         return folder if isinstance(folder, str) and Path(folder).is_dir() else str(Path.home())
 
     def _fill_recent_menu(self) -> None:
@@ -446,8 +405,8 @@ class FileController(QObject):
         except CSVError as e:
             self._warn("Cannot import points", describe_csv_error(path.name, e))
             return False
-        self.window.set_points(data)
-        self.window.banner.show_message(f"Imported {len(data.points)} points from "
+        self.parts.commands.set_points(data)
+        self.parts.banner.show_message(f"Imported {len(data.points)} points from "
                                         f"{path.name}.", "info", 4000)
         return True
 
@@ -477,7 +436,7 @@ class FileController(QObject):
             return False
         if not self._write(target, make, "export"):
             return False
-        self.window.banner.show_message(f"Exported {target.name}.", "info", 3000)
+        self.parts.banner.show_message(f"Exported {target.name}.", "info", 3000)
         return True
 
     def _export_picture(self, path, view, caption: str, suffix: str) -> bool:
@@ -490,7 +449,7 @@ class FileController(QObject):
         except ExportFailed as e:
             self._warn("Cannot export", str(e))
             return False
-        self.window.banner.show_message(f"Exported {target.name}.", "info", 3000)
+        self.parts.banner.show_message(f"Exported {target.name}.", "info", 3000)
         return True
 
     def export_data_csv(self, path=None) -> bool:
@@ -515,41 +474,41 @@ class FileController(QObject):
                                  lambda: javascript_model(*self._model_parts()))
 
     def export_boundary_png(self, path=None) -> bool:
-        return self._export_picture(path, self.window.boundary_view, "Export boundary plot",
+        return self._export_picture(path, self.parts.boundary_view, "Export boundary plot",
                                     "-boundary.png")
 
     def export_boundary_svg(self, path=None) -> bool:
-        return self._export_picture(path, self.window.boundary_view, "Export boundary plot",
+        return self._export_picture(path, self.parts.boundary_view, "Export boundary plot",
                                     "-boundary.svg")
 
     def export_network_png(self, path=None) -> bool:
-        return self._export_picture(path, self.window.network_view, "Export network diagram",
+        return self._export_picture(path, self.parts.network_view, "Export network diagram",
                                     "-network.png")
 
     def export_network_svg(self, path=None) -> bool:
-        return self._export_picture(path, self.window.network_view, "Export network diagram",
+        return self._export_picture(path, self.parts.network_view, "Export network diagram",
                                     "-network.svg")
 
     def record_gif(self):
         """Open the GIF recorder (app/record_dialog.py); returns the dialog, shown."""
         from app.record_dialog import RecordDialog  # Pillow and the dialog load when used
 
-        old = getattr(self, "_record_dialog", None)
+        old = self._record_dialog
         if old is not None and isValid(old) and old.isVisible():
             old.raise_()
             old.activateWindow()
             return old
         stem = self.path.stem if self.path else "neuroplay"
         suggested = str(Path(self._folder()) / f"{stem}-training.gif")
-        dialog = RecordDialog(self.window, suggested, self._on_recorded)
+        dialog = RecordDialog(self.parts, suggested, self._on_recorded)
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         self._record_dialog = dialog
         dialog.show()
         return dialog
 
     def _on_recorded(self, path: Path, text: str) -> None:
-        self.window.settings.set(FOLDER_KEY, str(path.parent))
-        self.window.banner.show_message(text, "info", 5000)
+        self.parts.settings.set(FOLDER_KEY, str(path.parent))
+        self.parts.banner.show_message(text, "info", 5000)
 
     # ------------------------------------------------------------ the session document
     def _document_future(self) -> Future:
@@ -557,7 +516,7 @@ class FileController(QObject):
         GUI's mirror lacks the optimizer and shuffle state an exact resume needs).
 
         The one place the document is asked for (Save, autosave, closing)."""
-        data = self.window.presenter.mirror.data  # changes only with a SessionInfo
+        data = self.presenter.mirror.data  # changes only with a SessionInfo
         answer: Future = Future()
 
         def done(future: Future) -> None:  # on the worker thread
@@ -572,7 +531,7 @@ class FileController(QObject):
             except Exception as e:  # said by the caller (Save, autosave)
                 answer.set_exception(e)
 
-        self.window.presenter.document_future().add_done_callback(done)
+        self.presenter.document_future().add_done_callback(done)
         return answer
 
     def _document_now(self) -> tuple[dict, bytes]:
@@ -605,14 +564,14 @@ class FileController(QObject):
         try:
             doc, fingerprint = future.result()
         except Exception as e:  # the session could not be read: say so, keep training
-            self.window.banner.show_message(f"Autosave failed: {e}", "error", 6000)
+            self.parts.banner.show_message(f"Autosave failed: {e}", "error", 6000)
             return
         if fingerprint != self._autosaved or not self.slot.path.exists():
             self.writer.submit(self.slot.path, self._autosave_document(doc), fingerprint)
 
     def _on_autosaved(self, fingerprint: bytes, error: str) -> None:
         if error:
-            self.window.banner.show_message(f"Autosave failed: {error}", "error", 6000)
+            self.parts.banner.show_message(f"Autosave failed: {error}", "error", 6000)
         else:
             self._autosaved = fingerprint
 
@@ -651,7 +610,7 @@ class FileController(QObject):
 
     # ------------------------------------------------------------ closing
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
-        if watched is self.window and event.type() == QEvent.Close and not self._closed:
+        if watched is self.parts.window and event.type() == QEvent.Close and not self._closed:
             if not self.close_session():
                 event.ignore()
                 return True  # the window stays open
@@ -672,7 +631,6 @@ class FileController(QObject):
         if not self._closed:
             self._end(keep=self.is_modified() and self.keep_session())
 
-    end_unasked = finish  # app/main.py's name for it: logout or shutdown, nobody to ask
 
     def _end(self, keep: bool) -> None:
         self._closed = True
@@ -687,8 +645,7 @@ class FileController(QObject):
     def offer_kept_session(self) -> bool:
         """Offer the newest session a closed or crashed window kept; True when continued.
         Declined or unreadable, it is set aside and never offered again."""
-        headless = getattr(self.prompts, "headless", lambda: False)
-        if self.slot is None or headless():
+        if self.slot is None or self.prompts.headless():
             return False  # nobody to answer: the kept session waits for a start that can ask
         kept = self.slot.take_kept()
         if kept is None:
@@ -704,26 +661,7 @@ class FileController(QObject):
             self.slot.discard()
             return False
         self._show_session(session, kept_file(doc))  # the autosave file holds just this
-        self._saved = RESTORED  # not in any file of the user's yet: the title says so
+        self.presenter.mark_unsaved()  # not in any file of the user's yet: the title says so
         self._refresh_title()
         return True
 
-
-def attach(window) -> FileController:
-    """Add the File menu commands, drawing tools and autosave to `window` (once)."""
-    existing = getattr(window, "files", None)
-    if isinstance(existing, FileController):
-        return existing
-    controller = FileController(window, make_prompts(window), autosave.data_folder(window))
-    window.files = controller
-    return controller
-
-
-def open_path(window, path) -> bool:
-    """`neuroplay FILE`: open a session file in the window (app/main.py calls this)."""
-    return attach(window).open_path(path)
-
-
-def offer_kept_session(window) -> bool:
-    """At start-up (app/main.py): offer to continue a kept session; True when continued."""
-    return attach(window).offer_kept_session()

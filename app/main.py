@@ -6,10 +6,19 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the features load in build_features, after the checks main() makes
+    from app.classroom import Classroom
+    from app.draw_tools import DrawingController
+    from app.files import FileController, Prompts
+    from app.settings import Settings
+    from app.window import MainWindow
 
 APP_NAME = "Neuroplay"
 # Our matrices are tiny (at most 32 wide): BLAS worker threads only fight the GUI and
@@ -39,46 +48,52 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _optional_module(name: str):
-    """The module `name` when it exists (later features plug in here), else None."""
-    if importlib.util.find_spec(name) is None:
-        return None
-    return importlib.import_module(name)
+@dataclass(frozen=True)
+class Features:
+    """What a window gets besides its own layout, built by build_features."""
+
+    drawing: DrawingController
+    files: FileController
+    classroom: Classroom
 
 
-# Features built on the window, each added by a function of its module when present:
-# the File menu (with the drawing tools and autosave) and the classroom (lessons, explainer).
-FEATURES = (("app.files", "attach"), ("app.classroom", "attach"))
+def build_features(window: MainWindow, prompts: Prompts | None = None,
+                   autosave_folder: Callable[[Settings], Path | None] | None = None
+                   ) -> Features:
+    """Build the features of a new MainWindow, in this order, each with the window's parts
+    (app/parts.py) and the features it uses: the drawing tools under the plot; the File
+    menu with autosave (it takes drawing mode off for a new session); the classroom.
+
+    `prompts`: the File menu's dialogs (default: files.make_prompts, the real ones);
+    `autosave_folder(settings)`: where the autosave lives, None for no autosave (default:
+    autosave.data_folder, which follows where the settings live)."""
+    from app import autosave, files
+    from app.classroom import Classroom
+    from app.draw_tools import DrawingController
+    from app.parts import window_parts
+
+    parts = window_parts(window)
+    drawing = DrawingController.build(parts)
+    if prompts is None:
+        prompts = files.make_prompts(window)
+    folder = (autosave_folder or autosave.data_folder)(parts.settings)
+    file_controller = files.FileController(parts, prompts, folder, drawing)
+    classroom = Classroom(parts)
+    return Features(drawing, file_controller, classroom)
 
 
-def attach_features(window, features=FEATURES) -> None:
-    """Add the optional features, (module, function) pairs, to a new MainWindow."""
-    for module_name, function in features:
-        module = _optional_module(module_name)
-        if module is not None:
-            getattr(module, function)(window)
-
-
-def offer_kept_session(window) -> None:
-    """Closing never asks: the work a closed (or crashed) window kept is offered back here,
-    by app/files.py when present."""
-    files = _optional_module("app.files")
-    if files is not None:
-        files.offer_kept_session(window)
-
-
-def end_by_signal(window) -> None:
-    """End like a quit that cannot ask: autosave (app.files), close, leave the event loop."""
+def end_by_signal(window: MainWindow, features: Features | None) -> None:
+    """End like a quit that cannot ask: autosave, close, leave the event loop."""
     from PySide6.QtWidgets import QApplication
 
-    files = getattr(window, "files", None)
-    if files is not None and hasattr(files, "end_unasked"):
-        files.end_unasked()
+    if features is not None:
+        features.files.finish()  # logout or shutdown: nobody to ask, unsaved work is kept
     window.close()
     QApplication.quit()  # also ends a file dialog's own loop
 
 
-def install_signal_handlers(window, signals=None) -> None:
+def install_signal_handlers(window: MainWindow, features: Features | None,
+                            signals=None) -> None:
     """SIGTERM (logout, shutdown, `kill`) and SIGINT (Ctrl+C) end Neuroplay through
     end_by_signal. Python runs a handler only when it next gets control, never while Qt's
     loop waits in C++: a timer gives it that chance. The handler only schedules the quit,
@@ -88,7 +103,7 @@ def install_signal_handlers(window, signals=None) -> None:
     from PySide6.QtCore import QTimer
 
     def on_signal(_signum, _frame) -> None:
-        QTimer.singleShot(0, window, lambda: end_by_signal(window))
+        QTimer.singleShot(0, window, lambda: end_by_signal(window, features))
 
     for number in signals or (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, on_signal)
@@ -113,16 +128,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     if args.smoke_test:
-        # Hook: app/smoke.py (another module) runs the end-to-end check.
-        smoke = _optional_module("app.smoke")
-        if smoke is None:
-            print("neuroplay: --smoke-test is not available in this build "
-                  "(app/smoke.py is missing)", file=sys.stderr)
-            return 2
+        from app import smoke
+
         return int(smoke.run(args) or 0)
 
     from PySide6.QtWidgets import QApplication
 
+    from app.icon import app_icon
     from app.settings import Settings
     from app.window import MainWindow
 
@@ -130,29 +142,21 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
-    icon_module = _optional_module("app.icon")
-    if icon_module is not None:
-        app.setWindowIcon(icon_module.app_icon())
+    app.setWindowIcon(app_icon())
 
     settings = Settings.for_user()
     if args.reset_settings:
         settings.clear()
     window = MainWindow(settings=settings)
-    attach_features(window)
-    install_signal_handlers(window)
+    features = build_features(window)
+    install_signal_handlers(window, features)
     window.show()
 
     if args.file:
-        # Hook: app/files.py (another module) opens session files into the window.
-        files = _optional_module("app.files")
-        if files is None:
-            window.banner.show_message(
-                f"Cannot open {args.file}: opening files is not available in this build.",
-                "error", 0)
-        else:
-            files.open_path(window, args.file)
+        features.files.open_path(args.file)
     else:
-        offer_kept_session(window)
+        # Closing never asks: the work a closed (or crashed) window kept is offered here.
+        features.files.offer_kept_session()
     return app.exec()
 
 

@@ -1,9 +1,10 @@
 """Presentation mode: full screen, the dark theme, everything scaled up for a projector.
 
-`Presentation(window, panel)` adds nothing by itself; `app/classroom.py` puts its
-`action` (F5) and `zoom_menu` in the View menu. Entering remembers what it changes
-(window state and geometry, theme, application font, line widths, axis titles, lesson
-text size, which panels show) and leaving puts every one of them back.
+`Presentation(parts, panel)` (the window's parts, app/parts.py) adds nothing by itself;
+`app/classroom.py` puts its `action` (F5) and `zoom_menu` in the View menu. Entering
+remembers what it changes (window state and geometry, theme, application font, line
+widths, axis titles, lesson text size, which panels show) and leaving puts every one of
+them back.
 
 On a projector the diagram and the boundary are what the room reads: the control column
 and the network's shape editor fold away, and the numbers across the top get the largest
@@ -18,7 +19,9 @@ import re
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu
+from PySide6.QtWidgets import QApplication, QDockWidget, QMenu
+
+from app.parts import WindowParts
 
 ZOOM_STEPS = (100, 125, 150, 175, 200, 250)
 DEFAULT_ZOOM = 150
@@ -28,10 +31,6 @@ PANEL_BOOST = 1.3  # lesson text grows a little more than the rest: it is what p
 # boost), and its panel takes at most LESSON_SHARE of the width: the diagram stays large.
 FULL_BOOST_WIDTH = 1600
 LESSON_SHARE = 0.34
-# Panels a presenter does not need: they fold away while presenting (Esc brings them back).
-# The loss chart's scale choice goes too: its auto scale serves a room, and the curves
-# get the row it took.
-FOLDED_PANELS = ("control_scroll", "network_panel", "loss_scale")
 HEADER_STEP = 0.05  # the header's font shrinks in these steps until every number fits
 # Shares of the width and height while presenting: the boundary as large as the diagram.
 NETWORK_SHARE = 0.42  # of the main row, the rest to the boundary and loss column
@@ -44,20 +43,20 @@ def scale_style_sheet(sheet: str, scale: float) -> str:
 
 
 class Presentation(QObject):
-    """Toggles presentation mode on `window`; `panel` is the lesson panel (optional)."""
+    """Toggles presentation mode on the window of `parts`; `panel` is the lesson panel
+    (optional)."""
 
     toggled = Signal(bool)
 
-    def __init__(self, window: QMainWindow, panel=None):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, parts: WindowParts, panel=None):
+        super().__init__(parts.window)
+        self.parts = parts
+        self.window = window = parts.window
         self.panel = panel
         self.active = False
         self.extra_widgets: list = []  # other windows to scale (the explainer)
-        settings = getattr(window, "settings", None)
-        self.zoom = DEFAULT_ZOOM
-        if settings is not None and hasattr(settings, "load_int"):
-            self.zoom = settings.load_int("presentation_zoom", DEFAULT_ZOOM, MIN_ZOOM, MAX_ZOOM)
+        self.zoom = parts.settings.load_int("presentation_zoom", DEFAULT_ZOOM, MIN_ZOOM,
+                                            MAX_ZOOM)
         self._saved: dict = {}
         self._folded: list = []  # (widget, it was hidden) for the panels folded away
         self.header_scale = 1.0  # the header font scale chosen by _fit_header
@@ -115,9 +114,7 @@ class Presentation(QObject):
         self.zoom = percent
         if percent in self.zoom_actions:
             self.zoom_actions[percent].setChecked(True)
-        settings = getattr(self.window, "settings", None)
-        if settings is not None and hasattr(settings, "save_int"):
-            settings.save_int("presentation_zoom", percent)
+        self.parts.settings.save_int("presentation_zoom", percent)
         if self.active:
             self._unscale()
             self._scale()
@@ -139,47 +136,45 @@ class Presentation(QObject):
 
     # ------------------------------------------------------------ entering and leaving
     def _enter(self) -> None:
-        w = self.window
+        window = self.window
         app = QApplication.instance()
         # The state and the normal geometry: leaving gives back a maximised window
         # maximised, and a normal one at its size and place.
-        self._saved = {"fullscreen": w.isFullScreen(), "font": QFont(app.font()),
-                       "dark": None, "state": w.windowState(),
-                       "geometry": w.saveGeometry()}
-        dark_action = getattr(w, "dark_action", None)
-        if dark_action is not None and not dark_action.isChecked():
+        self._saved = {"fullscreen": window.isFullScreen(), "font": QFont(app.font()),
+                       "dark": None, "state": window.windowState(),
+                       "geometry": window.saveGeometry()}
+        dark_action = self.parts.dark_action
+        if not dark_action.isChecked():
             self._saved["dark"] = False
             dark_action.trigger()  # the window's own dark, high-contrast theme
         self.active = True
         self._scale()
-        if not w.isFullScreen():
-            w.showFullScreen()
+        if not window.isFullScreen():
+            window.showFullScreen()
         self._sync_fullscreen_action()
         self.leave_shortcut.setEnabled(True)
         self.toggled.emit(True)
 
     def _leave(self) -> None:
-        w = self.window
+        window = self.window
         self._unscale()
         self.active = False
         if self._saved.get("dark") is False:
-            dark_action = getattr(w, "dark_action", None)
-            if dark_action is not None and dark_action.isChecked():
+            dark_action = self.parts.dark_action
+            if dark_action.isChecked():
                 dark_action.trigger()
-        if not self._saved.get("fullscreen") and w.isFullScreen():
-            w.restoreGeometry(self._saved["geometry"])  # size, place and maximised state
-            w.setWindowState(self._saved["state"])
-            if not w.isVisible():
-                w.show()
+        if not self._saved.get("fullscreen") and window.isFullScreen():
+            window.restoreGeometry(self._saved["geometry"])  # size, place and maximised state
+            window.setWindowState(self._saved["state"])
+            if not window.isVisible():
+                window.show()
         self._sync_fullscreen_action()
         self.leave_shortcut.setWhatsThis("Leave presentation mode")  # listed in Help
         self.leave_shortcut.setEnabled(False)
         self.toggled.emit(False)
 
     def _sync_fullscreen_action(self) -> None:
-        action = getattr(self.window, "fullscreen_action", None)
-        if action is not None:
-            action.setChecked(self.window.isFullScreen())
+        self.parts.fullscreen_action.setChecked(self.window.isFullScreen())
 
     # ------------------------------------------------------------ scaling
     def _scale(self) -> None:
@@ -207,14 +202,12 @@ class Presentation(QObject):
                 widget.set_text_scale(self.scale)
         self._fold()
         self._fit_header()
-        views = [getattr(self.window, name, None)
-                 for name in ("boundary_view", "loss_chart", "network_view")]
+        views = self.parts.views()
         for view in views:
             # Views that know how to thicken their own lines do it themselves.
-            if view is not None and hasattr(view, "set_line_scale"):
+            if hasattr(view, "set_line_scale"):
                 view.set_line_scale(self.scale)
-        self._scale_plots([v for v in views if v is not None
-                           and not hasattr(v, "set_line_scale")])
+        self._scale_plots([v for v in views if not hasattr(v, "set_line_scale")])
 
     def _unscale(self) -> None:
         app = QApplication.instance()
@@ -232,9 +225,8 @@ class Presentation(QObject):
                 widget.set_text_scale(1.0)
         self._unfold()
         self._unfit_header()
-        for view in (getattr(self.window, n, None)
-                     for n in ("boundary_view", "loss_chart", "network_view")):
-            if view is not None and hasattr(view, "set_line_scale"):
+        for view in self.parts.views():
+            if hasattr(view, "set_line_scale"):
                 view.set_line_scale(1.0)
         for restore in reversed(self._pens):
             restore()
@@ -280,8 +272,9 @@ class Presentation(QObject):
         # The header folds its own pace controls and epochs/s when its width runs short
         # (PlaybackBar._fold_to_width); while they fit they stay: with the control column
         # folded away, the header's pace slider is the presenter's only one.
-        widgets = [getattr(self.window, name, None) for name in FOLDED_PANELS]
-        self._folded = [(w, w.isHidden()) for w in widgets if w is not None]
+        # The control column, the network's shape editor and the loss chart's scale choice
+        # (its auto scale serves a room, and the curves get the row it took).
+        self._folded = [(w, w.isHidden()) for w in self.parts.folded_panels()]
         for widget, _ in self._folded:
             widget.hide()
         dock = self._lesson_dock()
@@ -289,11 +282,8 @@ class Presentation(QObject):
             self._saved["dock width"] = dock.maximumWidth()
             self._limit_dock()
         self._saved["splitters"] = []
-        for name, share in (("main_splitter", NETWORK_SHARE),
-                            ("output_splitter", BOUNDARY_SHARE)):
-            splitter = getattr(self.window, name, None)
-            if splitter is None:
-                continue
+        for splitter, share in ((self.parts.main_splitter, NETWORK_SHARE),
+                                (self.parts.output_splitter, BOUNDARY_SHARE)):
             self._saved["splitters"].append((splitter, splitter.saveState()))
             sizes = splitter.sizes()
             total = sum(sizes)
@@ -347,15 +337,14 @@ class Presentation(QObject):
 
     def _fit_header(self) -> None:
         """The largest header font, up to the zoom, at which every number shows whole."""
-        playback = getattr(self.window, "playback", None)
-        if not self.active or playback is None or not hasattr(playback, "fix_sizes"):
+        playback = self.parts.playback
+        if not self.active:
             return
         if "header" not in self._saved:
             self._saved["header"] = playback.styleSheet()
         sheet = self._saved.get("window_sheet", "")
-        header = getattr(self.window, "header", None)
         # The numbers' tool bar spans the window: its own frame is all the width it takes.
-        chrome = header.width() - playback.width() if header is not None else 16
+        chrome = self.parts.header.width() - playback.width()
         room = self.window.width() - max(chrome, 0)
         scale = self.scale
         while True:
@@ -368,8 +357,8 @@ class Presentation(QObject):
         self.header_scale = scale
 
     def _unfit_header(self) -> None:
-        playback = getattr(self.window, "playback", None)
-        if playback is not None and "header" in self._saved:
+        playback = self.parts.playback
+        if "header" in self._saved:
             playback.setStyleSheet(self._saved.pop("header"))
             playback.fix_sizes()
 

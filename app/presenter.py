@@ -6,12 +6,19 @@ protocol messages, answers come back as signals. It keeps what the GUI last hear
 data, last frame, history, revision) in a SessionMirror, so saving reads the mirror, and
 an engine process that dies is restarted from it.
 
+It also holds "modified": whether the session differs from what was last saved or opened
+(a fingerprint of step, config, weights and points, compared with the one `mark_saved`
+was given), so the File menu, autosave and the title read one answer.
+
 Signals (GUI thread): frame_ready(Frame), session_changed(SessionInfo),
-playing_changed(bool), error(str), engine_lost(str), answered(DocumentReady | Prediction |
-EngineError with an id), failed(EngineError).
+playing_changed(bool), modified_changed(bool), error(str), engine_lost(str),
+answered(DocumentReady | Prediction | EngineError with an id), failed(EngineError).
 """
 
 from __future__ import annotations
+
+import hashlib
+import json
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -26,12 +33,38 @@ from engine.protocol import Frame, SessionInfo
 from engine.session import TrainingSession
 
 
+def setup_digest(config: SessionConfig, data: DataSet) -> bytes:
+    """The part of a fingerprint that changes only with a SessionInfo: config and points."""
+    digest = hashlib.sha1(json.dumps(config.to_dict()).encode())
+    digest.update(np.asarray(data.points, dtype=np.float64).tobytes())
+    digest.update(np.asarray(data.labels, dtype=np.float64).tobytes())
+    return digest.digest()
+
+
+def state_fingerprint(step: int, config: SessionConfig, weights, biases, data: DataSet,
+                      setup: bytes | None = None) -> bytes:
+    """What identifies a session's state for "modified": step, config, weights, points.
+    `setup`: setup_digest(config, data), when the caller has it already."""
+    digest = hashlib.sha1(f"{int(step)}|".encode())
+    digest.update(setup_digest(config, data) if setup is None else setup)
+    for array in (*weights, *biases):
+        digest.update(np.asarray(array, dtype=np.float32).tobytes())
+    return digest.digest()
+
+
+def session_fingerprint(session) -> bytes:
+    """state_fingerprint of a TrainingSession or a SessionMirror (they read alike)."""
+    weights, biases = session.parameters_as_lists()
+    return state_fingerprint(session.step_count, session.config, weights, biases, session.data)
+
+
 class SessionPresenter(QObject):
     """Drives one engine host for one window. `start()` once the window is wired."""
 
     frame_ready = Signal(object)
     session_changed = Signal(object)
     playing_changed = Signal(bool)
+    modified_changed = Signal(bool)
     error = Signal(str)
     engine_lost = Signal(str)
     answered = Signal(object)
@@ -51,6 +84,11 @@ class SessionPresenter(QObject):
         self._speed: float | None = None
         self._open_id: int | None = None  # answers before this open's SessionInfo are stale
         self.restarts = 0
+        self._setup: tuple | None = None  # (config, data, their setup_digest)
+        # What was last saved or opened: a fingerprint, or None for work that is in no file
+        # of the user's (continued from an autosave): modified until saved.
+        self._saved: bytes | None = self.fingerprint()
+        self._modified = False
 
     # ------------------------------------------------------------ lifetime
     def start(self) -> None:
@@ -82,6 +120,40 @@ class SessionPresenter(QObject):
     @property
     def revision(self) -> int:
         return self.mirror.revision
+
+    # ------------------------------------------------------------ modified
+    def fingerprint(self) -> bytes:
+        """The fingerprint of the session as the GUI last heard of it (from the mirror's
+        arrays: parameters_as_lists would cost a list per weight every frame)."""
+        m = self.mirror
+        cached = self._setup
+        if cached is None or cached[0] is not m.config or cached[1] is not m.data:
+            # Config and points change with a SessionInfo, not a frame: hash them once.
+            cached = self._setup = (m.config, m.data, setup_digest(m.config, m.data))
+        return state_fingerprint(m.step_count, m.config, m.weights, m.biases, m.data,
+                                 cached[2])
+
+    def is_modified(self) -> bool:
+        return self._modified
+
+    def mark_saved(self, fingerprint: bytes | None = None) -> None:
+        """The session is in a file as it is now, or as it was when `fingerprint` was taken
+        (a save whose document the engine made a moment ago)."""
+        self._saved = self.fingerprint() if fingerprint is None else fingerprint
+        self._update_modified()
+
+    def mark_unsaved(self) -> None:
+        """The session is in no file of the user's (kept work continued): modified until
+        the next mark_saved."""
+        self._saved = None
+        self._update_modified()
+
+    def _update_modified(self) -> None:
+        modified = self._saved is None or (self.mirror.ready
+                                            and self.fingerprint() != self._saved)
+        if modified != self._modified:
+            self._modified = modified
+            self.modified_changed.emit(modified)
 
     def document(self) -> dict:
         """The session as engine.io's document, from what the GUI last heard."""
@@ -131,6 +203,7 @@ class SessionPresenter(QObject):
         request = p.OpenDocument(session_to_dict(session))
         self._open_id = request.id
         self.send(request)
+        self._update_modified()
 
     def open_lesson_step(self, lesson, index: int) -> int:
         """The engine builds (and may pre-train) a lesson step's session."""
@@ -181,10 +254,12 @@ class SessionPresenter(QObject):
             self.mirror.take_frame(response)
             self._last_frame = response
             self.frame_ready.emit(response)
+            self._update_modified()
         elif isinstance(response, SessionInfo):
             self.mirror.take_info(response)
             self._info = response
             self.session_changed.emit(response)
+            self._update_modified()
         elif isinstance(response, p.PlayingChanged):
             self._playing = response.playing
             self.playing_changed.emit(response.playing)

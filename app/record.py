@@ -235,7 +235,8 @@ class Replay:
 class LiveRecorder(QObject):
     """Grabs `widget` each time the window has drawn a new frame, at most `fps` a second.
 
-    `window` needs last_frame(), is_playing() and play(). Records the next `epochs` epochs
+    `training` is the window's commands (app/parts.py WindowCommands): last_frame(),
+    is_playing(), play() and pause() are used. Records the next `epochs` epochs
     (0: until stop()). Signals: progress(frames, epoch); finished(why) once, with "" when
     it reached its epoch or was stopped, else why it ended early.
     """
@@ -243,10 +244,10 @@ class LiveRecorder(QObject):
     progress = Signal(int, int)
     finished = Signal(str)
 
-    def __init__(self, window, widget: QWidget, width: int, fps: int, epochs: int,
+    def __init__(self, training, widget: QWidget, width: int, fps: int, epochs: int,
                  parent: QObject | None = None):
         super().__init__(parent)
-        self.window = window
+        self.training = training
         self.widget = widget
         self.width = width
         self.epochs = epochs
@@ -262,15 +263,15 @@ class LiveRecorder(QObject):
         self._timer.timeout.connect(self._capture)
 
     def start(self) -> None:
-        frame = self.window.last_frame()
+        frame = self.training.last_frame()
         self.start_epoch = frame.snapshot.epoch if frame is not None else 0
         self._end_epoch = self.start_epoch + self.epochs if self.epochs > 0 else None
         self._running = True
         self._capture()  # the picture as it is now is the first frame
         self._timer.start()
-        if not self.window.is_playing():
+        if not self.training.is_playing():
             self._started_play = True
-            self.window.play()
+            self.training.play()
 
     def is_running(self) -> bool:
         return self._running
@@ -281,11 +282,11 @@ class LiveRecorder(QObject):
         self._running = False
         self._timer.stop()
         if self._started_play and not why:
-            self.window.pause()  # the window stops where the recording ends
+            self.training.pause()  # the window stops where the recording ends
         self.finished.emit(why)
 
     def _capture(self) -> None:
-        frame = self.window.last_frame()
+        frame = self.training.last_frame()
         if frame is None or frame is self._last:
             return  # nothing new drawn since the last frame
         self._last = frame
@@ -301,5 +302,5 @@ class LiveRecorder(QObject):
             self.stop()
         elif len(self.frames) >= MAX_FRAMES:
             self.stop(f"it reached {MAX_FRAMES} frames, the most one GIF holds here")
-        elif self._seen_playing and not frame.playing and not self.window.is_playing():
+        elif self._seen_playing and not frame.playing and not self.training.is_playing():
             self.stop("training was paused")

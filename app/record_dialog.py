@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.parts import WindowParts
 from app.record import (
     DEFAULT_FPS,
     DEFAULT_WIDTH,
@@ -47,12 +48,13 @@ DEFAULT_SECONDS = 8
 
 
 class RecordDialog(QDialog):
-    """Record the training as a GIF. `window` is the MainWindow; `suggested` the file."""
+    """Record the training as a GIF. `parts`: the main window's (app/parts.py);
+    `suggested`: the file."""
 
-    def __init__(self, window, suggested: str, on_saved=None):
-        super().__init__(window)
+    def __init__(self, parts: WindowParts, suggested: str, on_saved=None):
+        super().__init__(parts.window)
         self.setWindowTitle("Record the training as a GIF")
-        self.window_ = window
+        self.parts = parts
         self._on_saved = on_saved
         self._replay: Replay | None = None
         self._live: LiveRecorder | None = None
@@ -64,7 +66,7 @@ class RecordDialog(QDialog):
         self.boundary_choice.setChecked(True)
         self._what = _group(self, self.boundary_choice, self.window_choice)
 
-        frame = window.last_frame()
+        frame = parts.commands.last_frame()
         epoch_now = frame.snapshot.epoch if frame is not None else 0
         self.replay_choice = QRadioButton("Replay the run from epoch 0, off screen, up to epoch")
         self.replay_choice.setToolTip(
@@ -176,9 +178,9 @@ class RecordDialog(QDialog):
             self.progress.setRange(0, len(self._replay.epochs))
             QTimer.singleShot(0, self, self._replay_some)
         else:
-            widget = self.window_ if self.window_choice.isChecked() else \
-                self.window_.boundary_view
-            self._live = LiveRecorder(self.window_, widget, width, self._fps,
+            widget = (self.parts.window if self.window_choice.isChecked()
+                      else self.parts.boundary_view)
+            self._live = LiveRecorder(self.parts.commands, widget, width, self._fps,
                                       self.live_epochs.value(), self)
             self._live.progress.connect(self._on_live_progress)
             self._live.finished.connect(self._on_live_finished)
@@ -187,19 +189,17 @@ class RecordDialog(QDialog):
         return True
 
     def _replay_session(self):
-        mirror = self.window_.presenter.mirror  # the GUI's copy: config and data as shown
+        mirror = self.parts.presenter.mirror  # the GUI's copy: config and data as shown
         config, data = mirror.config, mirror.data
         custom = data if config.dataset == "custom" else None
         return lambda: TrainingSession(config, data=custom)
 
     def _off_screen_view(self) -> BoundaryView:
-        live = self.window_.boundary_view
+        live = self.parts.boundary_view
         view = BoundaryView(palette=live.palette_)
         view.setParent(self, view.windowFlags())  # freed with the dialog
-        show_test = getattr(self.window_, "show_test", None)
-        discretize = getattr(self.window_, "discretize", None)
-        view.set_show_test(bool(show_test and show_test.isChecked()))
-        view.set_discretize(bool(discretize and discretize.isChecked()))
+        view.set_show_test(self.parts.show_test.isChecked())
+        view.set_discretize(self.parts.discretize.isChecked())
         return view
 
     def _replay_some(self) -> None:

@@ -12,7 +12,7 @@ import os
 import sys
 import time
 
-from app.main import attach_features, limit_blas_threads
+from app.main import limit_blas_threads
 
 limit_blas_threads()
 
@@ -41,6 +41,9 @@ def take_screenshot(out: str, steps: int = 600, size: tuple[int, int] = (1280, 8
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
+    from app.classroom import Classroom
+    from app.draw_tools import DrawingController
+    from app.parts import window_parts
     from app.settings import Settings
     from app.window import MainWindow
 
@@ -49,7 +52,9 @@ def take_screenshot(out: str, steps: int = 600, size: tuple[int, int] = (1280, 8
     settings.save_bool("dark", dark)
     window = MainWindow(settings=settings)
     # What a user sees, without the File menu's autosave and questions on closing.
-    attach_features(window, (("app.draw_tools", "attach_drawing"), ("app.classroom", "attach")))
+    parts = window_parts(window)
+    DrawingController.build(parts)
+    Classroom(parts)
     # The asked-for size, not the window fitted (maybe maximised) to the offscreen screen.
     window.setWindowState(Qt.WindowNoState)
     window.resize(*size)

@@ -156,7 +156,7 @@ def smoke_test(screenshot: str | None) -> dict:
     from PySide6.QtWidgets import QApplication
 
     from app.icon import app_icon
-    from app.main import attach_features
+    from app.main import build_features
     from app.settings import Settings
     from app.window import MainWindow
 
@@ -171,7 +171,7 @@ def smoke_test(screenshot: str | None) -> dict:
         raise SmokeFailure("the app icon did not load (resources/icons missing)")
     app.setWindowIcon(icon)
     window = MainWindow(settings=Settings())  # in-memory settings: the user's stay untouched
-    attach_features(window)
+    features = build_features(window)
     try:
         window.show()
         wait_until(app, lambda: window.last_frame() is not None, "the first frame")
@@ -180,7 +180,7 @@ def smoke_test(screenshot: str | None) -> dict:
         say(f"first frame: {first_frame_s:.3f} s after launch")
         first = window.last_frame().snapshot
 
-        window.worker.set_speed(None)  # as fast as it can: the worker's real play loop
+        window.presenter.set_speed(None)  # as fast as it can: the worker's real play loop
         window.play()
         wait_until(app, lambda: window.last_frame().snapshot.step >= first.step + SMOKE_STEPS,
                    f"{SMOKE_STEPS} training steps")
@@ -206,9 +206,7 @@ def smoke_test(screenshot: str | None) -> dict:
         if screenshot and not image.save(screenshot):
             raise SmokeFailure(f"could not write the screenshot to {screenshot}")
     finally:
-        files = getattr(window, "files", None)
-        if files is not None and hasattr(files, "finish"):
-            files.finish()  # a smoke run has nothing to save: skip the unsaved-changes question
+        features.files.finish()  # a smoke run has nothing to save: no unsaved-changes question
         window.close()
         if window.worker_running():
             raise SmokeFailure("the training thread did not stop when the window closed")

@@ -194,8 +194,6 @@ class MainWindow(QMainWindow):
         self._show_config(self._config)
         self._apply_theme()
 
-        # Features written against the old worker connect to the same signals here.
-        self.worker = self.presenter
         self.presenter.frame_ready.connect(self._on_frame)
         self.presenter.session_changed.connect(self._on_session_changed)
         self.presenter.playing_changed.connect(self._on_playing_changed)

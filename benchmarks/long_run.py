@@ -53,7 +53,7 @@ def long_run(minutes: float, period_s: float = 60.0, autosave_s: float = 60.0,
 
     import app.autosave as autosave
     import app.files as files_module
-    from app.files import attach
+    from app.main import build_features
     from app.settings import Settings
     from app.window import MainWindow
 
@@ -65,7 +65,7 @@ def long_run(minutes: float, period_s: float = 60.0, autosave_s: float = 60.0,
     costs: dict[str, list[tuple[float, float]]] = {"gui": [], "document": [], "writer": [],
                                                    "starts": []}
     controller = files_module.FileController
-    patches = [(autosave, "data_folder", lambda window: folder),
+    patches = [(autosave, "data_folder", lambda settings: folder),
                (controller, "autosave_now", timed(timed(controller.autosave_now,
                                                         costs["starts"]), costs["gui"]))]
     patches += [(controller, name, timed(getattr(controller, name), costs["gui"]))
@@ -77,7 +77,8 @@ def long_run(minutes: float, period_s: float = 60.0, autosave_s: float = 60.0,
     for owner, name, value in patches:
         setattr(owner, name, value)
     try:
-        return _run(MainWindow(config=XOR, settings=Settings()), attach, folder, costs,
+        return _run(MainWindow(config=XOR, settings=Settings()),
+                    lambda window: build_features(window).files, folder, costs,
                     minutes, period_s, autosave_s)
     finally:
         for owner, name, value in saved:

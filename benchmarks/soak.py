@@ -129,14 +129,14 @@ def window_soak(minutes: float, config: SessionConfig | None = None, draw: bool 
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from app.files import attach
+    from app.main import build_features
     from app.settings import Settings
     from app.window import MainWindow
 
     app = QApplication.instance() or QApplication([])
     # In-memory settings: no autosave, no lock, nothing remembered.
     window = MainWindow(config=config, settings=Settings())
-    tools = attach(window).drawing.tools
+    tools = build_features(window).drawing.tools
     window.resize(1280, 800)
     window.show()
     deadline = time.monotonic() + 30

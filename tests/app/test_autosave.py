@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QMessageBox
 from test_files import (  # noqa: F401 - open_window and prompts are fixtures
     WAIT_MS,
     assert_same_state,
+    files_of,
     open_window,
     prompts,
     settle,
@@ -67,7 +68,7 @@ def test_close_asks_nothing_and_the_next_start_continues(open_window, qtbot, pro
 
     prompts.restore_answer = True
     again, fc2 = open_window()
-    assert files.offer_kept_session(again)
+    assert files_of(again).offer_kept_session()
     assert len(prompts.restore_asked) == 1
     assert "untitled session at epoch 3" in prompts.restore_asked[0]
     assert "did not close properly" not in prompts.restore_asked[0]
@@ -85,13 +86,13 @@ def test_start_fresh_is_never_offered_again(open_window, qtbot, prompts, tmp_pat
     close_unasked(window, prompts)
     prompts.restore_answer = False
     fresh, _ = open_window()
-    assert not files.offer_kept_session(fresh)
+    assert not files_of(fresh).offer_kept_session()
     assert len(prompts.restore_asked) == 1
     assert state(fresh)[6] == 0  # a new, untrained session
     assert kept_files(tmp_path) == []
     assert (tmp_path / "appdata" / "autosave" / "discarded.json").is_file()  # one wrong click
     later, _ = open_window()
-    assert not files.offer_kept_session(later)
+    assert not files_of(later).offer_kept_session()
     assert len(prompts.restore_asked) == 1
 
 
@@ -114,19 +115,19 @@ def test_two_windows_never_share_an_autosave_or_a_lock(open_window, qtbot, promp
     prompts.restore_answer = True
     # A window that runs keeps its autosave: a third start is not offered it.
     c, _ = open_window()
-    assert not files.offer_kept_session(c)
+    assert not files_of(c).offer_kept_session()
     assert prompts.restore_asked == []
     # Window a "crashes": its lock now names a process that is gone.
     expected = state_of_file(fa.slot.path)
     fa.slot.lock_path.write_text(f"{dead_pid()}\n")
     d, fd = open_window()
-    assert files.offer_kept_session(d)
+    assert files_of(d).offer_kept_session()
     assert "did not close properly" in prompts.restore_asked[0]
     assert_same_state(state(d), expected)
     assert not fa.slot.lock_path.exists() and not fa.slot.path.exists()
     assert fd.slot.path.is_file()  # d owns it now: a fifth start is not offered it
     e, _ = open_window()
-    assert not files.offer_kept_session(e)
+    assert not files_of(e).offer_kept_session()
     assert len(prompts.restore_asked) == 1
 
 
@@ -156,7 +157,7 @@ def test_a_named_file_keeps_its_unsaved_changes_apart(open_window, qtbot, prompt
     assert state_of_file(mine)[7] == 1  # the user's file is never written by autosave
     prompts.restore_answer = True
     again, fc2 = open_window()
-    assert files.offer_kept_session(again)
+    assert files_of(again).offer_kept_session()
     assert "unsaved changes to mine.json" in prompts.restore_asked[0]
     assert fc2.path == mine
     settle(qtbot, again)
@@ -200,11 +201,11 @@ def test_a_damaged_kept_session_is_reported_and_set_aside(open_window, prompts, 
     (folder / "1-dead.lock").write_text("not a pid\n")
     prompts.restore_answer = True
     window, _ = open_window()
-    assert not files.offer_kept_session(window)
+    assert not files_of(window).offer_kept_session()
     assert "could not be read" in prompts.warnings[0][1]
     assert kept_files(tmp_path) == []
     again, _ = open_window()
-    assert not files.offer_kept_session(again)
+    assert not files_of(again).offer_kept_session()
     assert len(prompts.warnings) == 1
 
 
@@ -221,7 +222,7 @@ def test_the_old_single_autosave_of_a_crash_is_still_offered(open_window, prompt
     (folder / "running.lock").write_text(f"{dead_pid()}\n")
     prompts.restore_answer = True
     window, _ = open_window()
-    assert files.offer_kept_session(window)
+    assert files_of(window).offer_kept_session()
     assert state(window)[7] == 4
     assert not (folder / "running.lock").exists()
 
@@ -251,19 +252,17 @@ def test_a_modal_dialog_pauses_training(open_window, qtbot, was_playing):
 def test_the_start_up_hook_offers_and_a_headless_start_leaves_it_kept(open_window, qtbot,
                                                                       prompts, tmp_path,
                                                                       monkeypatch):
-    from app.main import offer_kept_session
-
     window, _ = open_window()
     train(qtbot, window, 1)
     close_unasked(window, prompts)
     monkeypatch.setattr(files, "make_prompts", lambda window: files.Prompts(window))
     headless, _ = open_window()
-    offer_kept_session(headless)  # offscreen: nobody to ask, so it is not taken
+    files_of(headless).offer_kept_session()  # offscreen: nobody to ask, so it is not taken
     assert len(kept_files(tmp_path)) == 1
     monkeypatch.setattr(files, "make_prompts", lambda window: prompts)
     prompts.restore_answer = True
     again, _ = open_window()
-    offer_kept_session(again)
+    files_of(again).offer_kept_session()
     assert prompts.restore_asked and state(again)[7] == 1
 
 

@@ -13,13 +13,19 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QFormLayout
 
 import app.classroom as classroom_module
-from app.classroom import Classroom, attach, run_labels
+from app.classroom import Classroom, run_labels
+from app.parts import window_parts
 from app.settings import Settings
 from app.window import MainWindow
 from engine.config import SessionConfig
 from engine.lessons import list_lessons, load_lesson, open_session
 
 WAIT_MS = 20000
+
+
+def classroom_of(window: MainWindow) -> Classroom:
+    """The window's classroom (a child of the window, as every feature is)."""
+    return window.findChild(Classroom)
 
 
 def until(qtbot, condition) -> None:
@@ -32,14 +38,13 @@ def window(qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(classroom_module, "user_lessons_dir", lambda: tmp_path / "lessons")
     settings = Settings(QSettings(str(tmp_path / "neuroplay.ini"), QSettings.IniFormat))
     w = MainWindow(settings=settings)
-    if not isinstance(getattr(w, "classroom", None), Classroom):
-        w.classroom = attach(w)
+    classroom = Classroom(window_parts(w))
     w.resize(1400, 850)
     w.show()
     until(qtbot, lambda: w.last_frame() is not None)
     yield w
-    if w.classroom.presentation.active:
-        w.classroom.presentation.set_active(False)
+    if classroom.presentation.active:
+        classroom.presentation.set_active(False)
     w.close()
     assert not w.worker_running()
 
@@ -49,7 +54,7 @@ def session_config(window) -> SessionConfig:
 
 
 def open_by_menu(qtbot, window, title: str):
-    classroom = window.classroom
+    classroom = classroom_of(window)
     action = next(a for a in classroom.lesson_actions() if a.data() == title)
     action.trigger()
     lesson = classroom.lesson
@@ -61,7 +66,7 @@ def open_by_menu(qtbot, window, title: str):
 def test_every_builtin_lesson_opens_from_the_menu_and_steps_through(qtbot, window):
     builtin, errors = list_lessons()
     assert errors == []
-    classroom = window.classroom
+    classroom = classroom_of(window)
     assert [a.data() for a in classroom.lesson_actions()] == [x.title for x in builtin]
     panel = classroom.panel
     for lesson in builtin:
@@ -91,8 +96,8 @@ def test_six_lines_table_and_plane_show_what_the_engine_computes(qtbot, window):
     def by_hand(x1, x2):
         return relu(-1.8 * relu(1 - x1 - x2) + 1.3 * relu(1.3 - 0.7 * x1 - 0.7 * x2))
 
-    until(qtbot, lambda: "…" not in window.classroom.panel.outputs_shown())
-    shown = [float(v) for v in window.classroom.panel.outputs_shown()]
+    until(qtbot, lambda: "…" not in classroom_of(window).panel.outputs_shown())
+    shown = [float(v) for v in classroom_of(window).panel.outputs_shown()]
     expected = [by_hand(x1, x2) for x1, x2, _ in lesson.output_table]
     assert shown == pytest.approx(expected, abs=1e-4)
     assert shown == pytest.approx([0.0, 0.78, 0.78, 0.0], abs=1e-4)
@@ -118,11 +123,11 @@ def test_six_lines_table_and_plane_show_what_the_engine_computes(qtbot, window):
 
 def test_table_follows_training(qtbot, window):
     open_by_menu(qtbot, window, "Training XOR")
-    until(qtbot, lambda: "…" not in window.classroom.panel.outputs_shown())
-    before = window.classroom.panel.outputs_shown()
+    until(qtbot, lambda: "…" not in classroom_of(window).panel.outputs_shown())
+    before = classroom_of(window).panel.outputs_shown()
     window.presenter.step(400)
-    until(qtbot, lambda: window.classroom.panel.outputs_shown() != before)
-    shown = [float(v) for v in window.classroom.panel.outputs_shown()]
+    until(qtbot, lambda: classroom_of(window).panel.outputs_shown() != before)
+    shown = [float(v) for v in classroom_of(window).panel.outputs_shown()]
     assert [v >= 0.5 for v in shown] == [False, True, True, False]
 
 
@@ -134,10 +139,10 @@ def test_hidden_controls_come_back_when_the_lesson_closes(qtbot, window):
     row = window.training_panel.row_of(window.training_panel.regularization)
     assert not form.isRowVisible(row)
     assert not window.training_panel.isHidden()
-    window.classroom.close_action.trigger()
+    classroom_of(window).close_action.trigger()
     assert not window.data_panel.isHidden() and not window.network_panel.isHidden()
     assert form.isRowVisible(row)
-    assert not window.classroom.dock.isVisible()
+    assert not classroom_of(window).dock.isVisible()
 
 
 def test_a_row_whose_field_is_a_layout_hides_too(window):
@@ -152,7 +157,7 @@ def test_a_row_whose_field_is_a_layout_hides_too(window):
 def test_a_lesson_opened_twice_trains_the_same_curve(qtbot, window):
     lesson = open_by_menu(qtbot, window, "Two moons")
     first = run_in_engine(window, lambda s: (s.data.points.copy(), s.history.array()))
-    window.classroom.close_lesson()
+    classroom_of(window).close_lesson()
     open_by_menu(qtbot, window, "Two moons")
     second = run_in_engine(window, lambda s: (s.data.points.copy(), s.history.array()))
     np.testing.assert_array_equal(first[0], second[0])
@@ -164,7 +169,7 @@ def test_a_lesson_opened_twice_trains_the_same_curve(qtbot, window):
 
 
 def test_keep_and_clear_compared_runs_labelled_by_what_differed(qtbot, window):
-    classroom = window.classroom
+    classroom = classroom_of(window)
     chart = window.loss_chart
     open_by_menu(qtbot, window, "Learning rate")
     window.presenter.step(100)
@@ -191,7 +196,7 @@ def test_keep_and_clear_compared_runs_labelled_by_what_differed(qtbot, window):
 def test_keep_run_without_a_curve_says_why(qtbot, window):
     open_by_menu(qtbot, window, "Six lines of AI")
     until(qtbot, lambda: len(window.loss_chart.history) == 1)
-    assert not window.classroom.keep_run()
+    assert not classroom_of(window).keep_run()
     assert "Train a little first" in window.banner._label.text()
 
 
@@ -204,7 +209,7 @@ def test_run_labels_are_unique_and_name_the_difference():
 
 
 def test_save_current_as_lesson_appears_in_the_menu_and_reopens(qtbot, window, tmp_path):
-    classroom = window.classroom
+    classroom = classroom_of(window)
     open_by_menu(qtbot, window, "Training XOR")
     window.presenter.step(150)
     wait_for_mirror(window)  # saving reads what the window has shown
@@ -223,7 +228,7 @@ def test_save_current_as_lesson_appears_in_the_menu_and_reopens(qtbot, window, t
 
 
 def test_explainer_uses_the_sessions_2_2_1_network_or_six_lines(qtbot, window):
-    classroom = window.classroom
+    classroom = classroom_of(window)
     explainer = classroom.open_explainer()  # default session: 2-8-4-1, too big
     qtbot.waitExposed(explainer)
     assert {p.label: p.val for p in explainer.graph.params}["w2[2,1]"] == 1.3
@@ -240,7 +245,7 @@ def test_explainer_uses_the_sessions_2_2_1_network_or_six_lines(qtbot, window):
 
 
 def test_presentation_mode_scales_goes_dark_full_screen_and_restores(qtbot, window):
-    classroom = window.classroom
+    classroom = classroom_of(window)
     presentation = classroom.presentation
     app = QApplication.instance()
     base = app.font().pointSizeF()
@@ -269,8 +274,8 @@ def test_presentation_mode_scales_goes_dark_full_screen_and_restores(qtbot, wind
 def test_lessons_set_the_pace_their_text_assumes(qtbot, window):
     from app.controls.playback import PACES, nearest_pace_index
 
-    for lesson in window.classroom.lessons:
-        window.classroom.open_lesson(lesson)
+    for lesson in classroom_of(window).lessons:
+        classroom_of(window).open_lesson(lesson)
         if lesson.pace is not None:
             assert window.playback.pace() == PACES[nearest_pace_index(lesson.pace)]
     open_by_menu(qtbot, window, "Overfitting")
@@ -279,7 +284,7 @@ def test_lessons_set_the_pace_their_text_assumes(qtbot, window):
 
 def test_lesson_output_table_never_cuts_a_number(qtbot, window):
     open_by_menu(qtbot, window, "Six lines of AI")
-    panel = window.classroom.panel
+    panel = classroom_of(window).panel
     panel.set_outputs([5.468123e-05, 0.78, 12345.678, -0.5])
     assert panel.outputs_shown() == ["0.000", "0.780", "1.23e+04", "-0.500"]
     assert panel.cut_cells() == []
@@ -290,7 +295,7 @@ def test_lesson_output_table_never_cuts_a_number(qtbot, window):
 
 
 def test_kept_runs_are_cleared_when_another_lesson_opens(qtbot, window):
-    classroom = window.classroom
+    classroom = classroom_of(window)
     open_by_menu(qtbot, window, "Learning rate")
     from engine.protocol import Step
 

@@ -21,7 +21,9 @@ from PySide6.QtGui import QImage
 import app.autosave as autosave
 import app.files as files
 from app.controls.playback import format_epoch
-from app.files import FileController, attach
+from app.draw_tools import DrawingController
+from app.files import FileController
+from app.parts import window_parts
 from app.settings import Settings
 from app.window import MainWindow
 from engine.config import SessionConfig
@@ -59,12 +61,29 @@ class ScriptedPrompts:
     def save_path(self, caption, suggested, filters) -> str:
         return self.paths.pop(0) if self.paths else ""
 
+    @staticmethod
+    def headless() -> bool:
+        return False  # a script answers: kept sessions are offered
+
+
+def attach(window: MainWindow) -> FileController:
+    """The File menu as app/main.py builds it (the drawing tools first), with the prompts
+    and the autosave folder the fixtures chose (files.make_prompts, autosave.data_folder)."""
+    parts = window_parts(window)
+    return FileController(parts, files.make_prompts(window),
+                          autosave.data_folder(parts.settings), DrawingController.build(parts))
+
+
+def files_of(window: MainWindow) -> FileController:
+    """The window's File menu controller (a child of the window, as every feature is)."""
+    return window.findChild(FileController)
+
 
 @pytest.fixture
 def prompts(monkeypatch, tmp_path):
     scripted = ScriptedPrompts()
     monkeypatch.setattr(files, "make_prompts", lambda window: scripted)
-    monkeypatch.setattr(autosave, "data_folder", lambda window: tmp_path / "appdata")
+    monkeypatch.setattr(autosave, "data_folder", lambda settings: tmp_path / "appdata")
     return scripted
 
 
@@ -75,7 +94,7 @@ def open_window(qtbot, prompts):
 
     def make(**kwargs) -> tuple[MainWindow, FileController]:
         window = MainWindow(settings=Settings(), **kwargs)
-        controller = attach(window)  # returns the window's own when it attached itself
+        controller = attach(window)
         window.show()
         windows.append(window)
         qtbot.waitUntil(lambda: window.last_frame() is not None, timeout=WAIT_MS)
@@ -110,7 +129,7 @@ def shared(qapp, tmp_path_factory):
     scripted = ScriptedPrompts()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(files, "make_prompts", lambda window: scripted)
-        patch.setattr(autosave, "data_folder", lambda window: None)
+        patch.setattr(autosave, "data_folder", lambda settings: None)
         window = MainWindow(settings=Settings())
         controller = attach(window)
     window.show()
@@ -277,7 +296,7 @@ def test_a_command_line_file_is_the_same_format(open_window, tmp_path):
     s.run_epochs(4)
     save_session(s, tmp_path / "cli.json")  # what neuroplay-train --out writes
     window, fc = open_window()
-    assert files.open_path(window, tmp_path / "cli.json")
+    assert fc.open_path(tmp_path / "cli.json")  # what `neuroplay FILE` does
     got = state(window)
     assert got[0] == s.config and got[6] == s.step_count
     np.testing.assert_array_equal(got[3], np.array(s.history))
@@ -377,7 +396,7 @@ def test_new_and_open_ask_before_discarding_changes(open_window, qtbot, prompts,
 
 def test_quit_with_unsaved_changes_and_no_autosave_asks(open_window, qtbot, prompts, tmp_path,
                                                         monkeypatch):
-    monkeypatch.setattr(autosave, "data_folder", lambda window: None)
+    monkeypatch.setattr(autosave, "data_folder", lambda settings: None)
     window, fc = open_window()
     assert fc.slot is None
     train(qtbot, window, 2)
@@ -549,14 +568,9 @@ def test_headless_prompts_never_block():
 def test_autosave_folder_follows_the_settings(tmp_path):
     from PySide6.QtCore import QSettings
 
-    class Holder:
-        pass
-
-    holder = Holder()
-    holder.settings = Settings()
-    assert autosave.data_folder(holder) is None  # kept in memory: no autosave
-    holder.settings = Settings(QSettings(str(tmp_path / "n.ini"), QSettings.IniFormat))
-    assert autosave.data_folder(holder) == tmp_path
+    assert autosave.data_folder(Settings()) is None  # kept in memory: no autosave
+    settings = Settings(QSettings(str(tmp_path / "n.ini"), QSettings.IniFormat))
+    assert autosave.data_folder(settings) == tmp_path
 
 
 def test_a_huge_csv_is_refused_before_reading(quiet, tmp_path, monkeypatch):
@@ -670,10 +684,10 @@ def test_new_and_open_leave_drawing_mode(open_window, qtbot, tmp_path):
 def test_help_lists_file_and_presentation_shortcuts(open_window, qtbot):
     from PySide6.QtWidgets import QMessageBox
 
-    import app.classroom as classroom
+    from app.classroom import Classroom
 
     window, fc = open_window()
-    classroom.attach(window)
+    Classroom(window_parts(window))
     next(a for a in window.help_menu.actions() if a.text() == "Keyboard shortcuts").trigger()
     box = next(b for b in window.findChildren(QMessageBox) if b.isVisible())
     text = box.text()

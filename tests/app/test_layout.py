@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 from window_helpers import WAIT_MS, until
 
+from app.parts import window_parts
 from app.placement import FRAME_ALLOWANCE, fit_to_screen
 from app.presentation import Presentation
 from app.settings import Settings
@@ -101,7 +102,7 @@ INDICATOR_PX = 22  # a check box's box and its gap to the text (Fusion)
 def show_at(qtbot, window, size, presenting: bool):
     """The window at `size`, as it would be maximised (normal) or full screen (F5) on a
     screen of that size."""
-    presentation = Presentation(window)
+    presentation = Presentation(window_parts(window))
     if presenting:
         presentation.set_active(True)
         # Full screen on the 1920x1080 test screen would take the size back: be a window
@@ -433,10 +434,10 @@ def test_titles_never_collide_in_a_narrow_diagram(qtbot):
 
 
 def test_a_lesson_open_in_presentation_mode_leaves_the_numbers_whole(window, qtbot):
-    from app.classroom import attach
+    from app.classroom import Classroom
     from engine.lessons import load_lesson
 
-    classroom = attach(window)
+    classroom = Classroom(window_parts(window))
     classroom.open_lesson(load_lesson("resources/lessons/03-two-moons.json"))
     until(qtbot, classroom.dock.isVisible)
     classroom.presentation.set_active(True)

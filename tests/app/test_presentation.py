@@ -10,6 +10,7 @@ from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QApplication
 from window_helpers import until
 
+from app.parts import window_parts
 from app.presentation import Presentation
 from app.window import MainWindow
 
@@ -47,7 +48,7 @@ def test_leaving_presentation_restores_a_normal_window_exactly(window, qtbot):
     until(qtbot, lambda: window.geometry() == QRect(60, 50, 1100, 720))
     qtbot.wait(50)
     before = look(window)
-    presentation = Presentation(window)
+    presentation = Presentation(window_parts(window))
     presentation.set_active(True)
     until(qtbot, window.isFullScreen)
     qtbot.wait(50)
@@ -66,7 +67,7 @@ def test_leaving_presentation_keeps_a_maximised_window_maximised(window, qtbot):
     until(qtbot, window.isMaximized)
     qtbot.wait(50)
     before = look(window)
-    presentation = Presentation(window)
+    presentation = Presentation(window_parts(window))
     presentation.toggle()
     until(qtbot, window.isFullScreen)
     presentation.toggle()
@@ -77,7 +78,7 @@ def test_leaving_presentation_keeps_a_maximised_window_maximised(window, qtbot):
 
 
 def test_zoom_while_presenting_keeps_the_header_whole(window, qtbot):
-    presentation = Presentation(window)
+    presentation = Presentation(window_parts(window))
     presentation.set_active(True)
     until(qtbot, window.isFullScreen)
     window.showNormal()  # a 1024 px projector, not the 1920 px test screen

@@ -13,6 +13,7 @@ from engine_reader import engine_session, wait_for_mirror
 from window_helpers import close_window, shown_window
 from window_helpers import until as wait_until
 
+from app.presenter import session_fingerprint
 from engine.config import SessionConfig
 from engine.io import make_custom_dataset, session_to_dict
 from engine.session import TrainingSession
@@ -86,3 +87,32 @@ def test_a_killed_engine_is_restarted_and_nothing_is_lost(window, qtbot):
 
 def test_about_says_where_the_engine_runs(window):
     assert window.presenter.host_description() == "its own process"
+
+
+def test_the_presenter_holds_modified_and_says_when_it_changes(window, qtbot):
+    presenter = window.presenter
+    changes: list[bool] = []
+    presenter.modified_changed.connect(changes.append)
+    assert not presenter.is_modified()  # a fresh window is nobody's work
+    for epoch in (1, 2, 3):
+        window.step_epoch()
+        until(qtbot, lambda epoch=epoch: window.last_frame().snapshot.epoch == epoch)
+    assert presenter.is_modified()
+    assert changes == [True]  # once, not once a frame
+    presenter.mark_saved()
+    assert not presenter.is_modified() and changes == [True, False]
+    presenter.mark_unsaved()  # kept work continued: in no file of the user's
+    assert presenter.is_modified() and changes == [True, False, True]
+    presenter.mark_saved()
+    opened = TrainingSession(SessionConfig(dataset="xor", hidden=(3,), activations=("tanh",)))
+    fingerprint = session_fingerprint(opened)
+    window.load_session(opened)  # another session: modified until it is marked saved
+    assert presenter.is_modified()
+    presenter.mark_saved(fingerprint)
+    assert not presenter.is_modified()
+    shape = presenter.mirror.weights[0].shape
+    until(qtbot, lambda: presenter.session_info().config == opened.config
+          and window.last_frame().snapshot.weights[0].shape == shape)
+    assert not presenter.is_modified()  # the engine's answer is the same session
+    window.change_config({"learning_rate": 0.5})
+    until(qtbot, presenter.is_modified)

@@ -12,9 +12,9 @@ import pytest
 from PIL import Image, ImageChops
 from PySide6.QtCore import QCoreApplication, QEvent
 
-import app.autosave as autosave
-import app.files as files
-from app.files import attach
+from app.draw_tools import DrawingController
+from app.files import FileController, Prompts
+from app.parts import window_parts
 from app.record import (
     FrameStore,
     RecordFailed,
@@ -50,11 +50,11 @@ def differs(a: Image.Image, b: Image.Image, box=None) -> bool:
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch, tmp_path):
-    monkeypatch.setattr(files, "make_prompts", lambda w: files.Prompts(w))
-    monkeypatch.setattr(autosave, "data_folder", lambda w: None)
+def window(qtbot, tmp_path):
+    """A shown window with its File menu (headless prompts, no autosave)."""
     window = MainWindow(settings=Settings())
-    attach(window)
+    parts = window_parts(window)
+    FileController(parts, Prompts(window), None, DrawingController.build(parts))
     window.resize(1024, 700)
     window.show()
     qtbot.waitUntil(lambda: window.last_frame() is not None, timeout=WAIT_MS)
@@ -63,6 +63,10 @@ def window(qtbot, monkeypatch, tmp_path):
     assert not window.worker_running()
     window.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+
+
+def files_of(window: MainWindow) -> FileController:
+    return window.findChild(FileController)
 
 
 def test_frame_epochs_are_spread_from_zero_to_the_end():
@@ -131,10 +135,10 @@ def test_nothing_recorded_or_nowhere_to_write_is_said_clearly(tmp_path):
 
 
 def test_the_dialog_replays_and_saves(window, qtbot, tmp_path):
-    action = next(a for a in window.files.export_menu.actions()
+    action = next(a for a in files_of(window).export_menu.actions()
                   if a.text() == "Training as animated GIF...")
     action.trigger()
-    dialog = window.files._record_dialog
+    dialog = files_of(window)._record_dialog
     assert dialog.isVisible() and dialog.replay_choice.isChecked()
     dialog.grab().save(str(tmp_path / "dialog.png"))
     path = tmp_path / "replay.gif"
@@ -154,7 +158,7 @@ def test_the_dialog_replays_and_saves(window, qtbot, tmp_path):
 
 
 def test_the_whole_window_recorded_live(window, qtbot, tmp_path):
-    dialog = window.files.record_gif()
+    dialog = files_of(window).record_gif()
     dialog.window_choice.click()
     assert dialog.live_choice.isChecked() and not dialog.replay_choice.isEnabled()
     path = tmp_path / "live.gif"
@@ -175,7 +179,7 @@ def test_the_whole_window_recorded_live(window, qtbot, tmp_path):
 
 
 def test_cancel_and_a_vanished_folder_save_nothing(window, qtbot, tmp_path):
-    dialog = window.files.record_gif()
+    dialog = files_of(window).record_gif()
     folder = tmp_path / "out"
     folder.mkdir()
     dialog.path_edit.setText(str(folder / "a.gif"))

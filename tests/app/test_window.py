@@ -263,13 +263,11 @@ def test_lessons_can_hide_control_groups(window):
 
 
 def test_command_line():
-    from app.main import _optional_module, parse_args
+    from app.main import parse_args
 
     args = parse_args(["lesson.neuroplay", "--reset-settings"])
     assert (args.file, args.reset_settings, args.smoke_test) == ("lesson.neuroplay", True, False)
     assert parse_args(["--smoke-test"]).smoke_test
-    assert _optional_module("app.no_such_module") is None
-    assert _optional_module("app.settings").Settings is Settings
 
 
 def test_screenshot_saves_a_picture_of_the_trained_window(tmp_path, qapp):
@@ -373,7 +371,7 @@ def test_an_older_answer_does_not_undo_newer_changes(window, qtbot):
                 window.change_config({"data_seed": 5})
 
     user = User()
-    window.worker.session_changed.connect(user.on_info)
+    window.presenter.session_changed.connect(user.on_info)
     window.change_config({"learning_rate": 0.3})
     window.change_config({"noise": 0.2})
     until(qtbot, lambda: user.answers >= 3)

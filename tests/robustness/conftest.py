@@ -16,10 +16,8 @@ from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "app"))
 from test_files import WAIT_MS, ScriptedPrompts, close_windows  # noqa: E402
 
-import app.autosave as autosave  # noqa: E402
 import app.classroom as classroom  # noqa: E402
-import app.files as files  # noqa: E402
-from app.main import attach_features  # noqa: E402
+from app.main import build_features  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from app.window import MainWindow  # noqa: E402
 
@@ -42,12 +40,11 @@ class ScriptedDialogs:
 
 @pytest.fixture
 def prompts(monkeypatch, tmp_path):
-    """Scripted answers for the File menu; the autosave and lessons live in tmp_path."""
+    """Scripted answers for the File menu; lessons live in tmp_path (app_window puts the
+    autosave there too)."""
     scripted = ScriptedPrompts()
     dialogs = ScriptedDialogs()
     scripted.dialogs = dialogs
-    monkeypatch.setattr(files, "make_prompts", lambda window: scripted)
-    monkeypatch.setattr(autosave, "data_folder", lambda window: tmp_path / "appdata")
     monkeypatch.setattr(classroom, "user_lessons_dir", lambda: tmp_path / "lessons")
     monkeypatch.setattr(classroom, "QFileDialog", dialogs)
     monkeypatch.setattr(classroom, "QInputDialog", dialogs)
@@ -55,14 +52,14 @@ def prompts(monkeypatch, tmp_path):
 
 
 @pytest.fixture
-def app_window(qtbot, prompts):
+def app_window(qtbot, prompts, tmp_path):
     """app_window(**kwargs) -> a shown MainWindow with every feature attached, first frame
     drawn. Closed (discarding changes) after the test."""
     windows: list[MainWindow] = []
 
     def make(**kwargs) -> MainWindow:
         window = MainWindow(settings=Settings(), **kwargs)
-        attach_features(window)
+        build_features(window, prompts, lambda settings: tmp_path / "appdata")
         window.show()
         windows.append(window)
         qtbot.waitUntil(lambda: window.last_frame() is not None, timeout=WAIT_MS)

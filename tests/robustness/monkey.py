@@ -29,6 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.classroom import Classroom
+from app.draw_tools import DrawingController
+from app.files import FileController
+from app.main import Features
 from engine.config import SessionConfig
 from engine.io import save_session
 from engine.lessons import make_lesson, save_lesson
@@ -89,12 +93,19 @@ def make_files(folder: Path) -> dict[str, list[Path]]:
     }
 
 
+def features_of(window) -> Features:
+    """The features build_features gave `window` (each one a child of the window)."""
+    return Features(window.findChild(DrawingController), window.findChild(FileController),
+                    window.findChild(Classroom))
+
+
 class Monkey:
     """Drives `window` (a MainWindow with the File menu and classroom attached)."""
 
     def __init__(self, window, prompts, qtbot, seed: int, files: dict[str, list[Path]],
                  out: Path, warnings: list[str] | None = None):
         self.window = window
+        self.features = features_of(window)
         self.warnings = warnings if warnings is not None else []
         self.prompts = prompts
         self.qtbot = qtbot
@@ -281,7 +292,7 @@ class Monkey:
         self.qtbot.keyClick(editor.editor, key)
 
     def action_draw(self) -> None:
-        tools = self.window.files.drawing.tools
+        tools = self.features.drawing.tools
         roll = self.rng.random()
         if roll < 0.1:
             self.note("draw", "toggle drawing")
@@ -309,11 +320,11 @@ class Monkey:
 
     def action_open(self) -> None:
         self.note("open", "File > Open")
-        self.window.files.open_action.trigger()
+        self.features.files.open_action.trigger()
 
     def action_import(self) -> None:
         self.note("import", "File > Import points")
-        self.window.files.import_action.trigger()
+        self.features.files.import_action.trigger()
 
     def action_wait(self) -> None:
         ms = self.rng.choice((5, 20, 50))

@@ -15,7 +15,7 @@ import traceback
 
 import numpy as np
 import pytest
-from monkey import Monkey, make_files
+from monkey import Monkey, features_of, make_files
 from PySide6.QtCore import Qt
 from test_files import WAIT_MS
 
@@ -74,7 +74,7 @@ def still_trains(window, qtbot, prompts) -> None:
     classroom = window.findChild(Classroom)
     if classroom.lesson is not None:
         classroom.close_lesson()
-    window.files.new_session()
+    features_of(window).files.new_session()
     window.playback.set_pace(None)  # the monkey may have left it at one epoch a second
     window.play()
     qtbot.waitUntil(lambda: window.last_frame().snapshot.epoch >= 3, timeout=WAIT_MS)
@@ -127,7 +127,7 @@ def test_a_worker_error_is_shown_on_the_gui_thread(app_window, qtbot, qt_warning
         show(text, *args)
 
     monkeypatch.setattr(window.banner, "show_message", record)
-    window.worker.set_weight(99, 0, 0, 1.0)  # no such layer: the worker reports it
+    window.presenter.set_weight(99, 0, 0, 1.0)  # no such layer: the worker reports it
     qtbot.waitUntil(lambda: bool(threads), timeout=WAIT_MS)
     assert threads == [True] and "Layer must be from 0" in window.banner.text()
     assert not qt_warnings

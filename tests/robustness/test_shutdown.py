@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from monkey import features_of
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 from test_files import WAIT_MS, assert_same_state, state, state_of_file
@@ -70,7 +71,7 @@ def test_sigterm_ends_the_real_app_cleanly(tmp_path):
 def test_sigterm_while_training_keeps_the_unsaved_work(app_window, prompts, qtbot, sigterm,
                                                        tmp_path):
     window = app_window()
-    install_signal_handlers(window, [signal.SIGTERM])
+    install_signal_handlers(window, features_of(window), [signal.SIGTERM])
     window.play()
     qtbot.waitUntil(lambda: window.last_frame().snapshot.epoch >= 3, timeout=WAIT_MS)
     sigterm()
@@ -85,14 +86,14 @@ def state_after_restart(app_window, prompts):
     """Start again and accept the kept session."""
     prompts.restore_answer = True
     window = app_window()
-    assert files.offer_kept_session(window)
+    assert features_of(window).files.offer_kept_session()
     assert prompts.restore_asked
     return state(window)
 
 
 def test_sigterm_while_a_file_dialog_is_open(app_window, prompts, qtbot, sigterm, tmp_path):
     window = app_window()
-    install_signal_handlers(window, [signal.SIGTERM])
+    install_signal_handlers(window, features_of(window), [signal.SIGTERM])
     window.step_epoch()  # unsaved work
     qtbot.waitUntil(lambda: window.last_frame().snapshot.epoch == 1, timeout=WAIT_MS)
     closed_inside = []
@@ -110,14 +111,14 @@ def test_sigterm_while_a_file_dialog_is_open(app_window, prompts, qtbot, sigterm
         return ""  # a real dialog returns nothing when the app quits under it
 
     prompts.open_path = open_path
-    assert not window.files.open_dialog()
+    assert not features_of(window).files.open_dialog()
     assert closed_inside == [True] and not window.worker_running()
     assert state_of_file(kept(tmp_path))[7] == 1  # the epoch
 
 
 def test_sigterm_while_saving(app_window, prompts, qtbot, sigterm, tmp_path, monkeypatch):
     window = app_window()
-    install_signal_handlers(window, [signal.SIGTERM])
+    install_signal_handlers(window, features_of(window), [signal.SIGTERM])
     window.step_epoch()
     qtbot.waitUntil(lambda: window.last_frame().snapshot.epoch == 1, timeout=WAIT_MS)
     write = files.write_atomic
@@ -128,7 +129,7 @@ def test_sigterm_while_saving(app_window, prompts, qtbot, sigterm, tmp_path, mon
         write(path, text)
 
     monkeypatch.setattr(files, "write_atomic", write_while_signalled)
-    assert window.files.save_as(tmp_path / "mine.json")
+    assert features_of(window).files.save_as(tmp_path / "mine.json")
     assert window.isVisible()  # the save finished before the quit began
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT_MS)
     assert load_session(tmp_path / "mine.json").epoch == 1

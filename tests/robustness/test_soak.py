@@ -9,6 +9,7 @@ import gc
 import numpy as np
 import pytest
 from engine_reader import run_in_engine
+from monkey import features_of
 from pyqtgraph.graphicsItems.ScatterPlotItem import SpotItem
 from PySide6.QtCore import Qt
 from test_files import WAIT_MS
@@ -63,7 +64,7 @@ def test_clicking_on_drawn_points_leaves_nothing_behind(app_window, qtbot):
     """The window soak grew 8 MB a minute while drawing: each click on a point made
     pyqtgraph build SpotItems tied to the scatter's point array, never freed."""
     window = app_window()
-    window.files.drawing.tools.draw_button.click()
+    features_of(window).drawing.tools.draw_button.click()
     view = window.boundary_view
     gc.collect()
     before = spot_items()

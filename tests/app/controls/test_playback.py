@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QAbstractSlider, QComboBox
 from user_actions import frame_step, session
 from window_helpers import close_window, shown_window, until
 
-from app.classroom import attach
+from app.classroom import Classroom
 from app.controls.playback import (
     ACCURACY_TEXTS,
     DEFAULT_PACE,
@@ -32,6 +32,7 @@ from app.controls.playback import (
     pace_text,
     steps_per_second_limit,
 )
+from app.parts import window_parts
 from engine.io import make_custom_dataset
 
 
@@ -46,13 +47,13 @@ def window(qtbot, tmp_path):
 def limits(window, monkeypatch):
     """Every speed limit the window sends the worker, in steps per second."""
     sent: list = []
-    real = window.worker.set_speed
+    real = window.presenter.set_speed
 
     def record(limit):
         sent.append(limit)
         real(limit)
 
-    monkeypatch.setattr(window.worker, "set_speed", record)
+    monkeypatch.setattr(window.presenter, "set_speed", record)
     return sent
 
 
@@ -158,8 +159,7 @@ def test_header_numbers_are_whole_at_1024x768_and_in_presentation_mode(window, q
     qtbot.mouseClick(bar.max_button, Qt.LeftButton)  # checked, it is drawn larger
     qtbot.wait(20)
     assert bar.folded() == [] and stats_fit(bar) == []
-    window.classroom = attach(window)
-    presentation = window.classroom.presentation
+    presentation = Classroom(window_parts(window)).presentation
     before = bar.train_loss.value.width()
     presentation.set_active(True)
     window.showNormal()  # the offscreen screen is not a 1024 px projector: be one
