@@ -22,10 +22,9 @@ import json
 import sys
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QEventLoop, QMetaObject, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 from shiboken6 import isValid
@@ -535,13 +534,17 @@ class FileController(QObject):
         return answer
 
     def _document_now(self) -> tuple[dict, bytes]:
-        """_document_future's answer, waited for (Save and closing need it before going on)."""
+        """_document_future's answer, waited for (Save and closing need it before going on).
+        The GUI thread is not blocked meanwhile: frames, timers and painting go on in a
+        local event loop; the user's input waits until the answer is in."""
+        future = self._document_future()
+        wait_for(future, DOCUMENT_TIMEOUT_S)
+        if not future.done():
+            raise TimeoutError("the training engine did not answer in time")
         try:
-            return self._document_future().result(timeout=DOCUMENT_TIMEOUT_S)
-        except FutureTimeout as exc:
-            raise TimeoutError("the training thread did not answer in time") from exc
+            return future.result()
         except CancelledError as exc:
-            raise RuntimeError("the training thread has stopped (the window closed)") from exc
+            raise RuntimeError("the training engine has stopped (the window closed)") from exc
 
     # ------------------------------------------------------------ autosave
     def autosave_now(self) -> bool:
@@ -665,3 +668,15 @@ class FileController(QObject):
         self._refresh_title()
         return True
 
+
+def wait_for(future: Future, timeout_s: float) -> None:
+    """Run the GUI's event loop, without user input, until `future` is done or `timeout_s`
+    has passed. Its callback may come on any thread: quit is queued to the loop's own."""
+    if future.done():
+        return
+    loop = QEventLoop()
+    future.add_done_callback(
+        lambda _f: QMetaObject.invokeMethod(loop, "quit", Qt.ConnectionType.QueuedConnection))
+    QTimer.singleShot(int(timeout_s * 1000), loop, loop.quit)
+    if not future.done():  # it may have ended between the two checks
+        loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)

@@ -9,13 +9,14 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+from concurrent.futures import Future
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 import pytest
 from engine_reader import run_in_engine
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtGui import QImage
 
 import app.autosave as autosave
@@ -695,3 +696,42 @@ def test_help_lists_file_and_presentation_shortcuts(open_window, qtbot):
     for key, what in (("Ctrl+N", "New"), ("Ctrl+O", "Open"), ("Ctrl+S", "Save"),
                       ("F5", "Presentation mode"), ("Space", "Play / pause")):
         assert f"<b>{key}</b></td><td>&nbsp;&nbsp;{what}" in text
+
+
+def test_save_keeps_the_gui_running_while_the_engine_answers(open_window, qtbot, tmp_path,
+                                                             monkeypatch):
+    """Save waits for the engine's document in a local event loop: the GUI's timers still
+    fire meanwhile (a frozen GUI would run none), and the file holds the late answer."""
+    window, fc = open_window()
+    window.step_epoch()
+    qtbot.waitUntil(lambda: window.last_frame().snapshot.epoch == 1, timeout=WAIT_MS)
+    real = fc.presenter.document_future
+    ticks = []
+
+    def late_document():
+        answer = Future()
+        QTimer.singleShot(300, lambda: real().add_done_callback(
+            lambda f: answer.set_result(f.result())))
+        return answer
+
+    monkeypatch.setattr(fc.presenter, "document_future", late_document)
+    ticker = QTimer()
+    ticker.timeout.connect(lambda: ticks.append(1))
+    ticker.start(20)
+    try:
+        assert fc.save_as(tmp_path / "late.json")
+    finally:
+        ticker.stop()
+    assert len(ticks) >= 3
+    from engine.io import load_session
+    assert load_session(tmp_path / "late.json").epoch == 1
+
+
+def test_save_says_so_when_the_engine_never_answers(open_window, prompts, tmp_path,
+                                                     monkeypatch):
+    window, fc = open_window()
+    monkeypatch.setattr(files, "DOCUMENT_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(fc.presenter, "document_future", Future)
+    assert not fc.save_as(tmp_path / "never.json")
+    assert "did not answer in time" in prompts.warnings[-1][1]
+    assert not (tmp_path / "never.json").exists()
