@@ -240,6 +240,11 @@ class EngineCore:
             budget = min(CHUNK_BUDGET_S, max(left, 0.002))
         by_time = max(1, int(budget / max(self._seconds_per_step, 1e-7)))
         by_time = min(by_time, 2 * self._last_chunk + 1)  # grow gently after a slow start
+        if self.playing and not self.take_turns and self._gui_ready():
+            # End the chunk when the next frame is due: a whole chunk past it spaced frames
+            # 25 ms apart (40 frames/s at 8x6 with the GUI idle half the time).
+            due = self._frame_started + FRAME_INTERVAL_S - now
+            by_time = min(by_time, max(1, int(due / max(self._seconds_per_step, 1e-7))))
         if self._limit is None:
             self._last_tick = now
             return by_time
@@ -279,7 +284,7 @@ class EngineCore:
         if self.playing and self.take_turns:
             if now - self._train_started < self._training_budget():
                 return
-        elif now - self._last_emit < FRAME_INTERVAL_S:
+        elif now - self._frame_started < FRAME_INTERVAL_S:  # one frame per display frame
             return
         self._frame_started = now
         snap = self._snapshot(now)
