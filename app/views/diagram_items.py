@@ -44,12 +44,17 @@ class EdgeGroup(pg.GraphicsObject):
             # bucket copies the cached picture.
             curve.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
             curve.setPen(self.opts["pen"])
+            curve.setVisible(False)  # until it has lines
             curve.setParentItem(self)
             self.layers.append(curve)
 
     def set_layer(self, layer: int, xs: np.ndarray, ys: np.ndarray) -> None:
         """Layer `layer`'s lines: (2E,) x and y, endpoints in pairs."""
-        self.layers[layer].setData(xs, ys, connect="pairs")
+        curve = self.layers[layer]
+        curve.setData(xs, ys, connect="pairs")
+        # An empty curve recomputes its (empty) bounds each time Qt asks, many times a
+        # frame: hidden, it is never asked.
+        curve.setVisible(len(xs) > 0)
 
     def setPen(self, pen: QPen) -> None:  # noqa: N802 - pyqtgraph's name
         self.opts["pen"] = pen
