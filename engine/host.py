@@ -243,7 +243,7 @@ class EngineCore:
         if self.playing and not self.take_turns and self._gui_ready():
             # End the chunk when the next frame is due: a whole chunk past it spaced frames
             # 25 ms apart (40 frames/s at 8x6 with the GUI idle half the time).
-            due = self._frame_started + FRAME_INTERVAL_S - now
+            due = self._last_emit + FRAME_INTERVAL_S - now
             by_time = min(by_time, max(1, int(due / max(self._seconds_per_step, 1e-7))))
         if self._limit is None:
             self._last_tick = now
@@ -284,14 +284,14 @@ class EngineCore:
         if self.playing and self.take_turns:
             if now - self._train_started < self._training_budget():
                 return
-        elif now - self._frame_started < FRAME_INTERVAL_S:  # one frame per display frame
+        elif now - self._last_emit < FRAME_INTERVAL_S:
             return
         self._frame_started = now
         snap = self._snapshot(now)
         self._history_sent = snap.history_start + len(snap.history)
         self._dirty = False
         self._in_flight += 1
-        self._last_emit = time.perf_counter()
+        self._last_emit = now  # frames a display frame apart from start to start
         self._send(p.Frame(snap, self._steps_per_second(), self.playing, self.revision))
 
 
