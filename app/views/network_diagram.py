@@ -81,7 +81,8 @@ def map_colours(values: np.ndarray, lut: np.ndarray) -> np.ndarray:
     NaN is clear. The index is floor((v + 1) * 128), as pyqtgraph maps levels (-1, 1)."""
     table = np.zeros(257, np.uint32)  # one 32-bit word a colour; entry 256 is clear
     table[:256] = np.ascontiguousarray(lut, np.uint8).view(np.uint32).ravel()
-    index = np.nan_to_num(np.clip((values + 1.0) * 128.0, 0, 255), nan=256.0)
+    index = np.clip((values + 1.0) * 128.0, 0, 255)
+    np.copyto(index, 256.0, where=np.isnan(index))  # nan_to_num's inf checks cost 2x more
     return table[index.astype(np.uint16).ravel()].view(np.uint8).reshape(*np.shape(values), 4)
 
 
