@@ -11,7 +11,7 @@ import html
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QAction, QCursor, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCursor, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -299,9 +299,6 @@ class MainWindow(QMainWindow):
         self.header.toggleViewAction().setVisible(False)  # never hidden by a right click
         self.header.setContextMenuPolicy(Qt.PreventContextMenu)
         self.header.setStyleSheet("QToolBar#header { border: none; padding: 0; spacing: 0; }")
-        # Filled with the window's colour, so the numbers changing every frame repaint the
-        # header alone, not the window under it (a 58 000-pixel repaint a frame).
-        self.header.setAutoFillBackground(True)
         self.playback.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.header.addWidget(self.playback)
         self.addToolBar(Qt.TopToolBarArea, self.header)
@@ -635,6 +632,7 @@ class MainWindow(QMainWindow):
         if app is not None:
             apply_qt_theme(app, self._dark)
         self.setStyleSheet(window_style_sheet(self._dark))
+        self._fill_header()
         for view in (self.network_view, self.boundary_view, self.loss_chart, self.data_panel):
             view.set_palette(palette)
         self.banner.set_dark(self._dark)
@@ -708,8 +706,16 @@ class MainWindow(QMainWindow):
         pace = self.settings.load_int("pace", DEFAULT_PACE, 0, 100_000)  # 0: Max
         self.playback.set_pace(None if pace == 0 else pace)
 
+    def _fill_header(self) -> None:
+        """The header fills its background with the window's colour, so the numbers changing
+        every frame repaint the header alone, not the window under it (58 000 pixels a
+        frame). Its style sheet turns this off whenever it is polished: set it again."""
+        self.header.setBackgroundRole(QPalette.Window)  # a tool bar's own is Button
+        self.header.setAutoFillBackground(True)
+
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
+        self._fill_header()  # polished on the first show
         if not self._splitters_restored:
             # Only once the window has its real size, or the splitters rescale what they load.
             self._splitters_restored = True
