@@ -7,14 +7,11 @@ sends requests through the SessionPresenter, and draws the newest Frame it hands
 
 from __future__ import annotations
 
-import dataclasses
 import html
-import os
-import time
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -42,6 +39,7 @@ from app.controls.data_panel import DataPanel, FeaturesPanel
 from app.controls.network_panel import NetworkPanel
 from app.controls.playback import DEFAULT_PACE, PlaybackBar, format_epoch
 from app.controls.training_panel import TrainingPanel
+from app.frame_pacing import DrawPlan, FramePacer
 from app.placement import available_geometry, fit_to_screen, frame_of
 from app.presenter import SessionPresenter
 from app.settings import Settings
@@ -57,17 +55,6 @@ from engine.session import TrainingSession, divergence_message, steps_per_epoch
 
 DEFAULT_SIZE = (1280, 800)
 MINIMUM_SIZE = (1000, 640)
-# While playing, the costly views are redrawn less often than the boundary: the loss curve
-# moves slowly, and the diagram's weight lines are half the cost of a frame.
-CHART_INTERVAL_S = 0.1
-# While playing, frames that draw only the boundary and the numbers between two that also
-# redraw the diagram or the loss chart (the costly views).
-CHEAP_FRAMES = int(os.environ.get("NEUROPLAY_CHEAP_FRAMES", 1))
-NETWORK_INTERVAL_S = float(os.environ.get("NEUROPLAY_NETWORK_INTERVAL", 1 / 15))
-# A big diagram costs more than a frame (32x8: 60-100 ms of weight lines on a busy 2-core
-# machine): while playing it then gets at most this share of the GUI's time, so the
-# boundary and the numbers keep their frame rate and the GUI keeps answering.
-NETWORK_SHARE = 0.35
 
 KEY_NAMES = {"Right": "Right arrow", "Left": "Left arrow", "Up": "Up arrow",
              "Down": "Down arrow", "Esc": "Escape", "PgUp": "Page Up", "PgDown": "Page Down"}
@@ -167,14 +154,6 @@ class MainWindow(QMainWindow):
         self.presenter.start()
         self._info: SessionInfo | None = None
         self._last_frame: Frame | None = None
-        self._pending: Frame | None = None
-        self._pending_history = None  # a Snapshot whose history rows the chart has not shown
-        self._chart_drawn_at = 0.0
-        self._network_drawn_at = 0.0
-        self._network_cost = 0.0  # seconds a frame that redraws the diagram takes, smoothed
-        self._frame_started = 0.0
-        self._frame_had_network = False
-        self._cheap_frames = CHEAP_FRAMES  # since the last costly frame (see _draw)
         self._playing = False
         self._has_training_points = True
         self._diverged_shown = False
@@ -194,6 +173,9 @@ class MainWindow(QMainWindow):
         self._show_config(self._config)
         self._apply_theme()
 
+        # Which frames are drawn, when, and which views each redraws (app/frame_pacing.py).
+        self.pacer = FramePacer(self, self._draw, self.presenter.frame_drawn,
+                                self.loss_chart.show_snapshot)
         self.presenter.frame_ready.connect(self._on_frame)
         self.presenter.session_changed.connect(self._on_session_changed)
         self.presenter.playing_changed.connect(self._on_playing_changed)
@@ -476,12 +458,9 @@ class MainWindow(QMainWindow):
         self.network_view.set_network(info.config.layer_sizes, list(info.config.features),
                                       self._input_maps(info))
         if info.reset:
-            if self._pending is not None:
-                # A frame of the old run, sent before the reset: drawing it now would put
-                # the old run's rows on the cleared chart. Drop it, but tell the worker.
-                self._pending = None
-                self.presenter.frame_drawn()
-            self._pending_history = None
+            # A frame of the old run, sent before the reset: drawing it now would put the
+            # old run's rows on the cleared chart.
+            self.pacer.drop()
             self.loss_chart.clear()
             self._diverged_shown = False
             self.playback.epoch.set_text(format_epoch(0))
@@ -512,55 +491,17 @@ class MainWindow(QMainWindow):
         self.playback.set_playing(playing)
 
     def _on_frame(self, frame: Frame) -> None:
-        """Keep only the newest frame; draw it when the event loop is free."""
-        if self._pending is not None:
-            self._queue_history(self._pending.snapshot)  # keep its history rows
-            self.presenter.frame_drawn()  # skipped: the engine may send another
-        self._pending = frame
-        QTimer.singleShot(0, self, self._draw_pending)  # never after the window is gone
+        self.pacer.offer(frame)
 
-    def _draw_pending(self) -> None:
-        frame, self._pending = self._pending, None
-        if frame is None:
-            return
-        try:
-            self._draw(frame)
-        finally:
-            # After the repaint the views just asked for (posted events run before timers).
-            QTimer.singleShot(0, self, self._frame_done)
-
-    def _frame_done(self) -> None:
-        """The frame is drawn and painted: measure it, and let the engine send the next."""
-        if self._frame_had_network:
-            cost = time.perf_counter() - self._frame_started
-            self._network_cost = 0.7 * self._network_cost + 0.3 * cost
-        self.presenter.frame_drawn()
-
-    def _draw(self, frame: Frame) -> None:
+    def _draw(self, frame: Frame, plan: DrawPlan) -> None:
+        """Draw `frame`: the boundary and the numbers always, the costly views as planned."""
         snap = frame.snapshot
         self._last_frame = frame
-        now = time.perf_counter()
-        draw_network = draw_chart = not frame.playing
-        # While playing, a costly view (diagram or chart) only every other frame, the later
-        # one: no frame keeps the GUI (and a click) waiting for both, and half the frames
-        # stay cheap, which leaves the time to training (the worker waits while we draw).
-        cheap = self._cheap_frames
-        if frame.playing and cheap >= CHEAP_FRAMES:
-            interval = max(NETWORK_INTERVAL_S, self._network_cost / NETWORK_SHARE)
-            network_late = now - self._network_drawn_at - interval
-            chart_late = now - self._chart_drawn_at - CHART_INTERVAL_S
-            draw_network = network_late >= 0 and network_late >= chart_late
-            draw_chart = chart_late >= 0 and not draw_network
-        self._cheap_frames = 0 if frame.playing and (draw_network or draw_chart) else cheap + 1
-        self._frame_started, self._frame_had_network = now, draw_network
-        if draw_network:
+        if plan.network:
             self.network_view.show_snapshot(snap)
-            self._network_drawn_at = now
         self.boundary_view.show_snapshot(snap)
-        self._queue_history(snap)
-        if draw_chart:
-            self._flush_history()
-            self._chart_drawn_at = now
+        if plan.history is not None:
+            self.loss_chart.show_snapshot(plan.history)
         self.playback.show_numbers(snap, frame.steps_per_second, frame.playing)
         # The legend's numbers with the header's, every frame (the curves follow later).
         self.loss_chart.show_numbers(snap.train_loss, snap.test_loss)
@@ -572,25 +513,6 @@ class MainWindow(QMainWindow):
             if self.banner.kind() == "warning":
                 self.banner.hide_message()
         self.frames_drawn += 1
-
-    def _queue_history(self, snap) -> None:
-        """Collect a snapshot's history rows; the loss chart is redrawn a few times a second."""
-        pending = self._pending_history
-        if pending is not None and snap.history_start != pending.history_start + len(
-                pending.history):
-            self._flush_history()  # not a continuation (a reset): draw in order
-            pending = None
-        if pending is None:
-            self._pending_history = snap
-        else:
-            rows = np.concatenate([pending.history, snap.history])
-            self._pending_history = dataclasses.replace(snap, history=rows,
-                                                        history_start=pending.history_start)
-
-    def _flush_history(self) -> None:
-        if self._pending_history is not None:
-            self.loss_chart.show_snapshot(self._pending_history)
-            self._pending_history = None
 
     def _show_error(self, text: str) -> None:
         self.banner.show_message(text, "error", 8000)
@@ -647,6 +569,7 @@ class MainWindow(QMainWindow):
         if app is not None:
             apply_qt_theme(app, self._dark)
         self.setStyleSheet(window_style_sheet(self._dark))
+        self._fill_header()
         for view in (self.network_view, self.boundary_view, self.loss_chart, self.data_panel):
             view.set_palette(palette)
         self.banner.set_dark(self._dark)
@@ -720,8 +643,16 @@ class MainWindow(QMainWindow):
         pace = self.settings.load_int("pace", DEFAULT_PACE, 0, 100_000)  # 0: Max
         self.playback.set_pace(None if pace == 0 else pace)
 
+    def _fill_header(self) -> None:
+        """The header fills its background with the window's colour, so the numbers changing
+        every frame repaint the header alone, not the window under it (58 000 pixels a
+        frame). Its style sheet turns this off whenever it is polished: set it again."""
+        self.header.setBackgroundRole(QPalette.Window)  # a tool bar's own is Button
+        self.header.setAutoFillBackground(True)
+
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
+        self._fill_header()  # polished on the first show
         if not self._splitters_restored:
             # Only once the window has its real size, or the splitters rescale what they load.
             self._splitters_restored = True

@@ -2,14 +2,16 @@
 
 Drawn in "diagram units": column c sits at x = c, neurons stack vertically centred on
 y = 0 with the first neuron at the top. Items are made in set_network; a snapshot only
-calls setImage / setData / setBrush. Edges are grouped by sign and thickness bucket into
-a few PlotCurveItems with connect="pairs", so thousands of weights cost ten items.
+calls setImage / setData. Edges are grouped by sign and thickness bucket into ten
+EdgeGroups (app/views/diagram_items.py), each one connect="pairs" curve per weight layer,
+so thousands of weights cost a few dozen items.
 
 Speed (a frame must leave the CPU to training): weight lines are drawn opaque, in their
 colour already faded toward the background (alpha-blended antialiased lines cost Qt's
 raster engine five times more), and each line item keeps its picture in a cache
-(QGraphicsItem.DeviceCoordinateCache) that is redrawn only when a weight moves to another
-bucket, so a frame that only changes the neuron maps just copies the lines' pictures.
+(QGraphicsItem.DeviceCoordinateCache) that is redrawn only when a weight of its layer
+moves to another bucket, so a frame that only changes the neuron maps just copies the
+lines' pictures.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QToolTip, QVBoxLayout, QWidget
 
 from app.theme import Palette, get_palette
+from app.views.diagram_items import EdgeGroup, Markers
 from engine.snapshot import Snapshot
 
 # |w| bucket edges; bucket b holds WIDTH_EDGES[b-1] <= |w| < WIDTH_EDGES[b].
@@ -78,7 +81,8 @@ def map_colours(values: np.ndarray, lut: np.ndarray) -> np.ndarray:
     NaN is clear. The index is floor((v + 1) * 128), as pyqtgraph maps levels (-1, 1)."""
     table = np.zeros(257, np.uint32)  # one 32-bit word a colour; entry 256 is clear
     table[:256] = np.ascontiguousarray(lut, np.uint8).view(np.uint32).ravel()
-    index = np.nan_to_num(np.clip((values + 1.0) * 128.0, 0, 255), nan=256.0)
+    index = np.clip((values + 1.0) * 128.0, 0, 255)
+    np.copyto(index, 256.0, where=np.isnan(index))  # nan_to_num's inf checks cost 2x more
     return table[index.astype(np.uint16).ravel()].view(np.uint8).reshape(*np.shape(values), 4)
 
 
@@ -161,12 +165,10 @@ class NetworkView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot_widget)
 
-        self.edge_curves: dict[tuple[int, int], pg.PlotCurveItem] = {}
+        self.edge_curves: dict[tuple[int, int], EdgeGroup] = {}
         for sign in (0, 1):
             for bucket in range(len(EDGE_WIDTHS)):
-                curve = pg.PlotCurveItem(connect="pairs", antialias=True)
-                curve.setSegmentedLineMode("on")  # drawLines: one cheap line per weight
-                curve.setCacheMode(QGraphicsItem.DeviceCoordinateCache)  # see the docstring
+                curve = EdgeGroup()
                 curve.setZValue(1 + bucket)
                 self.plot.addItem(curve)
                 self.edge_curves[sign, bucket] = curve
@@ -174,9 +176,9 @@ class NetworkView(QWidget):
         self.fills.setZValue(20)
         self.frames = Squares(pxMode=False, symbol="s", brush=None)
         self.frames.setZValue(22)
-        self.bias_markers = Squares(pxMode=False, symbol="s")
+        self.bias_markers = Markers()
         self.bias_markers.setZValue(23)
-        for item in (self.fills, self.frames, self.bias_markers):  # redrawn only on change
+        for item in (self.fills, self.frames):  # redrawn only on change
             item.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self.highlight = Squares(pxMode=False, symbol="s", brush=None)
         self.highlight.setZValue(24)
@@ -224,7 +226,7 @@ class NetworkView(QWidget):
         self._apply_static_colors()
         self._show_inputs()
         for curve in self.edge_curves.values():
-            curve.setData([], [])
+            curve.set_layer_count(len(self.layer_sizes) - 1)
         self._edge_keys = self._bias_keys = None
         self._fit_view()
         if self._snapshot is not None:
@@ -271,7 +273,7 @@ class NetworkView(QWidget):
             color = faded(pal.weight_positive if sign else pal.weight_negative,
                           int(alphas[b]), pal.background)
             width = MANY_EDGE_WIDTHS[b] if many else EDGE_WIDTHS[b]
-            curve.opts["antialias"] = not many
+            curve.set_antialias(not many)
             curve.setPen(pg.mkPen(color, width=width))
             # With thousands of lines the faintest (|w| < WIDTH_EDGES[0]) are noise; skip them.
             curve.setVisible(not (many and b == 0))
@@ -452,7 +454,7 @@ class NetworkView(QWidget):
             self._set_column_image(column, np.full((n, 2, 2), np.nan, np.float32))
         self.fills.setData(pos=self._centers, size=self.size)
         self.frames.setData(pos=self._centers, size=self.size)
-        self.bias_markers.setData(pos=self._bias_centers, size=self.marker_size)
+        self.bias_markers.set_rects(self._bias_centers, self.marker_size)
         self.highlight.setData([], [])
 
     def _set_column_image(self, column: int, maps: np.ndarray) -> None:
@@ -601,8 +603,9 @@ class NetworkView(QWidget):
         self.fills.setPen(pg.mkPen(None))
         self.frames.setPen(pg.mkPen(self._alpha(pal.foreground, 120), width=1))
         self.highlight.setPen(pg.mkPen(pal.foreground, width=2.5))
-        self.bias_markers.setPen(pg.mkPen(pal.background, width=1))
-        self.bias_markers.setBrush(pg.mkBrush(self._alpha(pal.foreground, 90)))
+        self.bias_markers.set_pen(pg.mkPen(pal.background, width=1))
+        self.bias_markers.set_groups([pg.mkBrush(self._alpha(pal.foreground, 90))],
+                                     np.zeros(self.bias_markers.rect_count(), np.int64))
         for text in self.texts:
             text.setColor(pal.foreground)
         self._show_inputs()
@@ -621,21 +624,24 @@ class NetworkView(QWidget):
     def _update_edges(self, weights: np.ndarray) -> None:
         """weights: every layer's (fan_in, fan_out) raveled and joined, (E,).
 
-        Only the curves that gained or lost a weight get new data (and a redrawn cache)."""
+        Only the layer curves that gained or lost a weight get new data (and a redrawn
+        cache)."""
         self._edge_sign, self._edge_bucket = weight_bucket(weights)
-        key = self._edge_sign * len(EDGE_WIDTHS) + self._edge_bucket
+        groups = 2 * len(EDGE_WIDTHS)
+        # One key per (layer, sign, bucket): that layer's curve in that EdgeGroup.
+        key = self._edge_layer * groups + self._edge_sign * len(EDGE_WIDTHS) + self._edge_bucket
         old, self._edge_keys = self._edge_keys, key
         if old is None:
-            changed = np.arange(2 * len(EDGE_WIDTHS))
+            changed = np.arange(groups * (len(self.layer_sizes) - 1))
         else:
             moved = old != key
             changed = np.union1d(old[moved], key[moved])
         for index in changed:
+            layer, group = divmod(int(index), groups)
             members = np.flatnonzero(key == index)
             xs = np.column_stack([self._seg_a[members, 0], self._seg_b[members, 0]]).ravel()
             ys = np.column_stack([self._seg_a[members, 1], self._seg_b[members, 1]]).ravel()
-            self.edge_curves[divmod(int(index), len(EDGE_WIDTHS))].setData(xs, ys,
-                                                                          connect="pairs")
+            self.edge_curves[divmod(group, len(EDGE_WIDTHS))].set_layer(layer, xs, ys)
 
     def _update_biases(self, biases: np.ndarray) -> None:
         pal = self.palette_
@@ -644,14 +650,10 @@ class NetworkView(QWidget):
         if self._bias_keys is not None and np.array_equal(key, self._bias_keys):
             return  # same colours: keep the markers' cached picture
         self._bias_keys = key
-        if not hasattr(self, "_bias_brushes") or self._bias_palette is not pal:
-            self._bias_palette = pal
-            self._bias_brushes = [
-                [pg.mkBrush(self._alpha(pal.weight_positive if s else pal.weight_negative,
-                                        EDGE_ALPHAS[b])) for b in range(len(EDGE_WIDTHS))]
-                for s in (0, 1)]
-        self.bias_markers.setBrush([self._bias_brushes[s][b] for s, b in zip(sign, bucket,
-                                                                             strict=True)])
+        brushes = [pg.mkBrush(self._alpha(pal.weight_positive if s else pal.weight_negative,
+                                          EDGE_ALPHAS[b]))
+                   for s in (0, 1) for b in range(len(EDGE_WIDTHS))]
+        self.bias_markers.set_groups(brushes, key)
 
     # --- mouse ------------------------------------------------------------------------
 

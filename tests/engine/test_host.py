@@ -171,3 +171,22 @@ def test_the_engine_host_imports_no_qt():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_chunk_ends_when_the_next_frame_is_due(core):
+    """In its own process the engine cuts a chunk short to send the next frame on time (a
+    whole chunk past it spaced frames 25 ms apart); while the GUI has two frames still to
+    draw it trains whole chunks."""
+    import time
+
+    from engine.host import CHUNK_BUDGET_S, FRAME_INTERVAL_S
+
+    engine, _ = core
+    engine.handle(p.Play())
+    engine._seconds_per_step = 0.001
+    engine._last_chunk = 1000  # past the gentle start
+    engine._in_flight = 0
+    engine._last_emit = time.perf_counter() - (FRAME_INTERVAL_S - 0.004)  # due in 4 ms
+    assert 1 <= engine._chunk_size() <= 4
+    engine._in_flight = 2  # nothing is due: the GUI is busy
+    assert engine._chunk_size() == int(CHUNK_BUDGET_S / 0.001)

@@ -10,12 +10,19 @@ import dataclasses
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 
 from app.controls.playback import format_loss
 from app.theme import get_palette
 from app.views.fake import fake_history, fake_snapshot
-from app.views.loss_chart import LOG_ABOVE, MIN_EPOCH_SPAN, LossChart
+from app.views.loss_chart import (
+    LOG_ABOVE,
+    MIN_EPOCH_SPAN,
+    LossChart,
+    continuous_epochs,
+    peak_decimate,
+)
 
 
 def snapshot_with(losses: np.ndarray, steps_per_epoch: int = 1):
@@ -164,3 +171,142 @@ def test_theme_change_recolours_the_legend_at_once(chart):
     # The names and numbers in the light foreground, not dark on dark: far more light
     # pixels than the training curve's short line sample alone (about 25 here).
     assert len(light) > 100
+
+
+# --- loss chart ----------------------------------------------------------------------------
+
+
+def history_snapshot(start, stop):
+    return fake_snapshot(stop, grid=4, neuron_grid=2, history_start=start)
+
+
+def test_loss_chart_appends_incrementally(chart):
+    chart.show_snapshot(history_snapshot(0, 30))
+    chart.show_snapshot(history_snapshot(30, 45))
+    chart.show_snapshot(history_snapshot(45, 45))  # nothing new
+    expected = fake_history(0, 45)
+    np.testing.assert_array_equal(chart.history[:30], fake_history(0, 30))
+    np.testing.assert_array_equal(chart.history[30:], fake_history(30, 45))
+    assert len(chart.history) == len(expected)
+    x, y = chart.train_curve.getData()
+    # fake_history: 16 steps an epoch, so step s sits at epoch s / 16
+    np.testing.assert_allclose(x, np.arange(45) / 16)
+    np.testing.assert_array_equal(y, chart.history[:, 2])
+
+
+def test_continuous_epochs_spreads_steps_over_each_epoch():
+    steps = np.arange(10.0)
+    epochs = np.array([0, 0, 0, 0, 1, 1, 1, 1, 2, 2], dtype=float)
+    np.testing.assert_allclose(continuous_epochs(steps, epochs), steps / 4)
+    np.testing.assert_allclose(continuous_epochs(np.arange(3.0), np.zeros(3)), [0, 1 / 3, 2 / 3])
+    fractional = np.array([0.1, 0.2, 0.3])
+    np.testing.assert_array_equal(continuous_epochs(np.arange(3.0), fractional), fractional)
+
+
+def test_loss_chart_x_positions_match_a_full_recomputation(chart):
+    """Only the last epochs' x positions are recomputed: after any sequence of appends and
+    replacements they equal continuous_epochs over everything held."""
+    rng = np.random.default_rng(3)
+    start = 0
+    for k in range(60):
+        stop = start + int(rng.integers(0, 40))
+        chart.show_snapshot(history_snapshot(start, stop))
+        if len(chart.history) <= 2000:  # drawn point for point
+            x, _ = chart.train_curve.getData()
+            held = chart.history
+            np.testing.assert_allclose(x, continuous_epochs(held[:, 0], held[:, 1]))
+        start = stop if k % 15 != 14 else max(0, stop - 25)  # now and then replace rows
+    assert start > 500
+
+
+def test_peak_decimate_keeps_extremes_and_the_newest_point():
+    x = np.arange(10_000.0)
+    y = np.sin(x / 50.0)
+    y[4321] = 5.0
+    y[6000:6100] = np.nan  # a gap stays a gap, without warnings
+    xs, ys = peak_decimate(x, y, max_points=1000)
+    assert len(xs) == len(ys) <= 1100
+    assert np.nanmax(ys) == 5.0 and np.nanmin(ys) == pytest.approx(-1.0, abs=1e-3)
+    assert ys[-1] == y[-1] and xs[-1] == x[-1]
+    assert np.isnan(ys).any()
+    small = np.arange(5.0)
+    assert peak_decimate(small, small)[1] is small
+
+
+def test_long_loss_history_is_thinned_but_spans_the_run(chart):
+    chart.show_snapshot(history_snapshot(0, 30_000))
+    x, y = chart.train_curve.getData()
+    assert len(x) <= 2 * 2000
+    assert x[0] == 0 and x[-1] == pytest.approx(29_999 / 16)
+    assert y.max() == pytest.approx(chart.history[:, 2].max())
+
+
+def test_loss_chart_replaces_from_earlier_start_and_resets(chart):
+    chart.show_snapshot(history_snapshot(0, 50))
+    chart.show_snapshot(history_snapshot(20, 25))
+    assert len(chart.history) == 25
+    np.testing.assert_array_equal(chart.history[20:], fake_history(20, 25))
+    chart.show_snapshot(history_snapshot(0, 3))  # a new run
+    np.testing.assert_array_equal(chart.history, fake_history(0, 3))
+    chart.clear()
+    assert len(chart.history) == 0 and len(chart.train_curve.getData()[0] or []) == 0
+
+
+def test_loss_chart_buffer_doubles(chart):
+    start = 0
+    for stop in range(700, 5001, 700):
+        chart.show_snapshot(history_snapshot(start, stop))
+        start = stop
+    assert len(chart.history) == start
+    assert chart.capacity == 8192  # 1024 doubled three times
+    # fake_history's noise is seeded by the chunk's start: rows 4000.. came in chunk 3500..4200
+    np.testing.assert_array_equal(chart.history[3500:4200], fake_history(3500, 4200))
+    np.testing.assert_array_equal(chart.history[:, 0], np.arange(start))
+
+
+def test_loss_chart_log_scale(chart):
+    chart.show_snapshot(history_snapshot(0, 20))
+    chart.set_scale("log")
+    assert chart.plot.getAxis("left").logMode
+    assert chart.train_curve.opts["logMode"][1]
+    assert chart.plot.getAxis("left").labelText == "loss (log scale)"
+    chart.set_scale("linear")
+    assert not chart.plot.getAxis("left").logMode
+    assert chart.plot.getAxis("left").labelText == "loss"
+
+
+def test_loss_chart_reference_runs(chart):
+    chart.add_reference_run("lr 0.1", np.arange(5.0), np.linspace(1, 0.5, 5))
+    chart.add_reference_run("lr 0.01", np.arange(5.0), np.linspace(1, 0.8, 5))
+    names = chart.legend.names()
+    assert "lr 0.1" in names and "lr 0.01" in names
+    assert all(c.opts["pen"].style() != Qt.SolidLine for c in chart.reference_curves)
+    np.testing.assert_allclose(chart.reference_curves[1].getData()[1], np.linspace(1, 0.8, 5))
+    chart.clear_reference_runs()
+    assert chart.legend.names() == ["training loss"]  # no test curve yet: not named
+    assert chart.reference_curves == []
+    with pytest.raises(ValueError, match="differ in length"):
+        chart.add_reference_run("bad", np.arange(3.0), np.arange(4.0))
+
+
+def test_loss_chart_without_test_set_draws_no_test_curve(chart):
+    snap = history_snapshot(0, 10)
+    rows = snap.history.copy()
+    rows[:, 3] = np.nan
+    chart.show_snapshot(type(snap)(**{**snap.__dict__, "history": rows}))
+    x, _ = chart.test_curve.getData()
+    assert x is None or len(x) == 0
+    assert len(chart.train_curve.getData()[0]) == 10
+
+
+def test_loss_chart_frames_a_run_shorter_than_an_epoch(chart):
+    chart.show_snapshot(history_snapshot(0, 1))  # one row: the loss at step 0
+    (x0, x1), (y0, y1) = chart.plot.getViewBox().viewRange()
+    loss = chart.history[0, 2]
+    assert -0.5 < x0 <= 0 and 10 <= x1 < 11  # epoch 0 on the left, room to grow
+    assert y0 == 0 and loss < y1 < 2 * loss
+    assert not chart.plot.getAxis("left").autoSIPrefix
+    chart.show_snapshot(history_snapshot(1, 400))  # 25 epochs: the range fits the run
+    (x0, x1), _ = chart.plot.getViewBox().viewRange()
+    assert 399 / 16 <= x1 < 27 and -1 < x0 <= 0
+
