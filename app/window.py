@@ -51,7 +51,7 @@ from app.weight_editor import WeightEditor
 from engine.config import ConfigError, SessionConfig, fit_changes
 from engine.features import MAP_GRID, feature_grid
 from engine.protocol import Frame, SessionInfo
-from engine.session import TrainingSession, divergence_message, steps_per_epoch
+from engine.session import TrainingSession, steps_per_epoch
 
 DEFAULT_SIZE = (1280, 800)
 MINIMUM_SIZE = (1000, 640)
@@ -62,13 +62,6 @@ KEY_NAMES = {"Right": "Right arrow", "Left": "Left arrow", "Up": "Up arrow",
 
 NO_POINTS_TEXT = ("Training stopped: there are no training points. Draw some (Draw points, "
                   "under the plot) or pick a data set, then press play.")
-
-
-def divergence_text(snapshot) -> str:
-    """What the banner says when training blows up: the session's own message (the one the
-    worker repeats if Play is pressed again), in epochs, the loss a readable number."""
-    return snapshot.message or divergence_message(snapshot.epoch, snapshot.train_loss,
-                                                  snapshot.learning_rate)
 
 
 def is_text_field(widget: QWidget | None) -> bool:
@@ -507,7 +500,7 @@ class MainWindow(QMainWindow):
         self.loss_chart.show_numbers(snap.train_loss, snap.test_loss)
         if snap.diverged and not self._diverged_shown:
             self._diverged_shown = True
-            self.banner.show_message(divergence_text(snap), "warning")
+            self.banner.show_message(snap.message, "warning")  # engine.session.divergence_message
         elif not snap.diverged and self._diverged_shown:
             self._diverged_shown = False
             if self.banner.kind() == "warning":

@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QSizePolicy, QVBoxLayout, QWidget
 
 from app.theme import Palette, get_palette
+from engine.features import FEATURE_LABELS
 from engine.snapshot import Snapshot
 
 # A right click removes the nearest training point within this many pixels.
@@ -207,8 +208,8 @@ class BoundaryView(QWidget):
         # No aspect lock: PlotFrame gives the data area the data's shape, and the range is
         # exactly the data's extent, so the heatmap fills the plot.
         self.plot.layout.setContentsMargins(2, 10, 14, 2)  # room for the edge tick labels
-        self.plot.setLabel("bottom", "x₁")
-        self.plot.setLabel("left", "x₂")
+        self.plot.setLabel("bottom", FEATURE_LABELS["x1"])
+        self.plot.setLabel("left", FEATURE_LABELS["x2"])
         self.view_box = self.plot.getViewBox()
 
         # Row i of the boundary is x2 = y_i: row-major puts rows along the y axis.

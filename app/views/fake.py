@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.features import feature_matrix, grid_points
 from engine.snapshot import HISTORY_COLUMNS, Snapshot
 
 try:  # the engine's type when it exists; the views only read these five fields
@@ -48,27 +49,10 @@ def fake_dataset(n: int = 200, problem: str = "classification", n_classes: int =
     return DataSet(points, labels, problem, n_classes, extent)
 
 
-def grid_points(extent: tuple[float, float, float, float], g: int) -> np.ndarray:
-    """(g*g, 2) points; row i of the (g, g) reshaped grid is x2 = y_i, column j is x1 = x_j."""
-    x1min, x1max, x2min, x2max = extent
-    xs = np.linspace(x1min, x1max, g)
-    ys = np.linspace(x2min, x2max, g)
-    xx, yy = np.meshgrid(xs, ys)  # xx[i, j] = xs[j], yy[i, j] = ys[i]
-    return np.column_stack([xx.ravel(), yy.ravel()])
-
-
-def feature_values(points: np.ndarray, names: list[str]) -> np.ndarray:
-    """(n, 2) points -> (n, k) features named like engine.config.FEATURES."""
-    x1, x2 = points[:, 0], points[:, 1]
-    table = {"x1": x1, "x2": x2, "x1^2": x1 * x1, "x2^2": x2 * x2, "x1*x2": x1 * x2,
-             "sin x1": np.sin(x1), "sin x2": np.sin(x2)}
-    return np.column_stack([table.get(name, x1) for name in names])
-
-
 def input_maps(names: list[str], g: int = 24,
                extent: tuple[float, float, float, float] = EXTENT) -> np.ndarray:
     """(k, g, g) each feature over the plane, as NetworkView.set_network wants."""
-    values = feature_values(grid_points(extent, g), names)
+    values = feature_matrix(grid_points(extent, g), names)
     return values.T.reshape(len(names), g, g).astype(np.float32)
 
 
@@ -86,7 +70,7 @@ def fake_weights(layer_sizes: tuple[int, ...], t: float = 0.0, seed: int = 1):
 
 def forward(points: np.ndarray, names: list[str], weights, biases) -> list[np.ndarray]:
     """Each layer's output (n, units); tanh hidden layers, linear output."""
-    h = feature_values(points, names) / 3.0
+    h = feature_matrix(points, names) / 3.0
     outs = []
     for k, (w, b) in enumerate(zip(weights, biases, strict=True)):
         h = h @ w + b

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QToolTip, QVBoxLayou
 
 from app.theme import Palette, get_palette
 from app.views.diagram_items import EdgeGroup, Markers
+from engine.features import FEATURE_LABELS
 from engine.snapshot import Snapshot
 
 # |w| bucket edges; bucket b holds WIDTH_EDGES[b-1] <= |w| < WIDTH_EDGES[b].
@@ -46,8 +47,6 @@ RELAYOUT_CHANGE = 0.04  # a resize that changes the pitch by more than this lays
 TOOLTIP_MS = 10 * 60 * 1000
 TITLE_GAP_PX = 10  # at least this between two column titles
 EDGE_PICK_PX = 6.0  # hover / click tolerance around a weight line
-FEATURE_TEXT = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂",
-                "sin x1": "sin(x₁)", "sin x2": "sin(x₂)"}
 
 
 def weight_name(layer: int, i: int, j: int) -> str:
@@ -529,12 +528,12 @@ class NetworkView(QWidget):
 
     def _feature_text(self, unit: int) -> str:
         name = self.feature_names[unit] if unit < len(self.feature_names) else f"x{unit}"
-        return FEATURE_TEXT.get(name, name)
+        return FEATURE_LABELS.get(name, name)
 
     def _fit_view(self) -> None:
         top = max(self.neuron_center(c, 0)[1] for c in range(len(self.layer_sizes)))
         # Labels keep their size in pixels while a unit of x shrinks with the widget: leave
-        # the input labels ("sin(x₁)") their width on the left and half the last column's
+        # the input labels ("sin(X₁)") their width on the left and half the last column's
         # title on the right, in pixels, at any width.
         left_px = max((t.textItem.boundingRect().width() for t in self._input_texts()),
                       default=0.0) + 6

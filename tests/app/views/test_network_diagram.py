@@ -95,7 +95,7 @@ def test_hover_bias_marker_and_input_then_leave(network_view, qtbot):
     qtbot.mouseMove(viewport, view.widget_pos(*view.bias_center(0, 5)))
     assert view.hover_text.startswith(f"Bias, layer 1, neuron 6 = {snap.biases[0][5]:.3f}")
     qtbot.mouseMove(viewport, view.widget_pos(*view.neuron_center(0, 1)))
-    assert view.hover_text == "Input x₂"
+    assert view.hover_text == "Input X₂"
     view.leaveEvent(None)
     assert view.hover_text == ""
 
