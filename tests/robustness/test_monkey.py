@@ -75,6 +75,8 @@ def still_trains(window, qtbot, prompts) -> None:
     if classroom.lesson is not None:
         classroom.close_lesson()
     features_of(window).files.new_session()
+    # The old session's last frame may already show epoch 3: wait for the new one's first.
+    qtbot.waitUntil(lambda: window.last_frame().snapshot.epoch == 0, timeout=WAIT_MS)
     window.playback.set_pace(None)  # the monkey may have left it at one epoch a second
     window.play()
     qtbot.waitUntil(lambda: window.last_frame().snapshot.epoch >= 3, timeout=WAIT_MS)
