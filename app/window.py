@@ -273,7 +273,15 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 6, 8, 8)
         layout.setSpacing(6)
-        layout.addWidget(self.main_splitter, 1)
+        # A screen narrower than the panels' minimum (an 800x600 projector) scrolls them
+        # instead of drawing one over another; on any larger screen no scroll bar shows.
+        self.main_scroll = QScrollArea()
+        self.main_scroll.setObjectName("mainScroll")
+        self.main_scroll.setWidget(self.main_splitter)
+        self.main_scroll.setWidgetResizable(True)
+        self.main_scroll.setFrameShape(QFrame.NoFrame)
+        self.main_scroll.viewport().setAutoFillBackground(False)
+        layout.addWidget(self.main_scroll, 1)
         self.setCentralWidget(central)
         # The numbers across the top live in a fixed tool bar: it spans the whole width,
         # above a docked lesson panel too, so the panel never squeezes them.
@@ -289,7 +297,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.TopToolBarArea, self.header)
         # Messages float over the panels: showing or hiding one moves nothing.
         self.banner.setParent(central)
-        self.banner.float_over(self.main_splitter)
+        self.banner.float_over(self.main_scroll)
         # The window starts with the focus on no control (Qt would give it to the first
         # slider or list, which then swallows the arrow keys); a click on a blank spot
         # takes it back there.

@@ -455,3 +455,25 @@ def test_a_lesson_open_in_presentation_mode_leaves_the_numbers_whole(window, qtb
     assert panel.minimumSizeHint().width() <= panel.width() <= classroom.dock.width()
     classroom.presentation.set_active(False)
     classroom.close_action.trigger()
+
+
+def test_a_window_narrower_than_the_panels_scrolls_them_instead_of_overlapping(window, qtbot):
+    """An 800-pixel screen (an old projector): the window is narrower than the panels'
+    minimum; they keep their minimum widths side by side and a scroll bar reaches the rest."""
+    window.setMinimumSize(QSize(0, 0))
+    window.resize(780, 700)
+    until(qtbot, lambda: window.width() == 780)
+    window.centralWidget().layout().activate()
+    qtbot.wait(50)
+    central = window.centralWidget()
+
+    def area(widget):
+        return widget.rect().translated(widget.mapTo(central, QPoint(0, 0)))
+
+    column, network = area(window.control_scroll), area(window.network_view.parentWidget())
+    assert not column.intersects(network)
+    assert window.main_scroll.horizontalScrollBar().isVisible()
+    window.resize(1280, 800)
+    until(qtbot, lambda: window.width() == 1280)
+    qtbot.wait(50)
+    assert not window.main_scroll.horizontalScrollBar().isVisible()
