@@ -6,6 +6,7 @@ Colours are "#rrggbb" strings so they pass straight to pyqtgraph and Qt.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -156,3 +157,73 @@ def apply_qt_theme(app, dark: bool) -> None:
     for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
         palette.setColor(QPalette.Disabled, role, QColor("#7a7d82"))
     app.setPalette(palette)
+
+
+# ----------------------------------------------------------------- the window's style sheet
+# Setting a window's style sheet re-polishes every widget under it (130 ms or more for the
+# main window, on every theme switch). Instead the window gets one sheet holding both
+# themes' rules, each scoped by a "dark" property on the window; a switch flips the
+# property and re-polishes only the widgets whose rules differ between the themes.
+THEME_PROPERTY = "dark"
+_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+# Type, then #name or [objectName^="prefix"], then any :state or ::part (ignored).
+_SELECTOR = re.compile(r'^\s*([A-Za-z_]\w*)?(?:#(\w+)|\[objectName\^="(\w+)"\])?')
+
+
+def _rules(sheet: str) -> list[tuple[list[str], str]]:
+    return [([s.strip() for s in m.group(1).split(",")], m.group(2).strip())
+            for m in _RULE.finditer(sheet)]
+
+
+def two_theme_style_sheet(light: str, dark: str, scope: str) -> str:
+    """One sheet holding `light`'s and `dark`'s rules, each under `scope` (a type or
+    #name) with the THEME_PROPERTY false or true: 'QGroupBox' becomes
+    'QMainWindow[dark="true"] QGroupBox'. Comments are not supported."""
+    out = []
+    for sheet, value in ((light, "false"), (dark, "true")):
+        for selectors, body in _rules(sheet):
+            scoped = ", ".join(f'{scope}[{THEME_PROPERTY}="{value}"] {s}' for s in selectors)
+            out.append(f"{scoped} {{ {body} }}")
+    return "\n".join(out)
+
+
+def themed_selectors(light: str, dark: str) -> list[tuple[str, str, bool]]:
+    """(type, object name, whether the name is a prefix) of every selector whose rule
+    differs between the two sheets: the widgets a theme switch must re-polish."""
+    theirs = dict((tuple(sel), body) for sel, body in _rules(dark))
+    found = []
+    for selectors, body in _rules(light):
+        if theirs.get(tuple(selectors)) == body:
+            continue
+        for selector in selectors:
+            m = _SELECTOR.match(selector)
+            type_name, name, prefix = m.group(1) or "", m.group(2), m.group(3)
+            found.append((type_name, prefix or name or "", prefix is not None))
+    return list(dict.fromkeys(found))
+
+
+def themed_widgets(root, selectors: list[tuple[str, str, bool]]) -> list:
+    """The widgets under `root` (root too) that one of `selectors` picks."""
+    from PySide6.QtWidgets import QWidget
+
+    def picks(widget) -> bool:
+        name = widget.objectName()
+        for type_name, wanted, prefix in selectors:
+            # The name first: a string test, where inherits() is a call into Qt.
+            if wanted and not (name.startswith(wanted) if prefix else name == wanted):
+                continue
+            if not type_name or widget.inherits(type_name):
+                return True
+        return False
+
+    return [w for w in (root, *root.findChildren(QWidget)) if picks(w)]
+
+
+def set_theme_property(root, dark: bool, selectors: list[tuple[str, str, bool]]) -> None:
+    """Flip the window's theme property and re-polish the widgets the switch restyles."""
+    root.setProperty(THEME_PROPERTY, dark)
+    for widget in themed_widgets(root, selectors):
+        style = widget.style()
+        style.unpolish(widget)
+        style.polish(widget)
+        widget.update()

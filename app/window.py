@@ -46,7 +46,14 @@ from app.controls.training_panel import TrainingPanel
 from app.placement import available_geometry, fit_to_screen, frame_of
 from app.presenter import SessionPresenter
 from app.settings import Settings
-from app.theme import apply_qt_theme, get_palette
+from app.theme import (
+    THEME_PROPERTY,
+    apply_qt_theme,
+    get_palette,
+    set_theme_property,
+    themed_selectors,
+    two_theme_style_sheet,
+)
 from app.views.boundary import BoundaryView
 from app.views.loss_chart import LossChart
 from app.views.network_diagram import NetworkView, neuron_name, weight_name
@@ -697,21 +704,37 @@ class MainWindow(QMainWindow):
     def _on_dark(self) -> None:
         self._dark = self.dark_action.isChecked()
         self.settings.save_bool("dark", self._dark)
-        self._apply_theme()
+        # Only colours change: the sheet's sizes and fonts are the same in both themes, so
+        # nothing is re-laid out (a full re-polish took 130 ms or more, every switch).
+        app = QApplication.instance()
+        if app is not None:
+            apply_qt_theme(app, self._dark)
+        set_theme_property(self, self._dark, self._themed)
+        self._apply_palette()
+        self.banner.set_dark(self._dark)
+        self.playback.set_dark(self._dark)
 
     def _on_colorblind(self) -> None:
         self._palette_name = "colorblind" if self.colorblind_action.isChecked() else "default"
         self.settings.save_palette(self._palette_name)
-        self._apply_theme()
+        self._apply_palette()  # the class colours are the views' own: no style changes
+
+    def _apply_palette(self) -> None:
+        palette = get_palette(self._palette_name, self._dark)
+        for view in (self.network_view, self.boundary_view, self.loss_chart, self.data_panel):
+            view.set_palette(palette)
 
     def _apply_theme(self) -> None:
-        palette = get_palette(self._palette_name, self._dark)
+        """The whole look, once at start: the style sheet holds both themes (app/theme.py),
+        the window's "dark" property picks one."""
         app = QApplication.instance()
         if app is not None:
             apply_qt_theme(app, self._dark)
-        self.setStyleSheet(window_style_sheet(self._dark))
-        for view in (self.network_view, self.boundary_view, self.loss_chart, self.data_panel):
-            view.set_palette(palette)
+        light, dark = window_style_sheet(False), window_style_sheet(True)
+        self._themed = themed_selectors(light, dark)
+        self.setProperty(THEME_PROPERTY, self._dark)
+        self.setStyleSheet(two_theme_style_sheet(light, dark, "QMainWindow"))
+        self._apply_palette()
         self.banner.set_dark(self._dark)
         self.playback.set_dark(self._dark)
         self.playback.fix_sizes()
