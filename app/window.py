@@ -735,6 +735,8 @@ class MainWindow(QMainWindow):
         self.setProperty(THEME_PROPERTY, self._dark)
         self.setStyleSheet(two_theme_style_sheet(light, dark, "QMainWindow"))
         self._apply_palette()
+        self.data_panel.warm_icons([get_palette(name, dark) for name in ("default", "colorblind")
+                                    for dark in (False, True)])
         self.banner.set_dark(self._dark)
         self.playback.set_dark(self._dark)
         self.playback.fix_sizes()

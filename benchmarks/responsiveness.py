@@ -71,6 +71,60 @@ class Probe:
         return inside + ([after] if after is not None else [])
 
 
+# GUI-thread functions timed per event (--trace): where an event's lateness comes from.
+TRACED = (("app.window", "MainWindow", ("_on_session_changed", "_draw", "_show_config")),
+          ("app.views.network_diagram", "NetworkView", ("set_network", "show_snapshot",
+                                                        "set_palette")),
+          ("app.views.boundary", "BoundaryView", ("set_data", "show_snapshot", "set_palette")),
+          ("app.views.loss_chart", "LossChart", ("show_snapshot", "clear", "set_palette")),
+          ("app.controls.data_panel", "DataPanel", ("set_config", "set_palette")),
+          ("app.controls.network_panel", "NetworkPanel", ("set_config",)),
+          ("app.controls.training_panel", "TrainingPanel", ("set_config",)),
+          ("app.files", "FileController", ("new_session", "_show_session")),
+          ("app.classroom", "Classroom", ("_on_step", "open_lesson")))
+
+
+class Tracer:
+    """Wraps TRACED's methods (before the window is built) to record (start, ms, name)."""
+
+    def __init__(self):
+        self.calls: list[tuple[float, float, str]] = []
+        self._saved: list[tuple[type, str, object]] = []
+
+    def install(self) -> None:
+        import importlib
+
+        for module, class_name, names in TRACED:
+            owner = getattr(importlib.import_module(module), class_name)
+            for name in names:
+                original = getattr(owner, name)
+                self._saved.append((owner, name, original))
+                setattr(owner, name, self._timed(original, f"{class_name}.{name}"))
+
+    def remove(self) -> None:
+        for owner, name, original in self._saved:
+            setattr(owner, name, original)
+
+    def _timed(self, fn, label: str):
+        calls = self.calls
+
+        def run(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                calls.append((start, (time.perf_counter() - start) * 1000, label))
+        return run
+
+    def between(self, start: float, end: float) -> dict[str, float]:
+        """The longest call of each traced function in the window, longest first."""
+        worst: dict[str, float] = {}
+        for when, ms, label in self.calls:
+            if start <= when <= end:
+                worst[label] = max(worst.get(label, 0.0), ms)
+        return dict(sorted(worst.items(), key=lambda item: -item[1]))
+
+
 def run_loop(seconds: float) -> None:
     """Let the real event loop run (an idle GUI thread sleeps in it)."""
     from PySide6.QtCore import QEventLoop, QTimer
@@ -83,15 +137,20 @@ def run_loop(seconds: float) -> None:
 class Script:
     """Runs events one by one on the GUI thread and measures each."""
 
-    def __init__(self, window, probe: Probe, settle_s: float, profile: str = ""):
+    def __init__(self, window, probe: Probe, settle_s: float, profile: str = "",
+                 only: str = "", tracer: Tracer | None = None):
         self.window = window
+        self.tracer = tracer
+        self.only = only  # run only the events whose name holds this (and "steady")
         self.probe = probe
         self.settle_s = settle_s
         self.profile = profile  # events whose name holds this are profiled (GUI thread)
         self.rows: list[dict] = []
 
     def event(self, name: str, action: Callable[[], object] | None,
-              settle_s: float | None = None, replay: bool = False) -> dict:
+              settle_s: float | None = None, replay: bool = False) -> dict | None:
+        if self.only and self.only not in name and action is not None:
+            return None
         settle = self.settle_s if settle_s is None else settle_s
         run_loop(0.3)  # start from a quiet loop: the last event's tail is not ours
         profiler = None
@@ -119,15 +178,21 @@ class Script:
                "p99_ms": float(np.percentile(late, 99)) if late else 0.0,
                "worst_ms": max(late, default=0.0), "ticks": len(late),
                "settle_s": settle, "frames_drawn": self.window.frames_drawn}
+        if self.tracer is not None:
+            row["longest_calls_ms"] = self.tracer.between(start, start + settle)
         self.rows.append(row)
         slot = f"{slot_ms:7.1f}" if action is not None else "      -"
         print(f"{name:40s} slot {slot} ms  p99 {row['p99_ms']:6.1f}  worst "
               f"{row['worst_ms']:6.1f}", flush=True)
+        if self.tracer is not None:
+            top = list(row["longest_calls_ms"].items())[:4]
+            print("    longest: " + ", ".join(f"{k} {v:.0f} ms" for k, v in top), flush=True)
         return row
 
 
 def responsiveness(settle_s: float, big_s: float, host: str | None,
-                   folder: Path, profile: str = "") -> dict:
+                   folder: Path, profile: str = "", only: str = "",
+                   trace: bool = False) -> dict:
     from PySide6.QtWidgets import QApplication
 
     import app.autosave as autosave
@@ -140,6 +205,9 @@ def responsiveness(settle_s: float, big_s: float, host: str | None,
     app = QApplication.instance() or QApplication([])
     saved_folder = autosave.data_folder
     autosave.data_folder = lambda window: folder  # autosave on, in a temporary folder
+    tracer = Tracer() if trace else None
+    if tracer is not None:
+        tracer.install()
     try:
         started = time.perf_counter()
         window = MainWindow(config=SessionConfig(dataset="xor"), settings=Settings(),
@@ -158,7 +226,7 @@ def responsiveness(settle_s: float, big_s: float, host: str | None,
         run_loop(1.5)  # past start-up
         probe = Probe()
         probe.start()
-        script = Script(window, probe, settle_s, profile)
+        script = Script(window, probe, settle_s, profile, only, tracer)
         script.event("steady (no event)", None)
         for turn in range(2):
             script.event(f"dark on ({turn + 1})", window.dark_action.trigger)
@@ -190,6 +258,8 @@ def responsiveness(settle_s: float, big_s: float, host: str | None,
         window.deleteLater()
     finally:
         autosave.data_folder = saved_folder
+        if tracer is not None:
+            tracer.remove()
     return {"engine": engine, "first_frame_s": first_frame_s, "settle_s": settle_s,
             "big_s": big_s, "events": script.rows}
 
@@ -219,11 +289,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default=None, help="process or thread (default: the app's)")
     parser.add_argument("--profile", default="",
                         help="profile the GUI thread during events whose name holds this")
+    parser.add_argument("--only", default="",
+                        help="run only the events whose name holds this")
+    parser.add_argument("--trace", action="store_true",
+                        help="time the window's and views' slots per event")
     args = parser.parse_args(argv)
     load_before = os.getloadavg()[0]  # the machine is shared: say how busy it was
     with tempfile.TemporaryDirectory(prefix="neuroplay-responsiveness-") as folder:
         result = responsiveness(args.settle_s, args.big_s, args.host, Path(folder),
-                                args.profile)
+                                args.profile, args.only, args.trace)
     load = (load_before, os.getloadavg()[0])
     report(result, load)
     write_json("responsiveness", {"targets": TARGETS, "timer_ms": TIMER_MS,

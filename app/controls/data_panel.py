@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap, QPolygonF
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFormLayout,
@@ -42,6 +42,7 @@ SHORT_LABELS = {"moons": "Moons", "checkerboard": "Checkers", "multi_gaussian": 
 # control must show without scrolling at 1280x800). The group's title names the data set.
 THUMBNAIL_SIZE = 36
 THUMBNAILS_PER_ROW = 7
+WARM_DELAY_MS, WARM_INTERVAL_MS = 1500, 30  # other palettes' thumbnails, after start-up
 MIN_POINTS_SHOWN = 10
 POINTS_TIP = "How many points to generate (train and test together)"
 RATIO_TIP = "How the points are split: the share that trains, and the rest kept to test"
@@ -69,25 +70,20 @@ def dataset_thumbnail(name: str, palette, size: int = THUMBNAIL_SIZE) -> QPixmap
     margin = 4.0
     span = size - 2 * margin
 
-    xs = margin + (data.points[:, 0] - x1min) / (x1max - x1min) * span
-    ys = margin + (1.0 - (data.points[:, 1] - x2min) / (x2max - x2min)) * span
+    def place(p: np.ndarray) -> QPointF:
+        x = margin + (p[0] - x1min) / (x1max - x1min) * span
+        y = margin + (1.0 - (p[1] - x2min) / (x2max - x2min)) * span
+        return QPointF(x, y)
+
     if data.problem == "regression":
         low, high = float(np.min(data.labels)), float(np.max(data.labels))
         scaled = (data.labels - low) / (high - low if high > low else 1.0)
-        colors = [QColor(*palette.lut[int(round(v * 255))][:3]).name() for v in scaled]
+        colors = [QColor(*palette.lut[int(round(v * 255))][:3]) for v in scaled]
     else:
-        colors = [palette.class_color(int(c)) for c in data.labels]
-    # One round-capped point stroke per colour, not one ellipse per point: a theme switch
-    # redraws every thumbnail (160 drawEllipse calls each took about 5 ms).
-    pen = QPen()
-    pen.setCapStyle(Qt.RoundCap)
-    pen.setWidthF(4.2)
-    for color in dict.fromkeys(colors):
-        pen.setColor(QColor(color))
-        painter.setPen(pen)
-        painter.drawPoints(QPolygonF([QPointF(x, y) for x, y, c in zip(xs, ys, colors,
-                                                                    strict=True)
-                                      if c == color]))
+        colors = [QColor(palette.class_color(int(c))) for c in data.labels]
+    for point, color in zip(data.points, colors, strict=True):
+        painter.setBrush(color)
+        painter.drawEllipse(place(point), 2.1, 2.1)
     painter.setPen(QColor(palette.grid))
     painter.setBrush(Qt.NoBrush)
     painter.drawRoundedRect(QRectF(0.5, 0.5, size - 1, size - 1), 4, 4)
@@ -190,6 +186,21 @@ class DataPanel(QGroupBox):
             if (name, palette) not in self._icons:  # a theme switched back costs nothing
                 self._icons[name, palette] = QIcon(dataset_thumbnail(name, palette))
             button.setIcon(self._icons[name, palette])
+
+    def warm_icons(self, palettes) -> None:
+        """Draw the thumbnails in `palettes` ahead of time, one per event-loop turn (about
+        4 ms each), so that a theme switch finds them drawn (nine took 40-140 ms)."""
+        todo = [(name, palette) for palette in palettes for name in self._buttons]
+
+        def draw_next() -> None:
+            while todo:
+                key = todo.pop()
+                if key not in self._icons:
+                    self._icons[key] = QIcon(dataset_thumbnail(*key))
+                    QTimer.singleShot(WARM_INTERVAL_MS, self, draw_next)
+                    return
+
+        QTimer.singleShot(WARM_DELAY_MS, self, draw_next)
 
     def set_point_count(self, count: int) -> None:
         """How many points the session has: what "Points" shows for drawn or imported ones."""
