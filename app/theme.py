@@ -7,6 +7,7 @@ Colours are "#rrggbb" strings so they pass straight to pyqtgraph and Qt.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -160,11 +161,14 @@ def apply_qt_theme(app, dark: bool) -> None:
 
 
 # ----------------------------------------------------------------- the window's style sheet
-# Setting a window's style sheet re-polishes every widget under it (130 ms or more for the
-# main window, on every theme switch). Instead the window gets one sheet holding both
-# themes' rules, each scoped by a "dark" property on the window; a switch flips the
-# property and re-polishes only the widgets whose rules differ between the themes.
+# Setting a window's style sheet re-polishes every widget under it at once (130 ms or more
+# for the main window, on every theme switch). Instead the window gets one sheet holding
+# both themes' rules, each scoped by a "dark" property on the window; a switch flips the
+# property, and a Restyler re-polishes the widgets a few milliseconds' worth per event-loop
+# turn. (Every widget: under a style sheet each holds its own copy of the palette, so none
+# follows the application's palette by itself.)
 THEME_PROPERTY = "dark"
+RESTYLE_BUDGET_S = 0.006  # re-polishing per event-loop turn: frames and clicks go between
 _RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 # Type, then #name or [objectName^="prefix"], then any :state or ::part (ignored).
 _SELECTOR = re.compile(r'^\s*([A-Za-z_]\w*)?(?:#(\w+)|\[objectName\^="(\w+)"\])?')
@@ -189,7 +193,8 @@ def two_theme_style_sheet(light: str, dark: str, scope: str) -> str:
 
 def themed_selectors(light: str, dark: str) -> list[tuple[str, str, bool]]:
     """(type, object name, whether the name is a prefix) of every selector whose rule
-    differs between the two sheets: the widgets a theme switch must re-polish."""
+    differs between the two sheets: the widgets whose look the sheet itself switches
+    (re-polished first, so the cards change colour in the first turn)."""
     theirs = dict((tuple(sel), body) for sel, body in _rules(dark))
     found = []
     for selectors, body in _rules(light):
@@ -202,28 +207,59 @@ def themed_selectors(light: str, dark: str) -> list[tuple[str, str, bool]]:
     return list(dict.fromkeys(found))
 
 
-def themed_widgets(root, selectors: list[tuple[str, str, bool]]) -> list:
-    """The widgets under `root` (root too) that one of `selectors` picks."""
-    from PySide6.QtWidgets import QWidget
+def picked_by(widget, selectors: list[tuple[str, str, bool]]) -> bool:
+    """Whether one of `selectors` (from themed_selectors) picks `widget`."""
+    name = widget.objectName()
+    for type_name, wanted, prefix in selectors:
+        # The name first: a string test, where inherits() is a call into Qt.
+        if wanted and not (name.startswith(wanted) if prefix else name == wanted):
+            continue
+        if not type_name or widget.inherits(type_name):
+            return True
+    return False
 
-    def picks(widget) -> bool:
-        name = widget.objectName()
-        for type_name, wanted, prefix in selectors:
-            # The name first: a string test, where inherits() is a call into Qt.
-            if wanted and not (name.startswith(wanted) if prefix else name == wanted):
+
+class Restyler:
+    """Switches a window's theme property and re-polishes its widgets in slices of
+    RESTYLE_BUDGET_S, one per event-loop turn: the widgets `selectors` pick first."""
+
+    def __init__(self, root, selectors: list[tuple[str, str, bool]]):
+        from PySide6.QtCore import QTimer
+
+        self.root = root
+        self.selectors = selectors
+        self._todo: list = []
+        self._timer = QTimer(root)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._step)
+
+    def switch(self, dark: bool) -> None:
+        from PySide6.QtWidgets import QWidget
+
+        self.root.setProperty(THEME_PROPERTY, dark)
+        widgets = [self.root, *self.root.findChildren(QWidget)]
+        first = [w for w in widgets if picked_by(w, self.selectors)]
+        chosen = set(map(id, first))
+        # Popped from the end: the themed widgets, then the rest in tree order.
+        self._todo = [w for w in reversed(widgets) if id(w) not in chosen] + first[::-1]
+        self._step()
+
+    def busy(self) -> bool:
+        """True until every widget has its new look."""
+        return bool(self._todo)
+
+    def _step(self) -> None:
+        from shiboken6 import isValid
+
+        deadline = time.perf_counter() + RESTYLE_BUDGET_S
+        while self._todo and time.perf_counter() < deadline:
+            widget = self._todo.pop()
+            if not isValid(widget):  # deleted since the switch (a layer card, a dialog)
                 continue
-            if not type_name or widget.inherits(type_name):
-                return True
-        return False
-
-    return [w for w in (root, *root.findChildren(QWidget)) if picks(w)]
-
-
-def set_theme_property(root, dark: bool, selectors: list[tuple[str, str, bool]]) -> None:
-    """Flip the window's theme property and re-polish the widgets the switch restyles."""
-    root.setProperty(THEME_PROPERTY, dark)
-    for widget in themed_widgets(root, selectors):
-        style = widget.style()
-        style.unpolish(widget)
-        style.polish(widget)
-        widget.update()
+            style = widget.style()
+            style.unpolish(widget)
+            style.polish(widget)
+            widget.update()
+        if self._todo:
+            self._timer.start()
