@@ -264,6 +264,66 @@ def responsiveness(settle_s: float, big_s: float, host: str | None,
             "big_s": big_s, "events": script.rows}
 
 
+def old_theme_switch(window) -> None:
+    """The theme switch as it was before issue 11 (for --theme-ab): the window's sheet set
+    again (re-polishing every widget at once) and every thumbnail's data made again."""
+    from PySide6.QtWidgets import QApplication
+
+    import app.controls.data_panel as data_panel
+    from app.controls import window_style_sheet
+    from app.theme import apply_qt_theme, get_palette
+
+    window._dark = not window._dark
+    apply_qt_theme(QApplication.instance(), window._dark)
+    window.setStyleSheet(window_style_sheet(window._dark))
+    palette = get_palette(window._palette_name, window._dark)
+    data_panel._thumbnail_points.cache_clear()
+    window.data_panel._icons.clear()
+    for view in (window.network_view, window.boundary_view, window.loss_chart,
+                 window.data_panel):
+        view.set_palette(palette)
+    window.banner.set_dark(window._dark)
+    window.playback.set_dark(window._dark)
+    window.playback.fix_sizes()
+
+
+def theme_ab(turns: int, settle_s: float, host: str | None) -> list[dict]:
+    """Old and new theme switch in turns, in one window training at Max: the same load
+    for both. The window's sheet is the two-theme one throughout (the old switch sets the
+    one-theme sheet, so each old turn is followed by the new sheet set back, untimed)."""
+    from PySide6.QtWidgets import QApplication
+
+    from app.controls import window_style_sheet
+    from app.settings import Settings
+    from app.theme import two_theme_style_sheet
+    from app.window import MainWindow
+    from engine.config import SessionConfig
+
+    app = QApplication.instance() or QApplication([])
+    window = MainWindow(config=SessionConfig(dataset="xor"), settings=Settings(), host=host)
+    window.resize(1280, 800)
+    window.show()
+    while window.last_frame() is None:
+        app.processEvents()
+    window.set_pace(None)
+    window.play()
+    run_loop(1.5)
+    probe = Probe()
+    probe.start()
+    script = Script(window, probe, settle_s)
+    both = two_theme_style_sheet(window_style_sheet(False), window_style_sheet(True),
+                                 "QMainWindow")
+    for turn in range(turns):
+        script.event(f"old switch ({turn + 1})", lambda: old_theme_switch(window))
+        window.setStyleSheet(both)
+        window.setProperty("dark", window._dark)
+        window.dark_action.setChecked(window._dark)
+        script.event(f"new switch ({turn + 1})", window.dark_action.trigger)
+    probe.timer.stop()
+    window.close()
+    return script.rows
+
+
 def report(result: dict, load: tuple[float, float]) -> None:
     def met(value: float, key: str) -> str:
         return "yes" if value <= TARGETS[key] else "NO"
@@ -291,10 +351,24 @@ def main(argv: list[str] | None = None) -> None:
                         help="profile the GUI thread during events whose name holds this")
     parser.add_argument("--only", default="",
                         help="run only the events whose name holds this")
+    parser.add_argument("--theme-ab", type=int, default=0, metavar="TURNS",
+                        help="only compare the old and new theme switch, in turns")
     parser.add_argument("--trace", action="store_true",
                         help="time the window's and views' slots per event")
     args = parser.parse_args(argv)
     load_before = os.getloadavg()[0]  # the machine is shared: say how busy it was
+    if args.theme_ab:
+        rows = theme_ab(args.theme_ab, args.settle_s, args.host)
+        print(f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
+        for kind in ("old", "new"):
+            mine = [r for r in rows if r["event"].startswith(kind)]
+            print(f"{kind} switch: GUI slot median {np.median([r['slot_ms'] for r in mine]):.1f}"
+                  f" ms, p99 late median {np.median([r['p99_ms'] for r in mine]):.1f} ms, "
+                  f"worst late median {np.median([r['worst_ms'] for r in mine]):.1f} ms")
+        write_json("responsiveness_theme_ab", {"load_average": [load_before,
+                                                                 os.getloadavg()[0]],
+                                                "events": rows})
+        return
     with tempfile.TemporaryDirectory(prefix="neuroplay-responsiveness-") as folder:
         result = responsiveness(args.settle_s, args.big_s, args.host, Path(folder),
                                 args.profile, args.only, args.trace)

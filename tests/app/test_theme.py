@@ -150,6 +150,7 @@ def test_colour_blind_switch_recolours_thumbnails_and_keeps_the_style(window, qt
     colorblind = get_palette("colorblind")
     assert not has_colour(button.icon().pixmap(72, 72).toImage(), colorblind.class_color(0), 2)
     window.colorblind_action.trigger()
+    settle(window, qtbot)
     assert window.styleSheet() == sheet
     assert has_colour(button.icon().pixmap(72, 72).toImage(), colorblind.class_color(0), 2)
     assert window.boundary_view.palette_ == colorblind
