@@ -220,61 +220,46 @@ def picked_by(widget, selectors: list[tuple[str, str, bool]]) -> bool:
 
 
 class Restyler:
-    """Gives a window its new look a slice of RESTYLE_BUDGET_S per event-loop turn, so
-    frames and clicks go between: `switch` flips the theme property and re-polishes every
-    widget (those `selectors` pick first), `recolour` runs view updates (one or more per
-    turn; a view's own update is never split)."""
+    """Flips a window's theme property and re-polishes its widgets a slice of
+    RESTYLE_BUDGET_S per event-loop turn (those `selectors` pick first), so frames and
+    clicks go between."""
 
     def __init__(self, root, selectors: list[tuple[str, str, bool]]):
         from PySide6.QtCore import QTimer
 
         self.root = root
         self.selectors = selectors
-        self._todo: list = []  # callables, run from the end
+        self._todo: list = []  # widgets, re-polished from the end
         self._timer = QTimer(root)  # a real zero timer: other timers and events get in between
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._step)
 
-    def switch(self, dark: bool, then=()) -> None:
-        """The theme property, then: the sheet's themed widgets, `then` (the views), the
-        remaining widgets."""
+    def switch(self, dark: bool) -> None:
         from PySide6.QtWidgets import QWidget
 
         self.root.setProperty(THEME_PROPERTY, dark)
         widgets = [self.root, *self.root.findChildren(QWidget)]
         first = [w for w in widgets if picked_by(w, self.selectors)]
         chosen = set(map(id, first))
-        rest = [w for w in widgets if id(w) not in chosen]
-        tasks = [*map(_repolisher, first), *then, *map(_repolisher, rest)]
-        self._todo = tasks[::-1]
-        self._step()
-
-    def recolour(self, tasks) -> None:
-        """Run `tasks` (view updates) in turns; a pending switch goes on after them."""
-        self._todo.extend(list(tasks)[::-1])
+        self._todo = [w for w in reversed(widgets) if id(w) not in chosen] + first[::-1]
         self._step()
 
     def busy(self) -> bool:
-        """True until everything has its new look."""
+        """True until every widget has its new look."""
         return bool(self._todo)
 
     def _step(self) -> None:
+        from shiboken6 import isValid
+
         deadline = time.perf_counter() + RESTYLE_BUDGET_S
         while self._todo and time.perf_counter() < deadline:
-            self._todo.pop()()
+            widget = self._todo.pop()
+            if not isValid(widget):  # deleted since the switch (a layer card, a dialog)
+                continue
+            style = widget.style()
+            style.unpolish(widget)
+            style.polish(widget)
+            widget.update()
         if self._todo:
             self._timer.start()
-
-
-def _repolisher(widget):
-    from shiboken6 import isValid
-
-    def repolish() -> None:
-        if not isValid(widget):  # deleted since the switch (a layer card, a dialog)
-            return
-        style = widget.style()
-        style.unpolish(widget)
-        style.polish(widget)
-        widget.update()
-    return repolish

@@ -705,27 +705,26 @@ class MainWindow(QMainWindow):
         self._dark = self.dark_action.isChecked()
         self.settings.save_bool("dark", self._dark)
         # Only colours change (the sheet's sizes and fonts are the same in both themes), and
-        # the widgets and views take their new look a slice per event-loop turn: setting the
-        # sheet again re-polished all widgets at once (130 ms or more, 400 ms under load).
+        # the widgets take their new look a slice per event-loop turn: setting the sheet
+        # again re-polished all of them at once (130 ms or more, 400 ms under load). The
+        # views recolour at once: presentation mode and others read their colours next.
         app = QApplication.instance()
         if app is not None:
             apply_qt_theme(app, self._dark)
-        self.restyler.switch(self._dark, then=self._view_palettes())
+        self.restyler.switch(self._dark)
+        self._apply_palette()
         self.banner.set_dark(self._dark)
         self.playback.set_dark(self._dark)
 
     def _on_colorblind(self) -> None:
         self._palette_name = "colorblind" if self.colorblind_action.isChecked() else "default"
         self.settings.save_palette(self._palette_name)
-        self.restyler.recolour(self._view_palettes())  # the views' own colours: no restyle
+        self._apply_palette()  # the views' own colours: no restyle
 
-    def _view_palettes(self) -> list:
-        """One task per view: give it the palette current when the task runs (a later
-        switch may come first)."""
-        def recolour(view):
-            return lambda: view.set_palette(get_palette(self._palette_name, self._dark))
-        return [recolour(view) for view in (self.boundary_view, self.network_view,
-                                            self.loss_chart, self.data_panel)]
+    def _apply_palette(self) -> None:
+        palette = get_palette(self._palette_name, self._dark)
+        for view in (self.network_view, self.boundary_view, self.loss_chart, self.data_panel):
+            view.set_palette(palette)
 
     def _apply_theme(self) -> None:
         """The whole look, once at start: the style sheet holds both themes (app/theme.py),
@@ -737,8 +736,7 @@ class MainWindow(QMainWindow):
         self.restyler = Restyler(self, themed_selectors(light, dark))
         self.setProperty(THEME_PROPERTY, self._dark)
         self.setStyleSheet(two_theme_style_sheet(light, dark, "QMainWindow"))
-        for recolour in self._view_palettes():
-            recolour()
+        self._apply_palette()
         self.data_panel.warm_icons([get_palette(name, dark) for name in ("default", "colorblind")
                                     for dark in (False, True)])
         self.banner.set_dark(self._dark)

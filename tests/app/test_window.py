@@ -457,11 +457,9 @@ def test_rendered_window_is_not_blank_and_shows_both_classes(window, qtbot):
 
 def test_dark_theme_and_colorblind_palette(window, qtbot):
     window.dark_action.trigger()
-    until(qtbot, lambda: not window.restyler.busy())  # the views recolour in turns
     assert window.boundary_view.palette_.dark
     assert window.settings.load_bool("dark", False)
     window.colorblind_action.trigger()
-    until(qtbot, lambda: not window.restyler.busy())
     assert window.network_view.palette_ == get_palette("colorblind", dark=True)
     boundary = window.boundary_view.grab().toImage()
     assert has_colour(boundary, get_palette("colorblind", dark=True).class_color(1))
