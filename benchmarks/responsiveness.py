@@ -277,11 +277,15 @@ def old_theme_switch(window) -> None:
     apply_qt_theme(QApplication.instance(), window._dark)
     window.setStyleSheet(window_style_sheet(window._dark))
     palette = get_palette(window._palette_name, window._dark)
-    data_panel._thumbnail_points.cache_clear()
-    window.data_panel._icons.clear()
-    for view in (window.network_view, window.boundary_view, window.loss_chart,
-                 window.data_panel):
-        view.set_palette(palette)
+    # Thumbnails made from scratch, as then, without emptying the new switch's caches.
+    cached, icons = data_panel._thumbnail_points, window.data_panel._icons
+    data_panel._thumbnail_points, window.data_panel._icons = cached.__wrapped__, {}
+    try:
+        for view in (window.network_view, window.boundary_view, window.loss_chart,
+                     window.data_panel):
+            view.set_palette(palette)
+    finally:
+        data_panel._thumbnail_points, window.data_panel._icons = cached, icons
     window.banner.set_dark(window._dark)
     window.playback.set_dark(window._dark)
     window.playback.fix_sizes()
