@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -72,15 +73,16 @@ def app_version() -> str:
 
 
 def qt_loaded_in(pid: int | None) -> str:
-    """'yes' or 'no': whether process `pid` has Qt's libraries mapped (Linux's /proc), so
-    the engine's child process can be seen to import no Qt; 'unknown' elsewhere."""
+    """The PySide6 modules process `pid` has loaded ("QtCore+QtGui"), "none", or "unknown"
+    where Linux's /proc is not there: the engine's child process must load no GUI."""
     try:
         maps = Path(f"/proc/{pid}/maps").read_text() if pid else ""
     except OSError:
         return "unknown"
     if not maps:
         return "unknown"
-    return "yes" if "libQt6" in maps or "QtCore" in maps else "no"
+    found = sorted(set(re.findall(r"PySide6/(Qt\w+)\.[\w.]*so", maps)))
+    return "+".join(found) or "none"
 
 
 def check_picture(image) -> tuple[int, float]:

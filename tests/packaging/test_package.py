@@ -312,8 +312,8 @@ def test_installed_app_passes_its_smoke_test(installed, tmp_path):
     assert "loss chart: " in out
     assert "smoke test passed" in out
     # The frozen executable started itself as the engine's child process (multiprocessing's
-    # frozen support), which trained: no fallback to the window's thread, and no Qt in it.
-    assert_engine_ran_in_a_child(out)
+    # frozen support), which trained: no fallback to the window's thread, no Qt GUI in it.
+    assert_engine_ran_in_a_child(out, frozen=True)
     image = QImage(str(shot))
     # The window fits its screen: Qt's offscreen screen is 800x800, less a frame allowance.
     assert image.width() >= 780 and image.height() >= 500

@@ -32,12 +32,20 @@ def colour_count(image: QImage, step: int = 4) -> int:
 
 
 def test_engine_line_is_read_and_checked():
-    out = "engine: in its own process (engine pid 123456789, app pid 7, Qt in engine: no)\n"
+    out = "engine: in its own process (engine pid 123456789, app pid 7, Qt in engine: none)\n"
     assert engine_line(out) == {"where": "its own process", "engine pid": 123456789,
-                                "app pid": 7, "qt": "no"}
-    thread = "engine: in the window's training thread (engine pid None, app pid 7, Qt ...: no)"
+                                "app pid": 7, "qt": "none"}
+    thread = "engine: in the window's training thread (engine pid None, app pid 7, Qt ...: none)"
     with pytest.raises((AssertionError, ValueError)):
         assert_engine_ran_in_a_child(thread)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads Linux's /proc")
+def test_qt_modules_of_a_process_are_read_from_its_memory_map():
+    from app.smoke import qt_loaded_in
+
+    assert "QtGui" in qt_loaded_in(os.getpid()).split("+")  # this process loaded QtGui
+    assert qt_loaded_in(None) == "unknown"
 
 
 def test_smoke_test_from_source_trains_and_saves_a_picture(tmp_path):
