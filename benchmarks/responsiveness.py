@@ -13,6 +13,11 @@ worst lateness of the timer ticks from the click to the end of its settling time
 slot's own cost plus whatever arrives after it: the engine's answer, redraws).
 A row "steady" measures the same window with no event, for reference.
 
+--trace adds each event's longest calls of the window's and views' GUI-thread methods
+(where the lateness comes from); --profile NAME profiles the events so named; --only NAME
+runs only those; --theme-ab N compares the theme switch as it was before issue 11 with
+today's, in N turns in one window (the same load for both).
+
 Prints a table and writes benchmarks/results/responsiveness.json.
 Run: python -m benchmarks.responsiveness [--settle-s 1.5] [--big-s 10] [--host process]
 """
