@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -69,6 +70,19 @@ def app_version() -> str:
             raise SmokeFailure("the build lacks the neuroplay package metadata "
                                "(copy_metadata in packaging/neuroplay.spec)") from None
         return "unknown (running from a source tree that is not pip-installed)"
+
+
+def qt_loaded_in(pid: int | None) -> str:
+    """The PySide6 modules process `pid` has loaded ("QtCore+QtGui"), "none", or "unknown"
+    where Linux's /proc is not there: the engine's child process must load no GUI."""
+    try:
+        maps = Path(f"/proc/{pid}/maps").read_text() if pid else ""
+    except OSError:
+        return "unknown"
+    if not maps:
+        return "unknown"
+    found = sorted(set(re.findall(r"PySide6/(Qt\w+)\.[\w.]*so", maps)))
+    return "+".join(found) or "none"
 
 
 def check_picture(image) -> tuple[int, float]:
@@ -200,6 +214,9 @@ def smoke_test(screenshot: str | None) -> dict:
         if last.diverged or not math.isfinite(last.train_loss):
             raise SmokeFailure(f"training went wrong: {last.message or last.train_loss}")
 
+        # Where training ran: the packaged app must start its engine child process too.
+        pid = window.presenter.engine_pid()
+        engine = (window.presenter.host_description(), pid, qt_loaded_in(pid))
         chart_rows = check_chart(window.loss_chart, last)
         image = window.grab().toImage()
         colours, share = check_picture(image)
@@ -211,7 +228,7 @@ def smoke_test(screenshot: str | None) -> dict:
         if window.worker_running():
             raise SmokeFailure("the training thread did not stop when the window closed")
     return {"first": first, "last": last, "colours": colours, "share": share,
-            "chart_rows": chart_rows, "screenshot": screenshot}
+            "chart_rows": chart_rows, "screenshot": screenshot, "engine": engine}
 
 
 def run(args: argparse.Namespace | None = None) -> int:
@@ -235,6 +252,8 @@ def run(args: argparse.Namespace | None = None) -> int:
     say(f"trained: steps {first.step} -> {last.step}, "
         f"train loss {first.train_loss:.4f} -> {last.train_loss:.4f}")
     say(f"loss chart: {result['chart_rows']} rows drawn, legend at {last.train_loss:.4f}")
+    where, pid, qt = result["engine"]
+    say(f"engine: in {where} (engine pid {pid}, app pid {os.getpid()}, Qt in engine: {qt})")
     say(f"picture: {result['colours']} colours, commonest {result['share']:.0%}")
     say(f"screenshot: {result['screenshot'] or 'not saved (pass --screenshot PATH)'}")
     say("smoke test passed")

@@ -6,6 +6,8 @@ Colours are "#rrggbb" strings so they pass straight to pyqtgraph and Qt.
 
 from __future__ import annotations
 
+import re
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -156,3 +158,111 @@ def apply_qt_theme(app, dark: bool) -> None:
     for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
         palette.setColor(QPalette.Disabled, role, QColor("#7a7d82"))
     app.setPalette(palette)
+
+
+# ----------------------------------------------------------------- the window's style sheet
+# Setting a window's style sheet re-polishes every widget under it at once (130 ms or more
+# for the main window, on every theme switch). Instead the window gets one sheet holding
+# both themes' rules, each scoped by a "dark" property on the window; a switch flips the
+# property, and a Restyler re-polishes the widgets a few milliseconds' worth per event-loop
+# turn. (Every widget: under a style sheet each holds its own copy of the palette, so none
+# follows the application's palette by itself.)
+THEME_PROPERTY = "dark"
+RESTYLE_BUDGET_S = 0.006  # re-polishing per event-loop turn: frames and clicks go between
+_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+# Type, then #name or [objectName^="prefix"], then any :state or ::part (ignored).
+_SELECTOR = re.compile(r'^\s*([A-Za-z_]\w*)?(?:#(\w+)|\[objectName\^="(\w+)"\])?')
+
+
+def _rules(sheet: str) -> list[tuple[list[str], str]]:
+    return [([s.strip() for s in m.group(1).split(",")], m.group(2).strip())
+            for m in _RULE.finditer(sheet)]
+
+
+def two_theme_style_sheet(light: str, dark: str, scope: str) -> str:
+    """One sheet holding `light`'s and `dark`'s rules, each under `scope` (a type or
+    #name) with the THEME_PROPERTY false or true: 'QGroupBox' becomes
+    'QMainWindow[dark="true"] QGroupBox'. Comments are not supported."""
+    out = []
+    for sheet, value in ((light, "false"), (dark, "true")):
+        for selectors, body in _rules(sheet):
+            scoped = ", ".join(f'{scope}[{THEME_PROPERTY}="{value}"] {s}' for s in selectors)
+            out.append(f"{scoped} {{ {body} }}")
+    return "\n".join(out)
+
+
+def themed_selectors(light: str, dark: str) -> list[tuple[str, str, bool]]:
+    """(type, object name, whether the name is a prefix) of every selector whose rule
+    differs between the two sheets: the widgets whose look the sheet itself switches
+    (re-polished first, so the cards change colour in the first turn)."""
+    theirs = dict((tuple(sel), body) for sel, body in _rules(dark))
+    found = []
+    for selectors, body in _rules(light):
+        if theirs.get(tuple(selectors)) == body:
+            continue
+        for selector in selectors:
+            m = _SELECTOR.match(selector)
+            type_name, name, prefix = m.group(1) or "", m.group(2), m.group(3)
+            found.append((type_name, prefix or name or "", prefix is not None))
+    return list(dict.fromkeys(found))
+
+
+def picked_by(widget, selectors: list[tuple[str, str, bool]]) -> bool:
+    """Whether one of `selectors` (from themed_selectors) picks `widget`."""
+    name = widget.objectName()
+    for type_name, wanted, prefix in selectors:
+        # The name first: a string test, where inherits() is a call into Qt.
+        if wanted and not (name.startswith(wanted) if prefix else name == wanted):
+            continue
+        if not type_name or widget.inherits(type_name):
+            return True
+    return False
+
+
+class Restyler:
+    """Flips a window's theme property and re-polishes its widgets a slice of
+    RESTYLE_BUDGET_S per event-loop turn (those `selectors` pick first), so frames and
+    clicks go between."""
+
+    def __init__(self, root, selectors: list[tuple[str, str, bool]], done=None):
+        from PySide6.QtCore import QTimer
+
+        self.root = root
+        self.selectors = selectors
+        self.done = done  # called once every widget has its new look
+        self._todo: list = []  # widgets, re-polished from the end
+        self._timer = QTimer(root)  # a real zero timer: other timers and events get in between
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._step)
+
+    def switch(self, dark: bool) -> None:
+        from PySide6.QtWidgets import QWidget
+
+        self.root.setProperty(THEME_PROPERTY, dark)
+        widgets = [self.root, *self.root.findChildren(QWidget)]
+        first = [w for w in widgets if picked_by(w, self.selectors)]
+        chosen = set(map(id, first))
+        self._todo = [w for w in reversed(widgets) if id(w) not in chosen] + first[::-1]
+        self._step()
+
+    def busy(self) -> bool:
+        """True until every widget has its new look."""
+        return bool(self._todo)
+
+    def _step(self) -> None:
+        from shiboken6 import isValid
+
+        deadline = time.perf_counter() + RESTYLE_BUDGET_S
+        while self._todo and time.perf_counter() < deadline:
+            widget = self._todo.pop()
+            if not isValid(widget):  # deleted since the switch (a layer card, a dialog)
+                continue
+            style = widget.style()
+            style.unpolish(widget)
+            style.polish(widget)
+            widget.update()
+        if self._todo:
+            self._timer.start()
+        elif self.done is not None:
+            self.done()

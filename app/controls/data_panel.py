@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -44,6 +46,7 @@ SHORT_LABELS = {"moons": "Moons", "checkerboard": "Checkers", "multi_gaussian": 
 # control must show without scrolling at 1280x800). The group's title names the data set.
 THUMBNAIL_SIZE = 36
 THUMBNAILS_PER_ROW = 7
+WARM_DELAY_MS, WARM_INTERVAL_MS = 1500, 30  # other palettes' thumbnails, after start-up
 MIN_POINTS_SHOWN = 10
 POINTS_TIP = "How many points to generate (train and test together)"
 RATIO_TIP = "How the points are split: the share that trains, and the rest kept to test"
@@ -51,9 +54,15 @@ CUSTOM_RATIO_TIP = ("Your points are split too: this share trains, the rest are 
                     "(\"Show test data\" shows them). 100% trains on all of them.")
 
 
+@functools.cache
+def _thumbnail_points(name: str):
+    # Made once: each took 7 ms, nine of them at every theme or palette switch.
+    return make_dataset(name, 160, noise=0.1, seed=3)
+
+
 def dataset_thumbnail(name: str, palette, size: int = THUMBNAIL_SIZE) -> QPixmap:
     """A small scatter picture of data set `name`, in the palette's class colours."""
-    data = make_dataset(name, 160, noise=0.1, seed=3)
+    data = _thumbnail_points(name)
     ratio = 2.0
     pixmap = QPixmap(int(size * ratio), int(size * ratio))
     pixmap.setDevicePixelRatio(ratio)
@@ -98,6 +107,7 @@ class DataPanel(QGroupBox):
         self._config = SessionConfig()
         self._point_count: int | None = None  # of drawn or imported points
         self._buttons: dict[str, QToolButton] = {}
+        self._icons: dict[tuple, QIcon] = {}
         self._group = QButtonGroup(self)
         self._group.setExclusive(True)
         self._grid = QGridLayout()
@@ -177,7 +187,24 @@ class DataPanel(QGroupBox):
     def set_palette(self, palette) -> None:
         self._palette = palette
         for name, button in self._buttons.items():
-            button.setIcon(QIcon(dataset_thumbnail(name, palette)))
+            if (name, palette) not in self._icons:  # a theme switched back costs nothing
+                self._icons[name, palette] = QIcon(dataset_thumbnail(name, palette))
+            button.setIcon(self._icons[name, palette])
+
+    def warm_icons(self, palettes) -> None:
+        """Draw the thumbnails in `palettes` ahead of time, one per event-loop turn (about
+        4 ms each), so that a theme switch finds them drawn (nine took 40-140 ms)."""
+        todo = [(name, palette) for palette in palettes for name in self._buttons]
+
+        def draw_next() -> None:
+            while todo:
+                key = todo.pop()
+                if key not in self._icons:
+                    self._icons[key] = QIcon(dataset_thumbnail(*key))
+                    QTimer.singleShot(WARM_INTERVAL_MS, self, draw_next)
+                    return
+
+        QTimer.singleShot(WARM_DELAY_MS, self, draw_next)
 
     def set_point_count(self, count: int) -> None:
         """How many points the session has: what "Points" shows for drawn or imported ones."""

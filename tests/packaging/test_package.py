@@ -21,6 +21,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from engine_check import assert_engine_ran_in_a_child  # noqa: E402
 from PySide6.QtGui import QImage  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -310,6 +311,9 @@ def test_installed_app_passes_its_smoke_test(installed, tmp_path):
     assert "UTF-8 mode on" in out  # the East Asian codecs are left out: no locale needs them
     assert "loss chart: " in out
     assert "smoke test passed" in out
+    # The frozen executable started itself as the engine's child process (multiprocessing's
+    # frozen support), which trained: no fallback to the window's thread, no Qt GUI in it.
+    assert_engine_ran_in_a_child(out, frozen=True)
     image = QImage(str(shot))
     # The window fits its screen: Qt's offscreen screen is 800x800, less a frame allowance.
     assert image.width() >= 780 and image.height() >= 500

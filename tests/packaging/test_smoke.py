@@ -13,6 +13,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from engine_check import assert_engine_ran_in_a_child, engine_line  # noqa: E402
 from PySide6.QtGui import QColor, QImage  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +31,23 @@ def colour_count(image: QImage, step: int = 4) -> int:
                 for x in range(0, image.width(), step)})
 
 
+def test_engine_line_is_read_and_checked():
+    out = "engine: in its own process (engine pid 123456789, app pid 7, Qt in engine: none)\n"
+    assert engine_line(out) == {"where": "its own process", "engine pid": 123456789,
+                                "app pid": 7, "qt": "none"}
+    thread = "engine: in the window's training thread (engine pid None, app pid 7, Qt ...: none)"
+    with pytest.raises((AssertionError, ValueError)):
+        assert_engine_ran_in_a_child(thread)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads Linux's /proc")
+def test_qt_modules_of_a_process_are_read_from_its_memory_map():
+    from app.smoke import qt_loaded_in
+
+    assert "QtGui" in qt_loaded_in(os.getpid()).split("+")  # this process loaded QtGui
+    assert qt_loaded_in(None) == "unknown"
+
+
 def test_smoke_test_from_source_trains_and_saves_a_picture(tmp_path):
     shot = tmp_path / "shot.png"
     result = subprocess.run(
@@ -40,6 +58,7 @@ def test_smoke_test_from_source_trains_and_saves_a_picture(tmp_path):
     assert "smoke test passed" in out
     assert "Qt platform offscreen" in out
     assert f"screenshot: {shot}" in out
+    assert_engine_ran_in_a_child(out)
     first_frame = float(out.split("first frame: ")[1].split(" s")[0])
     assert first_frame > 0
     steps = out.split("trained: steps ")[1].split(",")[0]
