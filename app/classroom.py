@@ -41,6 +41,7 @@ from engine.lessons import (
     save_lesson,
 )
 from engine.protocol import Prediction
+from engine.session import DATA_CHANGED
 
 OUTPUT_REFRESH_MS = 250
 
@@ -349,7 +350,7 @@ class Classroom(QObject):
                           self.parts.commands.session_config())
 
     def _on_session_changed(self, info) -> None:
-        if info.reason == "the data changed":
+        if info.reason == DATA_CHANGED:
             self.clear_runs()  # kept curves were measured on other points
         self._relabel_runs()
 

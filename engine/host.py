@@ -22,7 +22,7 @@ from collections.abc import Callable
 from engine import protocol as p
 from engine.features import MAP_GRID
 from engine.io import session_from_dict, session_to_dict
-from engine.session import TrainingSession, reset_reason
+from engine.session import DATA_CHANGED, TrainingSession, reset_reason
 
 FRAME_INTERVAL_S = 1 / 60
 CHUNK_BUDGET_S = 0.012  # training time per chunk: short enough to answer requests promptly
@@ -125,7 +125,7 @@ class EngineCore:
             reset = s.set_points(r.data)
             if reset:
                 self._after_reset()
-            self._send_info(reset=bool(reset), reason="the data changed" if reset else "")
+            self._send_info(reset=bool(reset), reason=DATA_CHANGED if reset else "")
         elif isinstance(r, p.SetSpeed):
             self._limit = r.steps_per_second
             self._allowance = 0.0

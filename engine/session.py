@@ -637,9 +637,10 @@ def fitted_to(config: SessionConfig, dataset: DataSet) -> SessionConfig:
     return config.replace(**{**changes, "loss": "mse"})
 
 
+DATA_CHANGED = "the data changed"  # also said when drawn or imported points replace the data
 # Fields grouped by what a reset means to the user, most telling first.
 _RESET_REASONS = (
-    (DATA_FIELDS, "the data changed"),
+    (DATA_FIELDS, DATA_CHANGED),
     (frozenset({"features"}), "the input features changed"),
     (frozenset({"hidden"}), "the network's shape changed"),
     (frozenset({"activations", "output_activation", "seed_exact"}), "the activation changed"),
