@@ -16,6 +16,7 @@ The engine runs in one of two hosts behind the same protocol (engine/protocol.py
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import queue
@@ -70,6 +71,7 @@ class EngineWorker(QObject):
         self._restart: queue.SimpleQueue = queue.SimpleQueue()
         self._process = None
         self._heard = False
+        self._neurons: tuple | None = None  # the last frame's neuron pictures (worker thread)
         self._documents: dict[int, Future] = {}  # GetDocument id -> its Future
         self._documents_lock = threading.Lock()
         self.thread = _LoopThread(self._run)
@@ -156,7 +158,11 @@ class EngineWorker(QObject):
 
     def _deliver(self, response: p.Response) -> None:
         if isinstance(response, p.Frame):
+            if response.neurons_kept and self._neurons is not None:
+                snap = dataclasses.replace(response.snapshot, neuron_outputs=self._neurons)
+                response = dataclasses.replace(response, snapshot=snap, neurons_kept=False)
             p.read_only(response.snapshot)
+            self._neurons = response.snapshot.neuron_outputs
         elif isinstance(response, p.DocumentReady):
             with self._documents_lock:
                 future = self._documents.pop(response.id, None)

@@ -25,6 +25,11 @@ from engine.io import session_from_dict, session_to_dict
 from engine.session import DATA_CHANGED, TrainingSession, reset_reason
 
 FRAME_INTERVAL_S = 1 / 60
+# Frames take at most this share of the engine's time while playing (the rest trains):
+# measured on 2 cores, an [8x32] network's frames cost 2-3 ms, which at 60 a second kept
+# training to 0.76 of its headless speed. Small networks still get 60 frames a second.
+FRAME_SHARE = 0.1
+MAX_FRAME_INTERVAL_S = 1 / 24
 CHUNK_BUDGET_S = 0.012  # training time per chunk: short enough to answer requests promptly
 SLOW_TICK_S = 0.016  # time between chunks when a speed limit is set
 # Taking turns (in-thread host only): the share of time training keeps while playing.
@@ -46,10 +51,13 @@ class EngineCore:
     """Owns one TrainingSession; `handle(request)` and `work()` send responses to `send`."""
 
     def __init__(self, send: Callable[[p.Response], None], session: TrainingSession,
-                 take_turns: bool = False, backend: str = "numpy"):
+                 take_turns: bool = False, backend: str = "numpy",
+                 keep_neurons_remote: bool = False):
         self._send = send
         self.session = session
         self.take_turns = take_turns
+        self.keep_neurons_remote = keep_neurons_remote  # see Frame.neurons_kept
+        self._emit_cost = 0.0  # seconds to make and send a frame, smoothed
         self.backend = backend
         self.revision = 0
         self.finished = False
@@ -190,7 +198,7 @@ class EngineCore:
         if self.playing:  # taking turns: sleep until the GUI is done, or too long has passed
             return max(0.0, MAX_DRAW_WAIT_S - (time.perf_counter() - self._last_emit))
         if self._dirty and self._gui_ready():
-            return max(0.0, FRAME_INTERVAL_S - (time.perf_counter() - self._last_emit))
+            return max(0.0, self._frame_interval() - (time.perf_counter() - self._last_emit))
         return None
 
     def _waiting_for_gui(self) -> bool:
@@ -243,7 +251,7 @@ class EngineCore:
         if self.playing and not self.take_turns and self._gui_ready():
             # End the chunk when the next frame is due: a whole chunk past it spaced frames
             # 25 ms apart (40 frames/s at 8x6 with the GUI idle half the time).
-            due = self._last_emit + FRAME_INTERVAL_S - now
+            due = self._last_emit + self._frame_interval() - now
             by_time = min(by_time, max(1, int(due / max(self._seconds_per_step, 1e-7))))
         if self._limit is None:
             self._last_tick = now
@@ -284,15 +292,25 @@ class EngineCore:
         if self.playing and self.take_turns:
             if now - self._train_started < self._training_budget():
                 return
-        elif now - self._last_emit < FRAME_INTERVAL_S:
+        elif now - self._last_emit < self._frame_interval():
             return
         self._frame_started = now
-        snap = self._snapshot(now)
+        snap, kept = self._snapshot(now)
         self._history_sent = snap.history_start + len(snap.history)
         self._dirty = False
         self._in_flight += 1
-        self._last_emit = now  # frames a display frame apart from start to start
-        self._send(p.Frame(snap, self._steps_per_second(), self.playing, self.revision))
+        self._last_emit = now  # frames a frame interval apart from start to start
+        self._send(p.Frame(snap, self._steps_per_second(), self.playing, self.revision, kept))
+        if self.playing:
+            cost = time.perf_counter() - now  # the snapshot, pickling and sending
+            self._emit_cost = 0.8 * self._emit_cost + 0.2 * cost
+
+    def _frame_interval(self) -> float:
+        """Seconds between frames while playing: a display frame, or longer when making
+        frames would take more than FRAME_SHARE of the engine's time (a big network)."""
+        if not self.playing:
+            return FRAME_INTERVAL_S
+        return min(max(FRAME_INTERVAL_S, self._emit_cost / FRAME_SHARE), MAX_FRAME_INTERVAL_S)
 
 
     def _snapshot(self, now: float):
@@ -309,9 +327,11 @@ class EngineCore:
         if fresh:
             self._neurons, self._neurons_at = snap.neuron_outputs, now
         else:
-            snap = dataclasses.replace(snap, neuron_outputs=self._neurons)
+            # Across a process the receiver keeps the last pictures (Frame.neurons_kept).
+            snap = dataclasses.replace(snap, neuron_outputs=() if self.keep_neurons_remote
+                                       else self._neurons)
             self._seconds_per_cell = 0.7 * self._seconds_per_cell + 0.3 * cost / grid**2
-        return snap
+        return snap, not fresh and self.keep_neurons_remote
 
 
 def _error(exc: Exception, text: str, request_id: int | None = None) -> p.EngineError:
@@ -332,7 +352,8 @@ def serve(connection, start: p.OpenDocument, backend: str = "numpy") -> None:
     except Exception as exc:  # a start document the engine rejects: start fresh
         connection.send(_error(exc, f"The session could not be restored: {_describe(exc)}"))
         session = TrainingSession(backend=backend)
-    core = EngineCore(connection.send, session, take_turns=False, backend=backend)
+    core = EngineCore(connection.send, session, take_turns=False, backend=backend,
+                      keep_neurons_remote=True)
     try:
         core.start()
         while not core.finished:

@@ -165,6 +165,10 @@ class Frame(Response):
     steps_per_second: float
     playing: bool
     revision: int = 0
+    # True when snapshot.neuron_outputs is empty because the neuron pictures have not been
+    # remade since the last frame: the receiver puts the last ones back (half a megabyte a
+    # frame at 8x32 not pickled, sent and copied again).
+    neurons_kept: bool = False
 
 
 @dataclass(frozen=True)
