@@ -249,3 +249,20 @@ def test_frames_hold_read_only_arrays(running, qtbot):
 def test_reset_reason_names_what_changed(change, reason):
     old = SessionConfig()
     assert reset_reason(old, old.replace(**change)) == reason
+
+
+def test_every_frame_has_neuron_pictures_though_the_engine_sends_some_once(running, qtbot):
+    """The process host sends a neuron picture only when remade (Frame.neurons_kept): the
+    worker puts the last one back, so the GUI's frames all carry one, of the right shape,
+    equal to the last remade one."""
+    holder, recorder = running(SessionConfig(hidden=(5, 3), activations=("tanh", "tanh")))
+    holder.worker.play()
+    until(qtbot, lambda: len(recorder.frames) >= 30)
+    holder.worker.pause()
+    shapes = {tuple(m.shape[0] for m in f.snapshot.neuron_outputs) for f in recorder.frames}
+    assert shapes == {(5, 3, 1)}
+    assert not any(f.neurons_kept for f in recorder.frames)
+    # Frames in a row that kept their pictures hold the very same arrays.
+    same = sum(a.snapshot.neuron_outputs[0] is b.snapshot.neuron_outputs[0]
+               for a, b in zip(recorder.frames, recorder.frames[1:], strict=False))
+    assert same > 0

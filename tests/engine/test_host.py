@@ -190,3 +190,20 @@ def test_a_chunk_ends_when_the_next_frame_is_due(core):
     assert 1 <= engine._chunk_size() <= 4
     engine._in_flight = 2  # nothing is due: the GUI is busy
     assert engine._chunk_size() == int(CHUNK_BUDGET_S / 0.001)
+
+
+def test_a_process_host_sends_neuron_pictures_only_when_remade():
+    sent = []
+    session = TrainingSession(SessionConfig(hidden=(4,), activations=("tanh",)))
+    core = EngineCore(sent.append, session, keep_neurons_remote=True)
+    core.start()
+    core.handle(p.Play())
+    for _ in range(60):
+        core.work()
+        core.handle(p.FrameWanted())
+    frames = [m for m in sent if isinstance(m, p.Frame)]
+    kept = [f for f in frames if f.neurons_kept]
+    fresh = [f for f in frames if not f.neurons_kept]
+    assert kept and fresh
+    assert all(f.snapshot.neuron_outputs == () for f in kept)
+    assert all(len(f.snapshot.neuron_outputs) == 2 for f in fresh)
