@@ -200,16 +200,12 @@ def responsiveness(settle_s: float, big_s: float, host: str | None,
                    trace: bool = False) -> dict:
     from PySide6.QtWidgets import QApplication
 
-    import app.autosave as autosave
-    import app.classroom as classroom_module
-    import app.files as files_module
+    from app.main import build_features
     from app.settings import Settings
     from app.window import MainWindow
     from engine.config import SessionConfig
 
     app = QApplication.instance() or QApplication([])
-    saved_folder = autosave.data_folder
-    autosave.data_folder = lambda window: folder  # autosave on, in a temporary folder
     tracer = Tracer() if trace else None
     if tracer is not None:
         tracer.install()
@@ -217,8 +213,9 @@ def responsiveness(settle_s: float, big_s: float, host: str | None,
         started = time.perf_counter()
         window = MainWindow(config=SessionConfig(dataset="xor"), settings=Settings(),
                             host=host)
-        files = files_module.attach(window)
-        classroom = classroom_module.attach(window)
+        # Autosave on, in a temporary folder.
+        features = build_features(window, autosave_folder=lambda settings: folder)
+        files, classroom = features.files, features.classroom
         window.resize(1280, 800)
         window.show()
         deadline = time.monotonic() + 30
@@ -262,7 +259,6 @@ def responsiveness(settle_s: float, big_s: float, host: str | None,
         window.close()
         window.deleteLater()
     finally:
-        autosave.data_folder = saved_folder
         if tracer is not None:
             tracer.remove()
     return {"engine": engine, "first_frame_s": first_frame_s, "settle_s": settle_s,

@@ -185,6 +185,8 @@ class NetworkView(QWidget):
             self.plot.addItem(item)
         self.column_images: list[pg.ImageItem] = []
         self.texts: list[pg.TextItem] = []
+        self._spare_texts: list[pg.TextItem] = []  # hidden, for the next layout
+        self._spare_images: list[pg.ImageItem] = []
         self._edge_count = 0
         self._edge_keys: np.ndarray | None = None  # each weight's curve, as last drawn
         self._bias_keys: np.ndarray | None = None
@@ -442,14 +444,24 @@ class NetworkView(QWidget):
         return base * (1.15 if max(self.layer_sizes) <= 12 else 0.95)
 
     def _make_columns(self) -> None:
-        for image in self.column_images:
-            self.plot.removeItem(image)
-        self.column_images = []
-        for column, n in enumerate(self.layer_sizes):
-            image = pg.ImageItem(axisOrder="row-major")
-            image.setZValue(21)
-            self.plot.addItem(image)
+        # Image items are kept from one layout to the next, hidden when not needed: adding
+        # and removing plot items was most of a new layout's cost (a stall at every File >
+        # New, lesson step or reshape while training runs).
+        spare = self.column_images[len(self.layer_sizes):]
+        for image in spare:
+            image.setVisible(False)
+        self._spare_images = spare + self._spare_images
+        self.column_images = self.column_images[: len(self.layer_sizes)]
+        while len(self.column_images) < len(self.layer_sizes):
+            if self._spare_images:
+                image = self._spare_images.pop(0)
+                image.setVisible(True)
+            else:
+                image = pg.ImageItem(axisOrder="row-major")
+                image.setZValue(21)
+                self.plot.addItem(image)
             self.column_images.append(image)
+        for column, n in enumerate(self.layer_sizes):
             self._set_column_image(column, np.full((n, 2, 2), np.nan, np.float32))
         self.fills.setData(pos=self._centers, size=self.size)
         self.frames.setData(pos=self._centers, size=self.size)
@@ -479,8 +491,9 @@ class NetworkView(QWidget):
                           (n - 1) * self.pitch + self.size)
 
     def _make_texts(self) -> None:
-        for text in self.texts:
-            self.plot.removeItem(text)
+        for text in self.texts:  # kept for the next layout, as the column images are
+            text.setVisible(False)
+        self._spare_texts = self.texts + self._spare_texts
         self.texts = []
         font = self._label_font()
         for unit in range(self.layer_sizes[0]):
@@ -513,17 +526,26 @@ class NetworkView(QWidget):
         return titles
 
     def _add_text(self, text: str, pos, anchor, font: QFont, html: bool = False) -> None:
-        item = pg.TextItem(text, anchor=anchor, color=self.palette_.foreground)
+        if self._spare_texts:
+            item = self._spare_texts.pop(0)
+            item.textItem.setTextWidth(-1)
+            item.setAnchor(anchor)
+            item.setColor(self.palette_.foreground)
+        else:
+            item = pg.TextItem(anchor=anchor, color=self.palette_.foreground)
+            item.setZValue(30)
+            item.textItem.setCacheMode(QGraphicsItem.DeviceCoordinateCache)  # glyphs once
+            self.plot.addItem(item)
         item.setFont(font)
         if html:  # centred lines: alignment needs a fixed text width
-            item.setHtml(f'<div align="center">{text}</div>')
+            item.textItem.setHtml(f'<div align="center">{text}</div>')
             item.textItem.setDefaultTextColor(QColor(self.palette_.foreground))
             item.textItem.setTextWidth(item.textItem.boundingRect().width())
-            item.updateTextPos()
+        else:
+            item.textItem.setPlainText(text)
+        item.updateTextPos()
         item.setPos(*pos)
-        item.setZValue(30)
-        item.textItem.setCacheMode(QGraphicsItem.DeviceCoordinateCache)  # glyphs drawn once
-        self.plot.addItem(item)
+        item.setVisible(True)
         self.texts.append(item)
 
     def _feature_text(self, unit: int) -> str:

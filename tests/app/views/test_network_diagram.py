@@ -313,3 +313,33 @@ def test_line_pixels_take_the_colour_of_the_weight_sign(network_view):
 
     assert close(pixel_at_middle(2.0), hex_to_rgb(pal.weight_positive), tol=30)
     assert close(pixel_at_middle(-2.0), hex_to_rgb(pal.weight_negative), tol=30)
+
+
+def visible(items) -> list:
+    return [item for item in items if item.isVisible()]
+
+
+def test_a_new_layout_reuses_its_items_and_shows_only_the_new_networks(network_view):
+    """Going from a big network to a small one and back: what shows is exactly the current
+    network (its columns, labels and lines), and the plot holds no more items than the
+    biggest layout needed (items are kept and reused, not added anew each time)."""
+    view = network_view
+    names = ["x1", "x2"]
+    big, small = (2, 8, 8, 8, 1), (2, 3, 1)
+    view.set_network(big, names, input_maps(names))
+    most = len(view.plot.items)
+    first = list(view.plot.items)  # held, so no new item can take an old one's id
+    for sizes in (small, big, small, big, small):
+        view.set_network(sizes, names, input_maps(names))
+        snap = fake_snapshot(0, layer_sizes=sizes, feature_names=names)
+        view.show_snapshot(snap)
+        assert len(view.column_images) == len(sizes)
+        assert len(view.plot.items) <= most
+        assert {id(item) for item in view.plot.items} <= {id(item) for item in first}
+        shown_texts = [t.textItem.toPlainText() for t in visible(view.texts)]
+        assert shown_texts[:2] == ["X₁", "X₂"]
+        assert len(visible(view.texts)) == len(view.texts) == 2 + len(sizes)
+        images = [i for i in visible(view.plot.items) if i in view.column_images]
+        assert len(images) == len(sizes)
+        lines = sum(len(x) // 2 for x in layer_data(view).values() if x is not None)
+        assert lines == sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
