@@ -99,3 +99,39 @@ def machine() -> dict:
             "cpu_count": os.cpu_count(), "load_average": load,
             "processor": platform.processor() or platform.machine(),
             "system": platform.system(), "time": time.strftime("%Y-%m-%d %H:%M:%S")}
+
+
+class LatenessProbe:
+    """A precise QTimer of `interval_ms` on the GUI thread: (when, lateness ms) of every
+    tick, how late the GUI answered (Qt is imported only when a probe is made)."""
+
+    def __init__(self, interval_ms: int = 16):
+        from PySide6.QtCore import Qt, QTimer
+
+        self.interval_ms = interval_ms
+        self.ticks: list[tuple[float, float]] = []
+        self._last = time.perf_counter()
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.PreciseTimer)
+        self.timer.timeout.connect(self._tick)
+
+    @property
+    def delays_ms(self) -> list[float]:
+        return [late for _, late in self.ticks]
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self.timer.start(self.interval_ms)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.ticks.append((now, max(0.0, (now - self._last) * 1000 - self.interval_ms)))
+        self._last = now
+
+    def between(self, start: float, end: float) -> list[float]:
+        """Lateness of the ticks from `start` to `end`. A tick ending a stall that began in
+        the window belongs to it, even if it fires just after: the first tick after `end`
+        counts too."""
+        inside = [late for when, late in self.ticks if start <= when <= end]
+        after = next((late for when, late in self.ticks if when > end), None)
+        return inside + ([after] if after is not None else [])

@@ -40,40 +40,11 @@ limit_blas_threads()  # as the app does
 
 import numpy as np  # noqa: E402
 
-from benchmarks.common import print_table, write_json  # noqa: E402
+from benchmarks.common import LatenessProbe, print_table, write_json  # noqa: E402
 
 TIMER_MS = 16
 TARGETS = {"p99_ms": 20.0, "worst_ms": 50.0}
 BIGGEST = {"n_points": 2000, "hidden": (32,) * 8, "activations": ("tanh",) * 8}
-
-
-class Probe:
-    """A 16 ms precise QTimer on the GUI thread: (when, lateness ms) of every tick."""
-
-    def __init__(self):
-        from PySide6.QtCore import Qt, QTimer
-
-        self.ticks: list[tuple[float, float]] = []
-        self._last = time.perf_counter()
-        self.timer = QTimer()
-        self.timer.setTimerType(Qt.PreciseTimer)
-        self.timer.timeout.connect(self._tick)
-
-    def start(self) -> None:
-        self._last = time.perf_counter()
-        self.timer.start(TIMER_MS)
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.ticks.append((now, max(0.0, (now - self._last) * 1000 - TIMER_MS)))
-        self._last = now
-
-    def between(self, start: float, end: float) -> list[float]:
-        # A tick ending a stall that began in the window belongs to it, even if it fires
-        # just after: take the first tick after `end` too.
-        inside = [late for when, late in self.ticks if start <= when <= end]
-        after = next((late for when, late in self.ticks if when > end), None)
-        return inside + ([after] if after is not None else [])
 
 
 # GUI-thread functions timed per event (--trace): where an event's lateness comes from.
@@ -142,7 +113,7 @@ def run_loop(seconds: float) -> None:
 class Script:
     """Runs events one by one on the GUI thread and measures each."""
 
-    def __init__(self, window, probe: Probe, settle_s: float, profile: str = "",
+    def __init__(self, window, probe: LatenessProbe, settle_s: float, profile: str = "",
                  only: str = "", tracer: Tracer | None = None):
         self.window = window
         self.tracer = tracer
@@ -226,7 +197,7 @@ def responsiveness(settle_s: float, big_s: float, host: str | None,
         window.set_pace(None)
         window.play()
         run_loop(1.5)  # past start-up
-        probe = Probe()
+        probe = LatenessProbe(TIMER_MS)
         probe.start()
         script = Script(window, probe, settle_s, profile, only, tracer)
         script.event("steady (no event)", None)
@@ -313,7 +284,7 @@ def theme_ab(turns: int, settle_s: float, host: str | None) -> list[dict]:
     window.set_pace(None)
     window.play()
     run_loop(1.5)
-    probe = Probe()
+    probe = LatenessProbe(TIMER_MS)
     probe.start()
     script = Script(window, probe, settle_s)
     both = two_theme_style_sheet(window_style_sheet(False), window_style_sheet(True),

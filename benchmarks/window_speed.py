@@ -28,12 +28,12 @@ from app.main import limit_blas_threads  # noqa: E402
 limit_blas_threads()  # as the app does, for the window and the headless run alike
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.settings import Settings  # noqa: E402
 from app.window import MainWindow  # noqa: E402
-from benchmarks.common import print_table, write_json  # noqa: E402
+from benchmarks.common import LatenessProbe, print_table, write_json  # noqa: E402
 from engine.config import SessionConfig  # noqa: E402
 from engine.session import TrainingSession  # noqa: E402
 
@@ -72,26 +72,6 @@ def cpu_seconds(pid: int, tid: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-class LatenessProbe:
-    """A 16 ms QTimer on the GUI thread that records how late each tick is."""
-
-    def __init__(self):
-        self.delays_ms: list[float] = []
-        self._last = None
-        self.timer = QTimer()
-        self.timer.setTimerType(Qt.PreciseTimer)
-        self.timer.timeout.connect(self._tick)
-
-    def start(self) -> None:
-        self._last = time.perf_counter()
-        self.timer.start(TIMER_MS)
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.delays_ms.append(max(0.0, (now - self._last) * 1000 - TIMER_MS))
-        self._last = now
-
-
 def run_loop(seconds: float) -> None:
     # A real event loop, as the app runs: an idle GUI thread sleeps in it without the GIL.
     loop = QEventLoop()
@@ -113,7 +93,7 @@ def windowed(config: SessionConfig, host: str, seconds: float) -> dict:
     window.set_pace(None)  # as fast as it goes, not the default pace
     window.play()
     run_loop(1.5)  # let the chunk size settle
-    probe = LatenessProbe()
+    probe = LatenessProbe(TIMER_MS)
     steps0 = window.presenter.mirror.step_count
     frames0 = window.frames_drawn
     gui = threading.get_native_id()

@@ -43,3 +43,10 @@ def play_some(qtbot, window, epochs: int = 3) -> int:
     qtbot.mouseClick(window.playback.play_button, Qt.LeftButton)
     until(qtbot, lambda: not window.is_playing())
     return session(window, lambda s: s.step_count)
+
+
+def record(signal) -> list:
+    """Everything `signal` emits from now on, in order."""
+    got: list = []
+    signal.connect(got.append)
+    return got

@@ -10,7 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from user_actions import choose, session
+from user_actions import choose, record, session
 from window_helpers import until
 
 from app.controls.data_panel import DataPanel, FeaturesPanel, dataset_thumbnail
@@ -34,12 +34,6 @@ def panel(qtbot):
     qtbot.addWidget(made)
     made.show()
     return made
-
-
-def record(signal) -> list[dict]:
-    got: list[dict] = []
-    signal.connect(got.append)
-    return got
 
 
 def test_set_config_shows_it_and_emits_nothing(panel):

@@ -9,7 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 from PySide6.QtCore import Qt
-from user_actions import choose, session
+from user_actions import choose, record, session
 from window_helpers import until
 
 from app.controls.network_panel import NEW_LAYER_SIZE, NetworkPanel
@@ -25,12 +25,6 @@ def panel(qtbot):
     made.resize(360, 300)
     made.show()
     return made
-
-
-def record(signal) -> list[dict]:
-    got: list[dict] = []
-    signal.connect(got.append)
-    return got
 
 
 def test_cards_follow_the_config_without_emitting(panel):

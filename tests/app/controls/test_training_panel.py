@@ -9,7 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 from PySide6.QtCore import Qt
-from user_actions import choose, frame_step, play_some, session, type_into
+from user_actions import choose, frame_step, play_some, record, session, type_into
 from window_helpers import until
 
 from app.controls.training_panel import TrainingPanel
@@ -32,12 +32,6 @@ def panel(qtbot):
     qtbot.addWidget(made)
     made.show()
     return made
-
-
-def record(signal) -> list:
-    got: list = []
-    signal.connect(got.append)
-    return got
 
 
 def test_set_config_shows_it_and_enables_only_what_acts(panel):
