@@ -108,13 +108,24 @@ class History:
             self._thin()
 
     def extend(self, rows: np.ndarray) -> None:
-        """Append rows (m, 6) at once (reading a file), thinning as append would."""
+        """Append rows (m, 6) at once, thinning exactly where append would (so a mirror fed
+        by extend holds what the engine's history, fed by append, holds)."""
         rows = np.asarray(rows, dtype=np.float64).reshape(-1, WIDTH)
-        self._reserve(self._count + len(rows))
-        self._data[self._count: self._count + len(rows)] = rows
-        self._count += len(rows)
-        if self._count - self._thinned >= 2 * RECENT_ROWS:
-            self._thin()
+        done = 0
+        while done < len(rows):
+            room = max(1, 2 * RECENT_ROWS - (self._count - self._thinned))
+            part = rows[done: done + room]
+            self._reserve(self._count + len(part))
+            self._data[self._count: self._count + len(part)] = part
+            self._count += len(part)
+            done += len(part)
+            if self._count - self._thinned >= 2 * RECENT_ROWS:
+                self._thin()
+
+    def truncate(self, count: int) -> None:
+        """Keep the first `count` rows (as pop, that many times, would)."""
+        self._count = min(max(int(count), 0), self._count)
+        self._thinned = min(self._thinned, self._count)
 
     def _reserve(self, need: int) -> None:
         if need <= len(self._data):

@@ -236,3 +236,29 @@ def test_a_damaged_encoded_history_is_refused_clearly(change):
     doc["history"]["columns"] = ["epoch"]
     with pytest.raises(SessionFileError, match="columns"):
         session_from_dict(doc)
+
+
+def test_extend_and_truncate_hold_what_append_and_pop_hold(monkeypatch):
+    """The GUI's mirror takes each frame's rows with truncate + extend, the engine's history
+    grows row by row: both must thin at the same rows and end the same, bucket for bucket."""
+    monkeypatch.setattr(history_module, "RECENT_ROWS", 50)
+    monkeypatch.setattr(history_module, "OLD_BUCKETS", 40)
+    rng = np.random.default_rng(3)
+    rows = np.column_stack([np.arange(1, 1501), np.arange(1, 1501), rng.random((1500, 4))])
+    by_row, at_once = History(), History()
+    done = 0
+    while done < len(rows):
+        part = rows[done: done + int(rng.integers(1, 230))]
+        redo = int(rng.integers(0, 3))  # a frame may rewrite the last rows it sent
+        for _ in range(min(redo, len(by_row))):
+            by_row.pop()
+        at_once.truncate(len(at_once) - min(redo, len(at_once)))
+        for row in part:
+            by_row.append(row)
+        at_once.extend(part)
+        done += len(part)
+        assert len(at_once) == len(by_row)
+    assert by_row.thinned_rows > 0 and by_row.bucket_epochs > 1
+    assert at_once.thinned_rows == by_row.thinned_rows
+    assert at_once.bucket_epochs == by_row.bucket_epochs
+    np.testing.assert_array_equal(at_once.array(), by_row.array())
