@@ -148,6 +148,7 @@ def _run(window, attach, folder: Path, costs: dict, minutes: float, period_s: fl
                for kind in ("gui", "document", "writer")},
             "file_mb": path.stat().st_size / 2**20 if path.exists() else None,
             "rss_mb": rss_mb(),
+            "engine_rss_mb": rss_mb(window.presenter.engine_pid()),
             "session_rows": int(snap.history_start + len(snap.history)),
             "chart_rows": int(len(window.loss_chart.history)),
         })
@@ -192,7 +193,7 @@ def timed(fn, into: list):
 def report_period(p: dict) -> None:
     print(f"period {p['period']}: epoch {p['epoch']:,}, worst GUI delay "
           f"{p['worst_gui_delay_ms']:.0f} ms, file {p['file_mb'] or 0:.2f} MB, "
-          f"RSS {p['rss_mb']:.0f} MB", flush=True)
+          f"RSS {p['rss_mb']:.0f} MB, engine {p['engine_rss_mb']:.0f} MB", flush=True)
 
 
 def report(result: dict) -> None:
@@ -200,13 +201,14 @@ def report(result: dict) -> None:
           f"{result['period_s']:g} s, autosave every {result['autosave_s']:g} s")
     print_table(["period", "epoch", "epochs/s", "worst delay (ms)", "p99 delay (ms)",
                  "worst after autosave (ms)", "p99 after autosave (ms)", "autosave GUI (ms)",
-                 "document (ms)", "writer (ms)", "file (MB)", "RSS (MB)", "session rows",
+                 "document (ms)", "writer (ms)", "file (MB)", "RSS (MB)", "engine RSS (MB)",
+                 "session rows",
                  "chart rows"],
                 [(p["period"], p["epoch"], p["epochs_per_second"], p["worst_gui_delay_ms"],
                   p["p99_gui_delay_ms"], p["worst_after_autosave_ms"],
                   p["p99_after_autosave_ms"], p["gui_ms"],
                   p["document_ms"], p["writer_ms"], p["file_mb"], p["rss_mb"],
-                  p["session_rows"], p["chart_rows"])
+                  p["engine_rss_mb"], p["session_rows"], p["chart_rows"])
                  for p in result["periods"]])
     print(f"close took {result['close_s']:.2f} s; the kept session file is "
           f"{result['kept_file_mb'] or 0:.2f} MB")

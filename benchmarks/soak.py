@@ -53,13 +53,16 @@ DRAW_EVERY_S = 0.5
 BIGGEST = SessionConfig(n_points=2000, hidden=(32,) * 8, activations=("relu",) * 8)
 
 
-def rss_mb() -> float:
-    """This process's resident memory now, in MB (Linux /proc; peak RSS elsewhere)."""
+def rss_mb(pid: int | None = None) -> float:
+    """A process's resident memory now, in MB: this one's, or process `pid`'s (Linux /proc;
+    elsewhere this one's peak RSS, and NaN for another process)."""
     try:
-        with open("/proc/self/statm") as f:
+        with open(f"/proc/{pid or 'self'}/statm") as f:
             pages = int(f.read().split()[1])
         return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
     except (OSError, ValueError, IndexError, AttributeError):
+        if pid is not None:
+            return float("nan")
         import resource
 
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -199,6 +202,7 @@ def window_soak(minutes: float, config: SessionConfig | None = None, draw: bool 
             "steps_per_second": (steps - steps0) / (now - t0),
             "worst_gui_delay_ms": float(ticks.max()),
             "p99_gui_delay_ms": float(np.percentile(ticks, 99)), "rss_mb": rss_mb(),
+            "engine_rss_mb": rss_mb(window.presenter.engine_pid()),
             "chart_rows": int(len(window.loss_chart.history)), "steps": int(steps)})
         frames0, steps0, t0 = window.frames_drawn, steps, now
     timer.stop()
@@ -245,9 +249,10 @@ def report_window(result: dict) -> None:
           f"{result['minutes']:g} periods of {result['period_s']:g} s, "
           f"{result['clicks']} drawing clicks")
     print_table(["period", "frames/s", "steps/s", "worst delay (ms)", "p99 delay (ms)",
-                 "RSS (MB)", "chart rows"],
+                 "RSS (MB)", "engine RSS (MB)", "chart rows"],
                 [(m["minute"], m["frames_per_second"], m["steps_per_second"],
-                  m["worst_gui_delay_ms"], m["p99_gui_delay_ms"], m["rss_mb"], m["chart_rows"])
+                  m["worst_gui_delay_ms"], m["p99_gui_delay_ms"], m["rss_mb"],
+                  m["engine_rss_mb"], m["chart_rows"])
                  for m in result["per_minute"]])
     print(f"RSS {result['rss_start_mb']:.0f} MB at start, {result['rss_end_mb']:.0f} MB at end; "
           f"chart holds {result['chart_rows']:,} of the session's "
