@@ -109,7 +109,8 @@ class NetworkPanel(QWidget):
         options.addWidget(self.output_activation, 1, 1)
         options.setColumnStretch(2, 1)
 
-        self._cards: list[LayerCard] = []
+        self._cards: list[LayerCard] = []  # one per hidden layer, in order
+        self._all_cards: list[LayerCard] = []  # those and the hidden ones kept for reuse
         # Cards wrap onto more rows when the column is narrow: no sideways scrolling.
         self._card_grid = QGridLayout()
         self._card_grid.setSpacing(6)
@@ -137,22 +138,19 @@ class NetworkPanel(QWidget):
         """Show `config` without emitting `changed`."""
         self._config = config
         hidden = config.hidden
-        while len(self._cards) > len(hidden):
-            card = self._cards.pop()
-            self._card_grid.removeWidget(card)
-            # deleteLater alone leaves the card painted until the event loop gets to it,
-            # which a screenshot or presentation can catch: hide it at once.
-            card.hide()
-            card.setParent(None)
-            card.deleteLater()
-        while len(self._cards) < len(hidden):
-            card = LayerCard(len(self._cards))
+        # Cards past the last layer are hidden and kept, not deleted: making a card costs a
+        # few milliseconds (more while the theme polishes it), and 8 of them at once stalled
+        # the window. Card k always stands for layer k, so its signals stay right.
+        while len(self._all_cards) < len(hidden):
+            card = LayerCard(len(self._all_cards))
             k = card.index
             card.remove_neuron.clicked.connect(lambda _c=False, k=k: self._on_neurons(k, -1))
             card.add_neuron.clicked.connect(lambda _c=False, k=k: self._on_neurons(k, +1))
             card.activation.value_changed.connect(lambda v, k=k: self._on_activation(k, v))
-            self._cards.append(card)
-        self._columns = 0
+            self._all_cards.append(card)
+        if len(self._cards) != len(hidden):
+            self._cards = self._all_cards[:len(hidden)]
+            self._columns = 0
         self._place_cards()
         for card, n, act in zip(self._cards, hidden, config.activations, strict=True):
             card.show_layer(n, act)
@@ -175,10 +173,13 @@ class NetworkPanel(QWidget):
         if columns == self._columns:
             return
         self._columns = columns
-        for card in self._cards:
+        for card in self._all_cards:
             self._card_grid.removeWidget(card)
+        for card in self._all_cards[len(self._cards):]:
+            card.hide()  # at once: a screenshot or presentation must not catch it
         for k, card in enumerate(self._cards):
             self._card_grid.addWidget(card, k // columns, k % columns, Qt.AlignLeft)
+            card.setVisible(True)  # a reused card was hidden explicitly
         for c in range(MAX_HIDDEN_LAYERS + 1):
             self._card_grid.setColumnStretch(c, 1 if c == columns else 0)
 
