@@ -173,6 +173,12 @@ class NetworkPanel(QWidget):
         if columns == self._columns:
             return
         self._columns = columns
+        # Showing a widget lays out every visible parent up to the window at once (5 ms a
+        # card here): with their box hidden meanwhile, the cards cost one layout in all.
+        box = self._card_box
+        hide_box = box.isVisible() and any(card.isHidden() for card in self._cards)
+        if hide_box:
+            box.hide()
         for card in self._all_cards:
             self._card_grid.removeWidget(card)
         for card in self._all_cards[len(self._cards):]:
@@ -180,6 +186,8 @@ class NetworkPanel(QWidget):
         for k, card in enumerate(self._cards):
             self._card_grid.addWidget(card, k // columns, k % columns, Qt.AlignLeft)
             card.setVisible(True)  # a reused card was hidden explicitly
+        if hide_box:
+            box.show()
         for c in range(MAX_HIDDEN_LAYERS + 1):
             self._card_grid.setColumnStretch(c, 1 if c == columns else 0)
 
