@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -130,6 +130,10 @@ class NetworkPanel(QWidget):
         self._card_box.installEventFilter(self)
         layout.addWidget(self._card_box)
         self.set_config(self._config)
+        self._warm_timer = QTimer(self)
+        self._warm_timer.setInterval(0)
+        self._warm_timer.timeout.connect(self._warm_step)
+        self._warm_timer.start()
 
     def cards(self) -> list[LayerCard]:
         return list(self._cards)
@@ -142,12 +146,7 @@ class NetworkPanel(QWidget):
         # few milliseconds (more while the theme polishes it), and 8 of them at once stalled
         # the window. Card k always stands for layer k, so its signals stay right.
         while len(self._all_cards) < len(hidden):
-            card = LayerCard(len(self._all_cards))
-            k = card.index
-            card.remove_neuron.clicked.connect(lambda _c=False, k=k: self._on_neurons(k, -1))
-            card.add_neuron.clicked.connect(lambda _c=False, k=k: self._on_neurons(k, +1))
-            card.activation.value_changed.connect(lambda v, k=k: self._on_activation(k, v))
-            self._all_cards.append(card)
+            self._add_card()
         if len(self._cards) != len(hidden):
             self._cards = self._all_cards[:len(hidden)]
             self._columns = 0
@@ -165,6 +164,28 @@ class NetworkPanel(QWidget):
             combo.blockSignals(True)
             combo.set_value(value)
             combo.blockSignals(False)
+
+    def _add_card(self) -> LayerCard:
+        card = LayerCard(len(self._all_cards), self._card_box)
+        card.hide()  # until _place_cards shows it
+        k = card.index
+        card.remove_neuron.clicked.connect(lambda _c=False, k=k: self._on_neurons(k, -1))
+        card.add_neuron.clicked.connect(lambda _c=False, k=k: self._on_neurons(k, +1))
+        card.activation.value_changed.connect(lambda v, k=k: self._on_activation(k, v))
+        self._all_cards.append(card)
+        return card
+
+    def _warm_step(self) -> None:
+        """Make one more hidden card, styled, until every layer the engine allows has one:
+        the first deep network then shows cards made while the GUI was idle."""
+        if len(self._all_cards) >= MAX_HIDDEN_LAYERS:
+            self._warm_timer.stop()
+            return
+        self._add_card().ensurePolished()
+
+    def warming(self) -> bool:
+        """Whether spare cards are still being made."""
+        return self._warm_timer.isActive()
 
     def _place_cards(self) -> None:
         """Lay the cards out in as many columns as fit the width."""

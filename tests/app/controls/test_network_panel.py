@@ -72,6 +72,18 @@ def test_cards_kept_after_fewer_layers_come_back_right(panel, qtbot):
                        {"activations": ("relu", "tanh", "tanh")}]
 
 
+def test_cards_made_ahead_stay_hidden_until_their_layer_comes(panel, qtbot):
+    qtbot.waitUntil(lambda: not panel.warming())
+    made = panel.findChildren(type(panel.cards()[0]))
+    assert len(made) >= MAX_HIDDEN_LAYERS
+    assert [c for c in made if c.isVisibleTo(panel)] == panel.cards()
+    full = SessionConfig(hidden=(2,) * MAX_HIDDEN_LAYERS, activations=("tanh",) * MAX_HIDDEN_LAYERS)
+    panel.set_config(full)
+    assert set(panel.cards()) <= set(made)  # no card made now
+    assert all(c.isVisibleTo(panel) and c.count.text() == "2" for c in panel.cards())
+    assert len(panel.cards()) == MAX_HIDDEN_LAYERS
+
+
 def test_the_engines_limits_disable_the_buttons(panel):
     full = SessionConfig(hidden=(MAX_NEURONS,) * MAX_HIDDEN_LAYERS,
                          activations=("relu",) * MAX_HIDDEN_LAYERS)
