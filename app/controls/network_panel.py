@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -109,7 +109,8 @@ class NetworkPanel(QWidget):
         options.addWidget(self.output_activation, 1, 1)
         options.setColumnStretch(2, 1)
 
-        self._cards: list[LayerCard] = []
+        self._cards: list[LayerCard] = []  # one per hidden layer, in order
+        self._all_cards: list[LayerCard] = []  # those and the hidden ones kept for reuse
         # Cards wrap onto more rows when the column is narrow: no sideways scrolling.
         self._card_grid = QGridLayout()
         self._card_grid.setSpacing(6)
@@ -129,6 +130,10 @@ class NetworkPanel(QWidget):
         self._card_box.installEventFilter(self)
         layout.addWidget(self._card_box)
         self.set_config(self._config)
+        self._warm_timer = QTimer(self)
+        self._warm_timer.setInterval(0)
+        self._warm_timer.timeout.connect(self._warm_step)
+        self._warm_timer.start()
 
     def cards(self) -> list[LayerCard]:
         return list(self._cards)
@@ -137,22 +142,14 @@ class NetworkPanel(QWidget):
         """Show `config` without emitting `changed`."""
         self._config = config
         hidden = config.hidden
-        while len(self._cards) > len(hidden):
-            card = self._cards.pop()
-            self._card_grid.removeWidget(card)
-            # deleteLater alone leaves the card painted until the event loop gets to it,
-            # which a screenshot or presentation can catch: hide it at once.
-            card.hide()
-            card.setParent(None)
-            card.deleteLater()
-        while len(self._cards) < len(hidden):
-            card = LayerCard(len(self._cards))
-            k = card.index
-            card.remove_neuron.clicked.connect(lambda _c=False, k=k: self._on_neurons(k, -1))
-            card.add_neuron.clicked.connect(lambda _c=False, k=k: self._on_neurons(k, +1))
-            card.activation.value_changed.connect(lambda v, k=k: self._on_activation(k, v))
-            self._cards.append(card)
-        self._columns = 0
+        # Cards past the last layer are hidden and kept, not deleted: making a card costs a
+        # few milliseconds (more while the theme polishes it), and 8 of them at once stalled
+        # the window. Card k always stands for layer k, so its signals stay right.
+        while len(self._all_cards) < len(hidden):
+            self._add_card()
+        if len(self._cards) != len(hidden):
+            self._cards = self._all_cards[:len(hidden)]
+            self._columns = 0
         self._place_cards()
         for card, n, act in zip(self._cards, hidden, config.activations, strict=True):
             card.show_layer(n, act)
@@ -168,6 +165,28 @@ class NetworkPanel(QWidget):
             combo.set_value(value)
             combo.blockSignals(False)
 
+    def _add_card(self) -> LayerCard:
+        card = LayerCard(len(self._all_cards), self._card_box)
+        card.hide()  # until _place_cards shows it
+        k = card.index
+        card.remove_neuron.clicked.connect(lambda _c=False, k=k: self._on_neurons(k, -1))
+        card.add_neuron.clicked.connect(lambda _c=False, k=k: self._on_neurons(k, +1))
+        card.activation.value_changed.connect(lambda v, k=k: self._on_activation(k, v))
+        self._all_cards.append(card)
+        return card
+
+    def _warm_step(self) -> None:
+        """Make one more hidden card, styled, until every layer the engine allows has one:
+        the first deep network then shows cards made while the GUI was idle."""
+        if len(self._all_cards) >= MAX_HIDDEN_LAYERS:
+            self._warm_timer.stop()
+            return
+        self._add_card().ensurePolished()
+
+    def warming(self) -> bool:
+        """Whether spare cards are still being made."""
+        return self._warm_timer.isActive()
+
     def _place_cards(self) -> None:
         """Lay the cards out in as many columns as fit the width."""
         width = max(self._card_box.width(), 1)
@@ -175,10 +194,21 @@ class NetworkPanel(QWidget):
         if columns == self._columns:
             return
         self._columns = columns
-        for card in self._cards:
+        # Showing a widget lays out every visible parent up to the window at once (5 ms a
+        # card here): with their box hidden meanwhile, the cards cost one layout in all.
+        box = self._card_box
+        hide_box = box.isVisible() and any(card.isHidden() for card in self._cards)
+        if hide_box:
+            box.hide()
+        for card in self._all_cards:
             self._card_grid.removeWidget(card)
+        for card in self._all_cards[len(self._cards):]:
+            card.hide()  # at once: a screenshot or presentation must not catch it
         for k, card in enumerate(self._cards):
             self._card_grid.addWidget(card, k // columns, k % columns, Qt.AlignLeft)
+            card.setVisible(True)  # a reused card was hidden explicitly
+        if hide_box:
+            box.show()
         for c in range(MAX_HIDDEN_LAYERS + 1):
             self._card_grid.setColumnStretch(c, 1 if c == columns else 0)
 

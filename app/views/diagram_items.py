@@ -40,6 +40,10 @@ class EdgeGroup(pg.GraphicsObject):
             if curve.isVisible():
                 curve.setData([], [], connect="pairs")
                 curve.setVisible(False)
+        self.add_spare_layers(count)
+
+    def add_spare_layers(self, count: int) -> None:
+        """Hidden empty curves until there are `count` (made ahead, while the GUI is idle)."""
         while len(self.layers) < count:
             curve = pg.PlotCurveItem(connect="pairs", antialias=self.opts["antialias"])
             curve.setSegmentedLineMode("on")  # drawLines: one cheap line per weight

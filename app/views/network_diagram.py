@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPoint, QRect, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QToolTip, QVBoxLayout, QWidget
 
 from app.theme import Palette, get_palette
 from app.views.diagram_items import EdgeGroup, Markers
+from engine.config import MAX_HIDDEN_LAYERS
 from engine.features import FEATURE_LABELS
 from engine.snapshot import Snapshot
 
@@ -200,6 +201,12 @@ class NetworkView(QWidget):
         scene.sigMouseClicked.connect(self._on_click)
         self.view_box.sigResized.connect(self._on_view_resized)
         self.set_palette(self.palette_)
+        # The items the biggest network needs, made a few at a time while the event loop
+        # is idle: made at once by the first big network's layout they took 60-100 ms.
+        self._warm_timer = QTimer(self)
+        self._warm_timer.setInterval(0)
+        self._warm_timer.timeout.connect(self._warm_step)
+        self._warm_timer.start()
 
     # --- public API -------------------------------------------------------------------
 
@@ -443,6 +450,45 @@ class NetworkView(QWidget):
         base = base if base > 0 else 10.0
         return base * (1.15 if max(self.layer_sizes) <= 12 else 0.95)
 
+    def warming(self) -> bool:
+        """Whether spare items for the biggest network are still being made."""
+        return self._warm_timer.isActive()
+
+    def _warm_step(self) -> bool:
+        """Make one slice of spare items (a few ms); False (and the timer stops) when the
+        biggest network has all it needs."""
+        layers = MAX_HIDDEN_LAYERS + 1
+        for group in self.edge_curves.values():
+            if len(group.layers) < layers:
+                group.add_spare_layers(layers)
+                return True
+        columns = MAX_HIDDEN_LAYERS + 2
+        if len(self.column_images) + len(self._spare_images) < columns:
+            image = self._new_column_image()
+            image.setVisible(False)
+            self._spare_images.append(image)
+            return True
+        if len(self.texts) + len(self._spare_texts) < columns + 6:  # titles and inputs
+            for _ in range(3):
+                self._spare_texts.append(self._new_text((0, 0)))
+            return True
+        self._warm_timer.stop()
+        return False
+
+    def _new_column_image(self) -> pg.ImageItem:
+        image = pg.ImageItem(axisOrder="row-major")
+        image.setZValue(21)
+        self.plot.addItem(image)
+        return image
+
+    def _new_text(self, anchor) -> pg.TextItem:
+        item = pg.TextItem(anchor=anchor, color=self.palette_.foreground)
+        item.setZValue(30)
+        item.textItem.setCacheMode(QGraphicsItem.DeviceCoordinateCache)  # glyphs once
+        self.plot.addItem(item)
+        item.setVisible(False)
+        return item
+
     def _make_columns(self) -> None:
         # Image items are kept from one layout to the next, hidden when not needed: adding
         # and removing plot items was most of a new layout's cost (a stall at every File >
@@ -457,9 +503,7 @@ class NetworkView(QWidget):
                 image = self._spare_images.pop(0)
                 image.setVisible(True)
             else:
-                image = pg.ImageItem(axisOrder="row-major")
-                image.setZValue(21)
-                self.plot.addItem(image)
+                image = self._new_column_image()
             self.column_images.append(image)
         for column, n in enumerate(self.layer_sizes):
             self._set_column_image(column, np.full((n, 2, 2), np.nan, np.float32))
@@ -532,10 +576,7 @@ class NetworkView(QWidget):
             item.setAnchor(anchor)
             item.setColor(self.palette_.foreground)
         else:
-            item = pg.TextItem(anchor=anchor, color=self.palette_.foreground)
-            item.setZValue(30)
-            item.textItem.setCacheMode(QGraphicsItem.DeviceCoordinateCache)  # glyphs once
-            self.plot.addItem(item)
+            item = self._new_text(anchor)
         item.setFont(font)
         if html:  # centred lines: alignment needs a fixed text width
             item.textItem.setHtml(f'<div align="center">{text}</div>')

@@ -51,6 +51,39 @@ def test_buttons_ask_for_the_shape_they_show(panel, qtbot):
     ]  # the panel shows the default config until the window answers
 
 
+def test_cards_kept_after_fewer_layers_come_back_right(panel, qtbot):
+    """Cards of removed layers are hidden and reused: back in place, showing the new
+    layer, and their buttons ask for that layer's changes."""
+    panel.set_config(SessionConfig(hidden=(3, 5, 7), activations=("relu",) * 3))
+    third = panel.cards()[2]
+    panel.set_config(SessionConfig(hidden=(3,), activations=("relu",)))
+    shown = [c for c in panel.findChildren(type(third)) if c.isVisibleTo(panel)]
+    assert shown == panel.cards() and len(shown) == 1
+    panel.set_config(SessionConfig(hidden=(3, 2, 6), activations=("relu", "tanh", "sigmoid")))
+    assert panel.cards()[2] is third and third.isVisibleTo(panel)
+    assert [c.count.text() for c in panel.cards()] == ["3", "2", "6"]
+    assert third.activation.value() == "sigmoid"
+    assert third.geometry().left() > panel.cards()[1].geometry().left()  # in its own column
+    changes = record(panel.changed)
+    qtbot.mouseClick(third.add_neuron, Qt.LeftButton)
+    qtbot.mouseClick(panel.cards()[1].remove_neuron, Qt.LeftButton)
+    choose(qtbot, third.activation, "tanh")
+    assert changes == [{"hidden": (3, 2, 7)}, {"hidden": (3, 1, 6)},
+                       {"activations": ("relu", "tanh", "tanh")}]
+
+
+def test_cards_made_ahead_stay_hidden_until_their_layer_comes(panel, qtbot):
+    qtbot.waitUntil(lambda: not panel.warming())
+    made = panel.findChildren(type(panel.cards()[0]))
+    assert len(made) >= MAX_HIDDEN_LAYERS
+    assert [c for c in made if c.isVisibleTo(panel)] == panel.cards()
+    full = SessionConfig(hidden=(2,) * MAX_HIDDEN_LAYERS, activations=("tanh",) * MAX_HIDDEN_LAYERS)
+    panel.set_config(full)
+    assert set(panel.cards()) <= set(made)  # no card made now
+    assert all(c.isVisibleTo(panel) and c.count.text() == "2" for c in panel.cards())
+    assert len(panel.cards()) == MAX_HIDDEN_LAYERS
+
+
 def test_the_engines_limits_disable_the_buttons(panel):
     full = SessionConfig(hidden=(MAX_NEURONS,) * MAX_HIDDEN_LAYERS,
                          activations=("relu",) * MAX_HIDDEN_LAYERS)

@@ -200,3 +200,29 @@ def test_palette_change_recolours_boundary(boundary_view):
     expected = washed(get_palette("colorblind").lut, get_palette().neutral)[255]
     assert close(boundary_pixel(view, 0, 0), expected)
 
+
+
+def test_points_take_the_new_palette_and_keep_their_classes(boundary_view):
+    """Points are redrawn only when something they show changes: a palette switch must
+    still recolour them, each in its own class's colour, and switching back restores them."""
+    view = boundary_view
+    blank = fake_snapshot(5, grid=G, boundary=np.full((G, G), 0.5, np.float32))
+    data = dataset([[-3, 3], [3, -3]], [1, 0])
+    view.set_data(data, None)
+    view.show_snapshot(blank)
+    for pal in (get_palette("colorblind", True), get_palette()):
+        view.set_palette(pal)
+        view.set_data(data, None)  # the same data again: nothing to redraw
+        assert close(boundary_pixel(view, -3, 3), hex_to_rgb(pal.class_colors[1]))
+        assert close(boundary_pixel(view, 3, -3), hex_to_rgb(pal.class_colors[0]))
+
+
+def test_points_recoloured_when_only_their_labels_change(boundary_view):
+    view = boundary_view
+    pal = get_palette()
+    blank = fake_snapshot(5, grid=G, boundary=np.full((G, G), 0.5, np.float32))
+    view.set_data(dataset([[-3, 3], [3, -3]], [1, 0]), None)
+    view.show_snapshot(blank)
+    view.set_data(dataset([[-3, 3], [3, -3]], [0, 1]), None)  # same places, classes swapped
+    assert close(boundary_pixel(view, -3, 3), hex_to_rgb(pal.class_colors[0]))
+    assert close(boundary_pixel(view, 3, -3), hex_to_rgb(pal.class_colors[1]))

@@ -12,6 +12,7 @@ from view_helpers import close, shown
 from app.theme import get_palette, hex_to_rgb
 from app.views.fake import fake_snapshot, input_maps
 from app.views.network_diagram import EDGE_ALPHAS, EDGE_WIDTHS, NetworkView, map_colours
+from engine.config import MAX_HIDDEN_LAYERS
 
 
 @pytest.fixture
@@ -207,7 +208,10 @@ def test_only_curves_that_gain_or_lose_a_weight_get_new_data(network_view):
     weights[1][0, 0] = 0.05  # positive, thinnest, in the second weight layer
     view.show_snapshot(with_weights(snap, weights))
     before = layer_data(view)
-    assert len(before) == 10 * 3  # ten line groups, one curve per weight layer each
+    # Ten line groups, one curve per weight layer each (and spare, empty ones, made ahead
+    # for bigger networks).
+    drawing = {k for k, x in before.items() if x is not None and len(x)}
+    assert {layer for *_, layer in drawing} == {0, 1, 2} and len(before) >= 10 * 3
     nudged = [w * 1.001 for w in weights]  # every weight moves a hair (keeping its sign)...
     for w, old in zip(nudged, weights, strict=True):  # ...but stays in its bucket
         crossed = bucket_of(w) != bucket_of(old)
@@ -317,6 +321,24 @@ def test_line_pixels_take_the_colour_of_the_weight_sign(network_view):
 
 def visible(items) -> list:
     return [item for item in items if item.isVisible()]
+
+
+def test_items_for_the_biggest_network_are_made_ahead_and_stay_hidden(network_view, qtbot):
+    """Spare items are made while the GUI is idle: they show nothing, and the biggest
+    network's layout then needs no new item."""
+    view = network_view
+    names = ["x1", "x2"]
+    before = list(view.plot.items)
+    qtbot.waitUntil(lambda: not view.warming())
+    warmed = list(view.plot.items)  # held, so no new item can take an old one's id
+    assert {id(item) for item in visible(warmed)} == {id(item) for item in visible(before)}
+    biggest = (2, *(3,) * MAX_HIDDEN_LAYERS, 1)
+    view.set_network(biggest, names, input_maps(names))
+    view.show_snapshot(fake_snapshot(0, layer_sizes=biggest, feature_names=names))
+    assert {id(item) for item in view.plot.items} <= {id(item) for item in warmed}
+    assert len(visible(view.texts)) == 2 + len(biggest)
+    lines = sum(len(x) // 2 for x in layer_data(view).values() if x is not None)
+    assert lines == sum(a * b for a, b in zip(biggest[:-1], biggest[1:], strict=True))
 
 
 def test_a_new_layout_reuses_its_items_and_shows_only_the_new_networks(network_view):
