@@ -295,6 +295,7 @@ class EngineCore:
         elif now - self._last_emit < self._frame_interval():
             return
         self._frame_started = now
+        cpu = time.process_time()
         snap, kept = self._snapshot(now)
         self._history_sent = snap.history_start + len(snap.history)
         self._dirty = False
@@ -302,7 +303,9 @@ class EngineCore:
         self._last_emit = now  # frames a frame interval apart from start to start
         self._send(p.Frame(snap, self._steps_per_second(), self.playing, self.revision, kept))
         if self.playing:
-            cost = time.perf_counter() - now  # the snapshot, pickling and sending
+            # CPU time, not wall time: a send that waits for the GUI to read the pipe
+            # costs training nothing, and must not thin the frames.
+            cost = time.process_time() - cpu  # the snapshot, pickling and sending
             self._emit_cost = 0.8 * self._emit_cost + 0.2 * cost
 
     def _frame_interval(self) -> float:
