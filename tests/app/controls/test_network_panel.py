@@ -10,7 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 from PySide6.QtCore import Qt
 from user_actions import choose, record, session
-from window_helpers import until
+from window_helpers import WAIT_MS, until
 
 from app.controls.network_panel import NEW_LAYER_SIZE, NetworkPanel
 from engine.config import MAX_HIDDEN_LAYERS, MAX_NEURONS, SessionConfig
@@ -73,7 +73,7 @@ def test_cards_kept_after_fewer_layers_come_back_right(panel, qtbot):
 
 
 def test_cards_made_ahead_stay_hidden_until_their_layer_comes(panel, qtbot):
-    qtbot.waitUntil(lambda: not panel.warming())
+    qtbot.waitUntil(lambda: not panel.warming(), timeout=WAIT_MS)
     made = panel.findChildren(type(panel.cards()[0]))
     assert len(made) >= MAX_HIDDEN_LAYERS
     assert [c for c in made if c.isVisibleTo(panel)] == panel.cards()

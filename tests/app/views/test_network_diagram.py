@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
 from view_helpers import close, shown
+from window_helpers import WAIT_MS
 
 from app.theme import get_palette, hex_to_rgb
 from app.views.fake import fake_snapshot, input_maps
@@ -329,7 +330,8 @@ def test_items_for_the_biggest_network_are_made_ahead_and_stay_hidden(network_vi
     view = network_view
     names = ["x1", "x2"]
     before = list(view.plot.items)
-    qtbot.waitUntil(lambda: not view.warming())
+    # Idle turns come slower late in a long test run: wait as long as the window tests do.
+    qtbot.waitUntil(lambda: not view.warming(), timeout=WAIT_MS)
     warmed = list(view.plot.items)  # held, so no new item can take an old one's id
     assert {id(item) for item in visible(warmed)} == {id(item) for item in visible(before)}
     biggest = (2, *(3,) * MAX_HIDDEN_LAYERS, 1)
