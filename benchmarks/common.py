@@ -135,3 +135,16 @@ class LatenessProbe:
         inside = [late for when, late in self.ticks if start <= when <= end]
         after = next((late for when, late in self.ticks if when > end), None)
         return inside + ([after] if after is not None else [])
+
+
+def show_until_first_frame(window, timeout_s: float = 30.0) -> None:
+    """Show `window` at the app's default size (1280x800) and run Qt's loop until it has
+    drawn its first frame, or `timeout_s` has passed."""
+    from PySide6.QtWidgets import QApplication
+
+    window.resize(1280, 800)
+    window.show()
+    deadline = time.monotonic() + timeout_s
+    while window.last_frame() is None and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.001)

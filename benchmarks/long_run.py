@@ -37,7 +37,7 @@ limit_blas_threads()  # as the app does
 
 import numpy as np  # noqa: E402
 
-from benchmarks.common import print_table, write_json  # noqa: E402
+from benchmarks.common import print_table, show_until_first_frame, write_json  # noqa: E402
 from benchmarks.soak import rss_mb  # noqa: E402
 from engine.config import SessionConfig  # noqa: E402
 
@@ -97,11 +97,7 @@ def _run(window, attach, folder: Path, costs: dict, minutes: float, period_s: fl
     app = QApplication.instance()
     files = attach(window)
     files.autosaver.timer.setInterval(int(autosave_s * 1000))
-    window.resize(1280, 800)
-    window.show()
-    deadline = time.monotonic() + 30
-    while window.last_frame() is None and time.monotonic() < deadline:
-        app.processEvents()
+    show_until_first_frame(window)
     window.set_pace(None)  # Max
     window.play()
 

@@ -40,7 +40,12 @@ limit_blas_threads()  # as the app does
 
 import numpy as np  # noqa: E402
 
-from benchmarks.common import LatenessProbe, print_table, write_json  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    LatenessProbe,
+    print_table,
+    show_until_first_frame,
+    write_json,
+)
 
 TIMER_MS = 16
 TARGETS = {"p99_ms": 20.0, "worst_ms": 50.0}
@@ -176,7 +181,7 @@ def responsiveness(settle_s: float, big_s: float, host: str | None,
     from app.window import MainWindow
     from engine.config import SessionConfig
 
-    app = QApplication.instance() or QApplication([])
+    QApplication.instance() or QApplication([])
     tracer = Tracer() if trace else None
     if tracer is not None:
         tracer.install()
@@ -187,12 +192,7 @@ def responsiveness(settle_s: float, big_s: float, host: str | None,
         # Autosave on, in a temporary folder.
         features = build_features(window, autosave_folder=lambda settings: folder)
         files, classroom = features.files, features.classroom
-        window.resize(1280, 800)
-        window.show()
-        deadline = time.monotonic() + 30
-        while window.last_frame() is None and time.monotonic() < deadline:
-            app.processEvents()
-            time.sleep(0.001)
+        show_until_first_frame(window)
         first_frame_s = time.perf_counter() - started
         window.set_pace(None)
         window.play()
@@ -275,12 +275,9 @@ def theme_ab(turns: int, settle_s: float, host: str | None) -> list[dict]:
     from app.window import MainWindow
     from engine.config import SessionConfig
 
-    app = QApplication.instance() or QApplication([])
+    QApplication.instance() or QApplication([])
     window = MainWindow(config=SessionConfig(dataset="xor"), settings=Settings(), host=host)
-    window.resize(1280, 800)
-    window.show()
-    while window.last_frame() is None:
-        app.processEvents()
+    show_until_first_frame(window)
     window.set_pace(None)
     window.play()
     run_loop(1.5)

@@ -37,7 +37,7 @@ limit_blas_threads()  # as the app does
 
 import numpy as np  # noqa: E402
 
-from benchmarks.common import RESULTS, print_table, write_json  # noqa: E402
+from benchmarks.common import RESULTS, print_table, show_until_first_frame, write_json  # noqa: E402
 from engine.config import SessionConfig  # noqa: E402
 from engine.io import decode_history  # noqa: E402
 from engine.session import TrainingSession  # noqa: E402
@@ -140,11 +140,7 @@ def window_soak(minutes: float, config: SessionConfig | None = None, draw: bool 
     # In-memory settings: no autosave, no lock, nothing remembered.
     window = MainWindow(config=config, settings=Settings())
     tools = build_features(window).drawing.tools
-    window.resize(1280, 800)
-    window.show()
-    deadline = time.monotonic() + 30
-    while window.last_frame() is None and time.monotonic() < deadline:
-        app.processEvents()
+    show_until_first_frame(window)
     if draw:
         tools.draw_button.click()
     window.set_pace(None)  # as fast as it goes, not the default pace

@@ -33,7 +33,12 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.settings import Settings  # noqa: E402
 from app.window import MainWindow  # noqa: E402
-from benchmarks.common import LatenessProbe, print_table, write_json  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    LatenessProbe,
+    print_table,
+    show_until_first_frame,
+    write_json,
+)
 from engine.config import SessionConfig  # noqa: E402
 from engine.session import TrainingSession  # noqa: E402
 
@@ -83,12 +88,7 @@ def windowed(config: SessionConfig, host: str, seconds: float) -> dict:
     """Train in the shown window for `seconds`; measure frames, steps and GUI delays."""
     started = time.perf_counter()
     window = MainWindow(config=config, settings=Settings(), host=host)
-    window.resize(1280, 800)
-    window.show()
-    deadline = time.monotonic() + 30
-    while window.last_frame() is None and time.monotonic() < deadline:
-        QApplication.processEvents()
-        time.sleep(0.001)
+    show_until_first_frame(window)
     first_frame_s = time.perf_counter() - started
     window.set_pace(None)  # as fast as it goes, not the default pace
     window.play()
