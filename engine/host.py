@@ -57,7 +57,7 @@ class EngineCore:
         self.session = session
         self.take_turns = take_turns
         self.keep_neurons_remote = keep_neurons_remote  # see Frame.neurons_kept
-        self._emit_cost = 0.0  # seconds to make and send a frame, smoothed
+        self._emit_cost = 0.0  # engine CPU seconds to make and send a frame, smoothed
         self.backend = backend
         self.revision = 0
         self.finished = False
