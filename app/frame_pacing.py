@@ -130,6 +130,20 @@ class FramePacer(QObject):
         self._pending: Frame | None = None
         self._started = 0.0
         self._had_network = False
+        self._held = False
+
+    def hold(self) -> None:
+        """Draw nothing until `release`: the views are being laid out for a new session
+        (app/staging.py), and its frames wait (the newest only, as ever)."""
+        self._held = True
+
+    def release(self) -> None:
+        self._held = False
+        if self._pending is not None:
+            QTimer.singleShot(0, self, self._draw_pending)
+
+    def held(self) -> bool:
+        return self._held
 
     def offer(self, frame: Frame) -> None:
         """Keep only the newest frame; draw it when the event loop is free."""
@@ -156,6 +170,8 @@ class FramePacer(QObject):
             self._show_history(earlier)  # not a continuation: draw in order
 
     def _draw_pending(self) -> None:
+        if self._held:
+            return  # release() draws it
         frame, self._pending = self._pending, None
         if frame is None:
             return

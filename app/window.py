@@ -43,6 +43,7 @@ from app.frame_pacing import DrawPlan, FramePacer
 from app.placement import available_geometry, fit_to_screen, frame_of
 from app.presenter import SessionPresenter
 from app.settings import Settings
+from app.staging import Stages
 from app.theme import (
     THEME_PROPERTY,
     Restyler,
@@ -176,6 +177,7 @@ class MainWindow(QMainWindow):
         # Which frames are drawn, when, and which views each redraws (app/frame_pacing.py).
         self.pacer = FramePacer(self, self._draw, self.presenter.frame_drawn,
                                 self.loss_chart.show_snapshot)
+        self._session_stages = Stages(self, done=self.pacer.release)
         self.presenter.frame_ready.connect(self._on_frame)
         self.presenter.session_changed.connect(self._on_session_changed)
         self.presenter.playing_changed.connect(self._on_playing_changed)
@@ -454,24 +456,36 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ worker signals
     def _on_session_changed(self, info: SessionInfo) -> None:
+        # What the window knows changes now; the views are redrawn one per event-loop turn
+        # (app/staging.py: 30-120 ms in one slot while training ran), and frames wait
+        # until all are, so none is drawn on a half-made layout.
         self._info = info
         self._follow_steps_per_epoch(info)
         self.data_panel.set_point_count(len(info.data.points))
         # An answer to an older apply while a newer one is on its way: keep showing the
         # newer settings (the next answer brings them), but draw this data and network.
-        if info.requested is None or info.requested == self._config:
+        show_config = info.requested is None or info.requested == self._config
+        if show_config:
             self._config = info.config
-            self._show_config(info.config)
-        self.boundary_view.set_data(info.train, info.test)
-        self.network_view.set_network(info.config.layer_sizes, list(info.config.features),
-                                      self._input_maps(info))
         if info.reset:
             # A frame of the old run, sent before the reset: drawing it now would put the
             # old run's rows on the cleared chart.
             self.pacer.drop()
-            self.loss_chart.clear()
             self._diverged_shown = False
             self.playback.epoch.set_text(format_epoch(0))
+        parts = [self.pacer.hold]
+        if show_config:  # the settings shown when the part runs: the user may change them
+            parts += [lambda: self._show_config(self._config, (self.data_panel,
+                                                               self.features_panel)),
+                      lambda: self._show_config(self._config, (self.training_panel,
+                                                               self.network_panel))]
+        parts += [lambda: self.boundary_view.set_data(info.train, info.test),
+                  lambda: self.network_view.set_network(info.config.layer_sizes,
+                                                        list(info.config.features),
+                                                        self._input_maps(info))]
+        if info.reset:
+            parts.append(self.loss_chart.clear)
+        self._session_stages.run(parts)
         if info.reason:
             self.banner.show_message(f"Network reset: {info.reason}.", "info")
         had_points = self._has_training_points
@@ -483,6 +497,12 @@ class MainWindow(QMainWindow):
             self.banner.show_message(NO_POINTS_TEXT, "warning")
         elif not had_points and self.banner.text() == NO_POINTS_TEXT:
             self.banner.hide_message()
+
+    def settled(self) -> bool:
+        """True once the views show the last session change and theme (each redrawn over
+        a few event-loop turns)."""
+        return not (self._session_stages.busy() or self._recolour.busy()
+                    or self.restyler.busy())
 
     def _input_maps(self, info: SessionInfo) -> np.ndarray:
         """(k, g, g) each input feature over the data's plane, for the diagram's inputs."""
@@ -526,11 +546,11 @@ class MainWindow(QMainWindow):
         self.banner.show_message(text, "error", 8000)
 
     # ------------------------------------------------------------ view options
-    def _show_config(self, config: SessionConfig) -> None:
-        self.data_panel.set_config(config)
-        self.features_panel.set_config(config)
-        self.training_panel.set_config(config)
-        self.network_panel.set_config(config)
+    def _show_config(self, config: SessionConfig, panels: tuple | None = None) -> None:
+        """Show `config` in the setting panels (`panels`, default all four)."""
+        for panel in panels or (self.data_panel, self.features_panel, self.training_panel,
+                                self.network_panel):
+            panel.set_config(config)
 
     def set_pace(self, pace: float | None) -> None:
         """Train at `pace` epochs per second (None: Max), as the lesson or user asks."""
@@ -567,7 +587,7 @@ class MainWindow(QMainWindow):
         # Only colours change (the sheet's sizes and fonts are the same in both themes), and
         # the widgets take their new look a slice per event-loop turn: setting the sheet
         # again re-polished all of them at once (130 ms or more, 400 ms under load). The
-        # views recolour at once: presentation mode and others read their colours next.
+        # views recolour a view per turn too (_apply_palette).
         app = QApplication.instance()
         if app is not None:
             apply_qt_theme(app, self._dark)
@@ -581,10 +601,16 @@ class MainWindow(QMainWindow):
         self.settings.save_palette(self._palette_name)
         self._apply_palette()  # the views' own colours: no restyle
 
-    def _apply_palette(self) -> None:
+    def _apply_palette(self, at_once: bool = False) -> None:
+        """The views' colours for the theme and palette chosen. The boundary now (the
+        drawing tools read its colours next), the others one per event-loop turn
+        (app/staging.py): all at once cost 30-60 ms while training ran at Max."""
         palette = get_palette(self._palette_name, self._dark)
-        for view in (self.network_view, self.boundary_view, self.loss_chart, self.data_panel):
-            view.set_palette(palette)
+        self._recolour.run([lambda view=view: view.set_palette(palette)
+                            for view in (self.boundary_view, self.network_view,
+                                         self.loss_chart, self.data_panel)])
+        if at_once:
+            self._recolour.finish()
 
     def _apply_theme(self) -> None:
         """The whole look, once at start: the style sheet holds both themes (app/theme.py),
@@ -597,7 +623,8 @@ class MainWindow(QMainWindow):
         self.setProperty(THEME_PROPERTY, self._dark)
         self.setStyleSheet(two_theme_style_sheet(light, dark, "QMainWindow"))
         self._fill_header()
-        self._apply_palette()
+        self._recolour = Stages(self)
+        self._apply_palette(at_once=True)
         self.data_panel.warm_icons([get_palette(name, dark) for name in ("default", "colorblind")
                                     for dark in (False, True)])
         self.banner.set_dark(self._dark)

@@ -192,6 +192,7 @@ class NetworkView(QWidget):
         self._edge_keys: np.ndarray | None = None  # each weight's curve, as last drawn
         self._bias_keys: np.ndarray | None = None
         self._alpha_scale = 1.0
+        self._pens_for: tuple | None = None  # (palette, many, alpha scale) of the pens
         self._hover_pos = QPoint()
 
         scene = self.plot_widget.scene()
@@ -275,6 +276,11 @@ class NetworkView(QWidget):
     def _make_pens(self) -> None:
         pal = self.palette_
         many = self._edge_count > MANY_EDGES
+        made_for = (pal, many, self._alpha_scale)
+        if self._pens_for is not None and self._pens_for[0] is pal and \
+                self._pens_for[1:] == made_for[1:]:
+            return  # the same pens: setting them again redrew every line (a new layout's)
+        self._pens_for = made_for
         # MANY_EDGE_ALPHAS fade the thin lines already; the strongest keep their colour.
         alphas = MANY_EDGE_ALPHAS if many else [a * self._alpha_scale for a in EDGE_ALPHAS]
         for (sign, b), curve in self.edge_curves.items():
@@ -483,6 +489,7 @@ class NetworkView(QWidget):
 
     def _new_text(self, anchor) -> pg.TextItem:
         item = pg.TextItem(anchor=anchor, color=self.palette_.foreground)
+        item.shown_as = None  # (text, html, font, anchor, colour) it shows (_add_text)
         item.setZValue(30)
         item.textItem.setCacheMode(QGraphicsItem.DeviceCoordinateCache)  # glyphs once
         self.plot.addItem(item)
@@ -570,8 +577,20 @@ class NetworkView(QWidget):
         return titles
 
     def _add_text(self, text: str, pos, anchor, font: QFont, html: bool = False) -> None:
+        # A spare showing the same text as wanted is only moved: setting a text's font and
+        # HTML again was half of a new layout's cost (lesson steps and File > New
+        # alternate between a few networks).
+        shown_as = (text, html, font.toString(), tuple(anchor), self.palette_.foreground)
+        same = next((t for t in self._spare_texts if t.shown_as == shown_as), None)
+        if same is not None:
+            self._spare_texts.remove(same)
+            same.setPos(*pos)
+            same.setVisible(True)
+            self.texts.append(same)
+            return
         if self._spare_texts:
-            item = self._spare_texts.pop(0)
+            # The longest unused: the recently hidden may show what a later call wants.
+            item = self._spare_texts.pop()
             item.textItem.setTextWidth(-1)
             item.setAnchor(anchor)
             item.setColor(self.palette_.foreground)
@@ -587,6 +606,7 @@ class NetworkView(QWidget):
         item.updateTextPos()
         item.setPos(*pos)
         item.setVisible(True)
+        item.shown_as = shown_as
         self.texts.append(item)
 
     def _feature_text(self, unit: int) -> str:
@@ -669,7 +689,9 @@ class NetworkView(QWidget):
         self.bias_markers.set_groups([pg.mkBrush(self._alpha(pal.foreground, 90))],
                                      np.zeros(self.bias_markers.rect_count(), np.int64))
         for text in self.texts:
-            text.setColor(pal.foreground)
+            if text.shown_as is not None and text.shown_as[-1] != pal.foreground:
+                text.setColor(pal.foreground)
+                text.shown_as = (*text.shown_as[:-1], pal.foreground)
         self._show_inputs()
 
     def _show_inputs(self) -> None:

@@ -37,6 +37,14 @@ def engine_session(window_or_presenter, timeout_s: float = WAIT_S):
             time.sleep(0.002)
     finally:
         presenter.answered.disconnect(on_answer)
+    # The window redraws a session change over a few event-loop turns: what the test
+    # reads next of the views shows every request so far too.
+    settled = getattr(window_or_presenter, "settled", None)
+    while settled is not None and not settled():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not show the session in time")
+        QApplication.processEvents()
+        time.sleep(0.002)
     answer = answers[0]
     if not isinstance(answer, DocumentReady):
         raise RuntimeError(f"the engine answered {answer!r}")

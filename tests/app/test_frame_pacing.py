@@ -141,3 +141,19 @@ def test_a_costly_diagram_keeps_to_its_share_of_the_gui(cost_s):
 def test_paused_frames_redraw_everything():
     schedule = ViewSchedule()
     assert all(schedule.plan(False, 100.0 + k * 0.001) == (True, True) for k in range(5))
+
+
+def test_a_held_pacer_draws_nothing_and_then_the_newest(pacer, qtbot):
+    """While the window lays out a new session the frames wait (the newest only, the
+    others acknowledged at once); released, the newest is drawn with every row."""
+    pacer.hold()
+    frames = [frame(0, 10, playing=False), frame(10, 20, playing=False)]
+    for f in frames:
+        pacer.offer(f)
+    qtbot.wait(30)
+    assert pacer.seen.drawn == [] and pacer.seen.acks == 1 and pacer.has_pending()
+    pacer.release()
+    qtbot.waitUntil(lambda: pacer.seen.acks == 2)
+    assert [f for f, _ in pacer.seen.drawn] == [frames[-1]]
+    sent = np.concatenate([fake_history(0, 10), fake_history(10, 20)])
+    np.testing.assert_array_equal(np.concatenate(pacer.seen.chart_rows), sent)

@@ -54,8 +54,9 @@ def has_colour(image: QImage, color: str, tolerance: int = 12) -> bool:
 
 
 def settle(window, qtbot) -> None:
-    """Wait for the switch's re-polish (a slice per event-loop turn) and the repaints."""
-    until(qtbot, lambda: not window.restyler.busy())
+    """Wait for the switch's re-polish and recolouring (a slice per event-loop turn) and
+    the repaints."""
+    until(qtbot, window.settled)
     qtbot.wait(20)
 
 

@@ -226,6 +226,7 @@ def test_dark_theme_and_colorblind_palette(window, qtbot):
     assert window.boundary_view.palette_.dark
     assert window.settings.load_bool("dark", False)
     window.colorblind_action.trigger()
+    until(qtbot, window.settled)  # the views recolour one per event-loop turn
     assert window.network_view.palette_ == get_palette("colorblind", dark=True)
     boundary = window.boundary_view.grab().toImage()
     assert has_colour(boundary, get_palette("colorblind", dark=True).class_color(1))
@@ -399,3 +400,33 @@ def test_a_frame_sent_before_a_reset_is_not_drawn_after_it(window, qtbot):
     assert window.playback.epoch.text() == format_epoch(0)
     window.step_epoch()  # the worker was told the dropped frame was done: it goes on
     until(qtbot, lambda: window.last_frame().snapshot.epoch == 2)
+
+
+def test_a_session_change_is_drawn_view_by_view_with_no_frame_between(window, qtbot):
+    """While training runs, each session change lays the views out over a few event-loop
+    turns (in one slot a lesson step or File > New stalled the window 30-120 ms); no
+    frame is drawn on a half-made layout, and the views end showing the new network."""
+    unsettled_draws, settled_after_slot = [], []
+    draw = window.pacer._draw
+
+    def checked_draw(frame, plan):
+        if not window.settled():
+            unsettled_draws.append(frame)
+        draw(frame, plan)
+
+    window.pacer._draw = checked_draw
+    # Connected after the window's own slot: how the window stands when that returns.
+    window.presenter.session_changed.connect(
+        lambda _info: settled_after_slot.append(window.settled()))
+    window.set_pace(None)
+    window.play()
+    for hidden in ((5,), (3, 4), (6,)):
+        drawn = window.frames_drawn
+        window.change_config({"hidden": hidden, "activations": ("tanh",) * len(hidden)})
+        until(qtbot, lambda hidden=hidden: window.settled()
+              and window.network_view.layer_sizes == (2, *hidden, 1))
+        until(qtbot, lambda drawn=drawn: window.frames_drawn > drawn + 2)
+        cards = [c for c in window.network_panel.cards() if c.isVisible()]
+        assert tuple(int(c.count.text()) for c in cards) == hidden
+    assert settled_after_slot and not any(settled_after_slot)
+    assert unsettled_draws == []

@@ -3,6 +3,8 @@ requests out."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -367,3 +369,34 @@ def test_a_new_layout_reuses_its_items_and_shows_only_the_new_networks(network_v
         assert len(images) == len(sizes)
         lines = sum(len(x) // 2 for x in layer_data(view).values() if x is not None)
         assert lines == sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+
+
+def column_counts(view) -> list[int]:
+    """The neuron count each column's title shows, read from its text."""
+    titles = view.texts[view.layer_sizes[0]:]
+    return [int(re.findall(r"\d+", t.textItem.toPlainText())[-1]) for t in titles]
+
+
+def test_back_and_forth_moves_the_same_texts_and_keeps_the_pens(network_view):
+    """Lesson steps and File > New go back and forth between a few networks: a label that
+    reads the same is moved, not made again, the pens stay while the lines' look does, and
+    what shows is always the current network's, in the current colours."""
+    view = network_view
+    names = ["x1", "x2"]
+    first, other = (2, 8, 4, 1), (2, 5, 5, 1)
+    texts = list(view.texts)
+    pens = {key: group.opts["pen"] for key, group in view.edge_curves.items()}
+    view.set_network(other, names, input_maps(names))
+    assert column_counts(view) == list(other)
+    view.set_network(first, names, input_maps(names))
+    assert column_counts(view) == list(first)
+    assert [id(t) for t in view.texts] == [id(t) for t in texts]
+    assert all(group.opts["pen"] is pens[key] for key, group in view.edge_curves.items())
+    dark = get_palette(dark=True)
+    view.set_palette(dark)
+    assert any(group.opts["pen"] is not pens[key] for key, group in view.edge_curves.items())
+    for sizes in (other, first, other):
+        view.set_network(sizes, names, input_maps(names))
+        assert column_counts(view) == list(sizes)
+        assert {t.textItem.defaultTextColor().name() for t in visible(view.texts)} == {
+            dark.foreground.lower()}
