@@ -34,6 +34,7 @@ EDGE_WIDTHS = (0.6, 1.3, 2.2, 3.3, 4.8)  # pixels, thin to thick
 # Above this many weights, lines are drawn aliased and mostly 1 px wide: wide antialiased
 # lines cost Qt's raster engine ~10 us each, which is 80 ms a frame at 8 000 weights.
 MANY_EDGES = 600
+NEW_LINES_PER_FRAME = 2500  # a new layout's lines drawn in the first frames, layer by layer
 MANY_EDGE_WIDTHS = (1.0, 1.0, 1.0, 1.5, 2.0)
 EDGE_ALPHAS = (70, 140, 190, 225, 255)
 # Tall networks (8x32, thousands of lines): thin lines fade almost away, as in TensorFlow
@@ -204,6 +205,10 @@ class NetworkView(QWidget):
         self.set_palette(self.palette_)
         # The items the biggest network needs, made a few at a time while the event loop
         # is idle: made at once by the first big network's layout they took 60-100 ms.
+        self._more_lines = QTimer(self)  # a new layout's lines not drawn yet (_update_edges)
+        self._more_lines.setSingleShot(True)
+        self._more_lines.setInterval(0)
+        self._more_lines.timeout.connect(self._draw_more_lines)
         self._warm_timer = QTimer(self)
         self._warm_timer.setInterval(0)
         self._warm_timer.timeout.connect(self._warm_step)
@@ -714,18 +719,35 @@ class NetworkView(QWidget):
         groups = 2 * len(EDGE_WIDTHS)
         # One key per (layer, sign, bucket): that layer's curve in that EdgeGroup.
         key = self._edge_layer * groups + self._edge_sign * len(EDGE_WIDTHS) + self._edge_bucket
-        old, self._edge_keys = self._edge_keys, key
-        if old is None:
-            changed = np.arange(groups * (len(self.layer_sizes) - 1))
-        else:
-            moved = old != key
-            changed = np.union1d(old[moved], key[moved])
-        for index in changed:
+        old = self._edge_keys
+        if old is None:  # a new layout: every curve is empty, no line drawn (-1)
+            old = np.full(len(key), -1, np.int64)
+        undrawn = np.unique(self._edge_layer[old < 0])
+        if len(undrawn):
+            # A new layout's lines a few layers per frame: the biggest network's 7,000 new
+            # lines at once took 60-100 ms to set and as long again to paint.
+            counts = np.bincount(self._edge_layer[old < 0], minlength=len(self.layer_sizes))
+            take = undrawn[np.cumsum(counts[undrawn]) - counts[undrawn] < NEW_LINES_PER_FRAME]
+            key = np.where((old < 0) & ~np.isin(self._edge_layer, take), -1, key)
+            if len(take) < len(undrawn):  # the rest in the next turns, frames or not
+                self._more_lines.start()
+        self._edge_keys = key
+        moved = old != key
+        changed = np.union1d(old[moved], key[moved])
+        for index in changed[changed >= 0]:
             layer, group = divmod(int(index), groups)
             members = np.flatnonzero(key == index)
             xs = np.column_stack([self._seg_a[members, 0], self._seg_b[members, 0]]).ravel()
             ys = np.column_stack([self._seg_a[members, 1], self._seg_b[members, 1]]).ravel()
             self.edge_curves[divmod(group, len(EDGE_WIDTHS))].set_layer(layer, xs, ys)
+
+    def _draw_more_lines(self) -> None:
+        if self._snapshot is not None and self._edge_keys is not None:
+            self._update_edges(np.concatenate([np.ravel(w) for w in self._snapshot.weights]))
+
+    def lines_drawn(self) -> bool:
+        """False while a new layout's lines are still being drawn, a few layers a turn."""
+        return self._edge_keys is not None and bool(np.all(self._edge_keys >= 0))
 
     def _update_biases(self, biases: np.ndarray) -> None:
         pal = self.palette_

@@ -14,7 +14,13 @@ from window_helpers import WAIT_MS
 
 from app.theme import get_palette, hex_to_rgb
 from app.views.fake import fake_snapshot, input_maps
-from app.views.network_diagram import EDGE_ALPHAS, EDGE_WIDTHS, NetworkView, map_colours
+from app.views.network_diagram import (
+    EDGE_ALPHAS,
+    EDGE_WIDTHS,
+    WIDTH_EDGES,
+    NetworkView,
+    map_colours,
+)
 from engine.config import MAX_HIDDEN_LAYERS
 
 
@@ -400,3 +406,30 @@ def test_back_and_forth_moves_the_same_texts_and_keeps_the_pens(network_view):
         assert column_counts(view) == list(sizes)
         assert {t.textItem.defaultTextColor().name() for t in visible(view.texts)} == {
             dark.foreground.lower()}
+
+
+def test_a_big_new_layout_draws_its_lines_over_a_few_turns_without_more_frames(
+        network_view, qtbot):
+    """The biggest network's thousands of new lines are drawn a few layers per event-loop
+    turn (at once they stalled the window for 100 ms or more); with no further snapshot
+    (paused) every line still arrives, each in the curve its weight's sign and size pick."""
+    view = network_view
+    names = ["x1", "x2"]
+    sizes = (2, *[32] * 8, 1)
+    view.set_network(sizes, names, input_maps(names))
+    snap = fake_snapshot(3, layer_sizes=sizes, feature_names=names)
+    view.show_snapshot(snap)
+    total = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    first = sum(len(x) // 2 for x in layer_data(view).values() if x is not None)
+    assert 0 < first < total and not view.lines_drawn()
+    qtbot.waitUntil(view.lines_drawn, timeout=WAIT_MS)
+    assert sum(len(x) // 2 for x in layer_data(view).values() if x is not None) == total
+    # Every weight in the curve of its sign and size bucket (an independent count).
+    weights = np.concatenate([np.ravel(w) for w in snap.weights])
+    for (sign, bucket), group in view.edge_curves.items():
+        lines = sum(len(c.getData()[0]) // 2 for c in group.layers
+                    if c.getData()[0] is not None)
+        edges = np.concatenate([[0.0], WIDTH_EDGES, [np.inf]])
+        wanted = ((weights > 0) == bool(sign)) & (np.abs(weights) >= edges[bucket]) & (
+            np.abs(weights) < edges[bucket + 1])
+        assert lines == int(wanted.sum()), (sign, bucket)
