@@ -399,7 +399,8 @@ class MainWindow(QMainWindow):
         panels = {"data": self.data_panel, "features": self.features_panel,
                   "network": self.network_panel, "training": self.training_panel}
         if group in panels:
-            panels[group].setVisible(visible)
+            if panels[group].isHidden() == visible:  # a change lays the column out again
+                panels[group].setVisible(visible)
         else:
             self.training_panel.set_rows_visible(group, visible)
 

@@ -62,7 +62,9 @@ TRACED = (("app.window", "MainWindow", ("_on_session_changed", "_draw", "_show_c
           ("app.controls.network_panel", "NetworkPanel", ("set_config",)),
           ("app.controls.training_panel", "TrainingPanel", ("set_config",)),
           ("app.files", "FileController", ("new_session", "_show_session")),
-          ("app.classroom", "Classroom", ("_on_step", "open_lesson")))
+          ("app.classroom", "Classroom", ("_on_step", "open_lesson")),
+          # Each plot's repaint (the diagram's, the boundary's and the chart's alike).
+          ("pyqtgraph.widgets.GraphicsView", "GraphicsView", ("paintEvent",)))
 
 
 class Tracer:

@@ -144,7 +144,9 @@ class TrainingPanel(QGroupBox):
                              f"choose one of {', '.join(self.ROW_GROUPS)}")
         form = self.layout()
         for name in self.ROW_GROUPS[group]:
-            form.setRowVisible(self.row_of(getattr(self, name)), visible)
+            row = self.row_of(getattr(self, name))
+            if form.isRowVisible(row) != visible:  # each change lays the form out again
+                form.setRowVisible(row, visible)
 
     def row_of(self, widget: QWidget) -> int:
         """The form row holding `widget`, directly or inside the row's own layout."""

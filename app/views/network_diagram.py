@@ -34,7 +34,7 @@ EDGE_WIDTHS = (0.6, 1.3, 2.2, 3.3, 4.8)  # pixels, thin to thick
 # Above this many weights, lines are drawn aliased and mostly 1 px wide: wide antialiased
 # lines cost Qt's raster engine ~10 us each, which is 80 ms a frame at 8 000 weights.
 MANY_EDGES = 600
-NEW_LINES_PER_FRAME = 2500  # a new layout's lines drawn in the first frames, layer by layer
+LINES_PER_TURN = 2500  # lines whose layers are redrawn in one event-loop turn, at most
 MANY_EDGE_WIDTHS = (1.0, 1.0, 1.0, 1.5, 2.0)
 EDGE_ALPHAS = (70, 140, 190, 225, 255)
 # Tall networks (8x32, thousands of lines): thin lines fade almost away, as in TensorFlow
@@ -420,6 +420,8 @@ class NetworkView(QWidget):
             ii.append(i)
             jj.append(j)
         self._edge_offsets = np.cumsum([0] + [len(x) for x in layer])[:-1]
+        self._layer_lines = np.array([len(x) for x in layer])
+        self._next_layer = 0
         self._seg_a, self._seg_b = np.concatenate(a), np.concatenate(b)
         self._edge_layer, self._edge_i, self._edge_j = map(np.concatenate, (layer, ii, jj))
         self._edge_sign = np.ones(len(self._edge_layer), np.int64)
@@ -714,7 +716,10 @@ class NetworkView(QWidget):
         """weights: every layer's (fan_in, fan_out) raveled and joined, (E,).
 
         Only the layer curves that gained or lost a weight get new data (and a redrawn
-        cache)."""
+        cache), and at most about LINES_PER_TURN lines' layers a turn: the rest follow in
+        the next turns, frames or not. (The biggest network's 7,000 new lines at once took
+        60-100 ms to set and as long again to paint: a stall at its first frame, and at
+        each frame in which most weights changed size.)"""
         self._edge_sign, self._edge_bucket = weight_bucket(weights)
         groups = 2 * len(EDGE_WIDTHS)
         # One key per (layer, sign, bucket): that layer's curve in that EdgeGroup.
@@ -722,17 +727,21 @@ class NetworkView(QWidget):
         old = self._edge_keys
         if old is None:  # a new layout: every curve is empty, no line drawn (-1)
             old = np.full(len(key), -1, np.int64)
-        undrawn = np.unique(self._edge_layer[old < 0])
-        if len(undrawn):
-            # A new layout's lines a few layers per frame: the biggest network's 7,000 new
-            # lines at once took 60-100 ms to set and as long again to paint.
-            counts = np.bincount(self._edge_layer[old < 0], minlength=len(self.layer_sizes))
-            take = undrawn[np.cumsum(counts[undrawn]) - counts[undrawn] < NEW_LINES_PER_FRAME]
-            key = np.where((old < 0) & ~np.isin(self._edge_layer, take), -1, key)
-            if len(take) < len(undrawn):  # the rest in the next turns, frames or not
-                self._more_lines.start()
-        self._edge_keys = key
         moved = old != key
+        layers = np.unique(self._edge_layer[moved])
+        if len(layers) > 1:
+            # From the layer after the last one drawn, so every layer gets its turn.
+            layers = np.roll(layers, -int(np.searchsorted(layers, self._next_layer)))
+            lines = self._layer_lines[layers]
+            layers = layers[np.cumsum(lines) - lines < LINES_PER_TURN]
+            later = moved & ~np.isin(self._edge_layer, layers)
+            if later.any():
+                key = np.where(later, old, key)  # as drawn: the next turn compares again
+                moved &= ~later
+                self._more_lines.start()
+        if len(layers):
+            self._next_layer = (int(layers[-1]) + 1) % (len(self.layer_sizes) - 1)
+        self._edge_keys = key
         changed = np.union1d(old[moved], key[moved])
         for index in changed[changed >= 0]:
             layer, group = divmod(int(index), groups)
@@ -746,8 +755,8 @@ class NetworkView(QWidget):
             self._update_edges(np.concatenate([np.ravel(w) for w in self._snapshot.weights]))
 
     def lines_drawn(self) -> bool:
-        """False while a new layout's lines are still being drawn, a few layers a turn."""
-        return self._edge_keys is not None and bool(np.all(self._edge_keys >= 0))
+        """False while lines wait for their turn to be drawn (`_update_edges`)."""
+        return self._edge_keys is not None and not self._more_lines.isActive()
 
     def _update_biases(self, biases: np.ndarray) -> None:
         pal = self.palette_

@@ -408,11 +408,12 @@ def test_back_and_forth_moves_the_same_texts_and_keeps_the_pens(network_view):
             dark.foreground.lower()}
 
 
-def test_a_big_new_layout_draws_its_lines_over_a_few_turns_without_more_frames(
+def test_big_networks_lines_are_redrawn_a_few_layers_a_turn_without_more_frames(
         network_view, qtbot):
-    """The biggest network's thousands of new lines are drawn a few layers per event-loop
-    turn (at once they stalled the window for 100 ms or more); with no further snapshot
-    (paused) every line still arrives, each in the curve its weight's sign and size pick."""
+    """The biggest network's thousands of lines are redrawn a few layers per event-loop
+    turn (at once they stalled the window for 100 ms or more), as a new layout and when
+    most weights change; with no further snapshot (paused) every line still arrives, each
+    in the curve its weight's sign and size pick."""
     view = network_view
     names = ["x1", "x2"]
     sizes = (2, *[32] * 8, 1)
@@ -424,12 +425,23 @@ def test_a_big_new_layout_draws_its_lines_over_a_few_turns_without_more_frames(
     assert 0 < first < total and not view.lines_drawn()
     qtbot.waitUntil(view.lines_drawn, timeout=WAIT_MS)
     assert sum(len(x) // 2 for x in layer_data(view).values() if x is not None) == total
-    # Every weight in the curve of its sign and size bucket (an independent count).
+    lines_match(view, snap)
+    # Then a frame in which most weights change size: spread over turns the same way.
+    snap = fake_snapshot(40, layer_sizes=sizes, feature_names=names)
+    view.show_snapshot(snap)
+    assert not view.lines_drawn()
+    qtbot.waitUntil(view.lines_drawn, timeout=WAIT_MS)
+    lines_match(view, snap)
+
+
+def lines_match(view, snap) -> None:
+    """Every weight is drawn in the curve of its sign and size bucket (counted
+    independently of the view's own bucketing)."""
     weights = np.concatenate([np.ravel(w) for w in snap.weights])
+    edges = np.concatenate([[0.0], WIDTH_EDGES, [np.inf]])
     for (sign, bucket), group in view.edge_curves.items():
         lines = sum(len(c.getData()[0]) // 2 for c in group.layers
                     if c.getData()[0] is not None)
-        edges = np.concatenate([[0.0], WIDTH_EDGES, [np.inf]])
         wanted = ((weights > 0) == bool(sign)) & (np.abs(weights) >= edges[bucket]) & (
             np.abs(weights) < edges[bucket + 1])
         assert lines == int(wanted.sum()), (sign, bucket)
