@@ -43,36 +43,42 @@ def look(window: MainWindow) -> dict:
     }
 
 
+def settle(window, qtbot) -> None:
+    """Wait until the theme's recolouring (a view per event-loop turn) is done."""
+    until(qtbot, window.settled)
+    qtbot.wait(50)
+
+
 def test_leaving_presentation_restores_a_normal_window_exactly(window, qtbot):
     window.setGeometry(QRect(60, 50, 1100, 720))
     until(qtbot, lambda: window.geometry() == QRect(60, 50, 1100, 720))
-    qtbot.wait(50)
+    settle(window, qtbot)
     before = look(window)
     presentation = Presentation(window_parts(window))
     presentation.set_active(True)
     until(qtbot, window.isFullScreen)
-    qtbot.wait(50)
+    settle(window, qtbot)
     during = look(window)
     assert during["shown"] == [False, False, False]  # what a presenter does not need
     assert during["dark"] and during["font"] != before["font"]
     assert during["axis scale"] == before["axis scale"]  # never a silent x1000
     presentation.set_active(False)
     until(qtbot, lambda: not window.isFullScreen())
-    qtbot.wait(50)
+    settle(window, qtbot)
     assert look(window) == before
 
 
 def test_leaving_presentation_keeps_a_maximised_window_maximised(window, qtbot):
     window.showMaximized()
     until(qtbot, window.isMaximized)
-    qtbot.wait(50)
+    settle(window, qtbot)
     before = look(window)
     presentation = Presentation(window_parts(window))
     presentation.toggle()
     until(qtbot, window.isFullScreen)
     presentation.toggle()
     until(qtbot, lambda: not window.isFullScreen())
-    qtbot.wait(50)
+    settle(window, qtbot)
     assert window.isMaximized()
     assert look(window) == before
 
