@@ -324,7 +324,7 @@ class DrawingController(QObject):
             self.parts.show_test.setChecked(True)  # every point you draw stays visible
 
     def _update_colors(self) -> None:
-        palette = self.view.palette_
+        palette = self.parts.commands.palette()  # the view takes it a turn later
         self.tools.set_colors([palette.class_color(c) for c in range(MAX_CLASSES)])
 
     def _on_point_added(self, x1: float, x2: float, _label: int) -> None:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # only for the names: the seam itself never builds a window
     from app.controls.playback import PlaybackBar
     from app.presenter import SessionPresenter
     from app.settings import Settings
+    from app.theme import Palette
     from app.views.boundary import BoundaryView
     from app.views.loss_chart import LossChart
     from app.views.network_diagram import NetworkView
@@ -59,6 +60,7 @@ class WindowCommands:
     set_points: Callable[[DataSet], None]  # train on drawn or imported points
     set_pace: Callable[[float | None], None]  # epochs per second, None: Max
     set_control_group_visible: Callable[[str, bool], None]
+    palette: Callable[[], Palette]  # the views' colours for the theme chosen now
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,8 @@ def window_parts(window: MainWindow) -> WindowParts:
         is_playing=window.is_playing, last_frame=window.last_frame,
         session_config=window.session_config, load_session=window.load_session,
         set_points=window.set_points, set_pace=window.set_pace,
-        set_control_group_visible=window.set_control_group_visible)
+        set_control_group_visible=window.set_control_group_visible,
+        palette=window.view_palette)
     return WindowParts(
         window=window, presenter=window.presenter, settings=window.settings,
         banner=window.banner, commands=commands,

@@ -29,11 +29,15 @@ class Stages(QObject):
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._step)
 
-    def run(self, parts: list[Callable[[], None]]) -> None:
-        """Run parts[0] now and the rest one per turn after it."""
+    def run(self, parts: list[Callable[[], None]], now: bool = True) -> None:
+        """Run parts[0] now (or, `now` False, in the next turn) and the rest one per turn
+        after it."""
         self.finish()
         self._todo = list(parts)
-        self._step()
+        if now:
+            self._step()
+        elif self._todo:
+            self._timer.start()
 
     def busy(self) -> bool:
         """True while parts are waiting."""

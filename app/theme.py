@@ -230,29 +230,36 @@ class Restyler:
         self.root = root
         self.selectors = selectors
         self.done = done  # called once every widget has its new look
-        self._todo: list = []  # widgets, re-polished from the end
+        self._todo: list | None = []  # widgets, re-polished from the end; None: to list
         self._timer = QTimer(root)  # a real zero timer: other timers and events get in between
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._step)
 
     def switch(self, dark: bool) -> None:
+        self.root.setProperty(THEME_PROPERTY, dark)
+        self._todo = None  # listed in the next turn: the click's own slot stays short
+        self._timer.start()
+
+    def _list(self) -> None:
         from PySide6.QtWidgets import QWidget
 
-        self.root.setProperty(THEME_PROPERTY, dark)
         widgets = [self.root, *self.root.findChildren(QWidget)]
         first = [w for w in widgets if picked_by(w, self.selectors)]
         chosen = set(map(id, first))
         self._todo = [w for w in reversed(widgets) if id(w) not in chosen] + first[::-1]
-        self._step()
 
     def busy(self) -> bool:
         """True until every widget has its new look."""
-        return bool(self._todo)
+        return self._todo is None or bool(self._todo)
 
     def _step(self) -> None:
         from shiboken6 import isValid
 
+        if self._todo is None:  # listing them is a turn's work of its own
+            self._list()
+            self._timer.start()
+            return
         deadline = time.perf_counter() + RESTYLE_BUDGET_S
         while self._todo and time.perf_counter() < deadline:
             widget = self._todo.pop()

@@ -46,6 +46,7 @@ from app.settings import Settings
 from app.staging import Stages
 from app.theme import (
     THEME_PROPERTY,
+    Palette,
     Restyler,
     apply_qt_theme,
     get_palette,
@@ -593,23 +594,29 @@ class MainWindow(QMainWindow):
         if app is not None:
             apply_qt_theme(app, self._dark)
         self.restyler.switch(self._dark)
-        self._apply_palette()
-        self.banner.set_dark(self._dark)
-        self.playback.set_dark(self._dark)
+        dark = self._dark
+        self._apply_palette(first=lambda: (self.banner.set_dark(dark),
+                                           self.playback.set_dark(dark)))
 
     def _on_colorblind(self) -> None:
         self._palette_name = "colorblind" if self.colorblind_action.isChecked() else "default"
         self.settings.save_palette(self._palette_name)
         self._apply_palette()  # the views' own colours: no restyle
 
-    def _apply_palette(self, at_once: bool = False) -> None:
-        """The views' colours for the theme and palette chosen. The boundary now (the
-        drawing tools read its colours next), the others one per event-loop turn
-        (app/staging.py): all at once cost 30-60 ms while training ran at Max."""
-        palette = get_palette(self._palette_name, self._dark)
-        self._recolour.run([lambda view=view: view.set_palette(palette)
-                            for view in (self.boundary_view, self.network_view,
-                                         self.loss_chart, self.data_panel)])
+    def view_palette(self) -> Palette:
+        """The views' colours for the theme and palette chosen now (the views take them
+        a view per event-loop turn after a switch)."""
+        return get_palette(self._palette_name, self._dark)
+
+    def _apply_palette(self, at_once: bool = False, first=None) -> None:
+        """The views' colours for the theme and palette chosen, a view per event-loop turn
+        from the next (app/staging.py), after `first`: all at once cost 30-60 ms while
+        training ran."""
+        palette = self.view_palette()
+        parts = [lambda view=view: view.set_palette(palette)
+                 for view in (self.boundary_view, self.network_view, self.loss_chart,
+                              self.data_panel)]
+        self._recolour.run(([first] if first else []) + parts, now=False)
         if at_once:
             self._recolour.finish()
 

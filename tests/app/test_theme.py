@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QImage
 from window_helpers import until
 
@@ -212,3 +213,23 @@ def test_apply_qt_theme_dark_then_light(qapp):
     apply_qt_theme(qapp, dark=False)
     assert qapp.palette().window().color().lightness() > 180
 
+
+
+def test_a_switch_recolours_over_event_loop_turns_and_ends_whole(window, qtbot):
+    """The click itself only flips the theme: widgets and views take their new colours
+    over the next event-loop turns (at once it cost 45-70 ms while training ran), and
+    every view ends in the new palette."""
+    light = window.boundary_view.palette_
+    turns = []
+    ticker = QTimer(window)  # counts event-loop turns until everything is recoloured
+    ticker.setInterval(0)
+    ticker.timeout.connect(lambda: turns.append(window.settled()))
+    ticker.start()
+    window.dark_action.trigger()
+    assert not window.settled() and window.boundary_view.palette_ is light
+    until(qtbot, window.settled)
+    ticker.stop()
+    assert turns.count(False) >= 4  # each view and restyle slice had a turn of its own
+    dark = get_palette(dark=True)
+    for view in (window.boundary_view, window.network_view, window.loss_chart):
+        assert view.palette_ == dark

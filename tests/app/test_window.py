@@ -223,6 +223,7 @@ def test_rendered_window_is_not_blank_and_shows_both_classes(window, qtbot):
 
 def test_dark_theme_and_colorblind_palette(window, qtbot):
     window.dark_action.trigger()
+    until(qtbot, window.settled)  # the views recolour one per event-loop turn
     assert window.boundary_view.palette_.dark
     assert window.settings.load_bool("dark", False)
     window.colorblind_action.trigger()
