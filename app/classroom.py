@@ -27,6 +27,7 @@ from app.explainer import ACTIVATIONS, SIX_LINES_BIASES, SIX_LINES_WEIGHTS, Expl
 from app.lessons_panel import LessonPanel
 from app.parts import WindowParts
 from app.presentation import Presentation
+from app.staging import Stages
 from engine.config import CUSTOM_DATASET, SessionConfig
 from engine.lessons import (
     CONTROL_GROUPS,
@@ -104,6 +105,7 @@ class Classroom(QObject):
         self._refresh_timer.setInterval(OUTPUT_REFRESH_MS)
         self._refresh_timer.timeout.connect(self.refresh_outputs)
 
+        self._opening = Stages(self)  # a lesson opens a part per event-loop turn
         self.panel = LessonPanel()
         self.dock = QDockWidget("Lesson", window)
         self.dock.setObjectName("lessonDock")
@@ -189,21 +191,36 @@ class Classroom(QObject):
 
     # ------------------------------------------------------------ lessons
     def open_lesson(self, lesson: Lesson) -> None:
-        """Open `lesson` at its first step: its session, hidden controls, the panel."""
+        """Open `lesson` at its first step: its session, hidden controls, the panel. The
+        parts follow one per event-loop turn (app/staging.py): in one slot they took
+        20-40 ms while training ran, on top of the new session's own redraw."""
         self.lesson = lesson
         self._applied_config = None
         hidden = set(lesson.hidden_controls)
-        for group in CONTROL_GROUPS:
-            self.parts.commands.set_control_group_visible(group, group not in hidden)
-        self.dock.setWindowTitle(f"Lesson: {lesson.title}")
-        self.dock.show()
-        self.dock.raise_()
         self.close_action.setEnabled(True)
-        self.clear_runs()  # another lesson's curves compare nothing here
-        self.panel.set_lesson(lesson)  # emits step_changed(0) -> _on_step
-        self.lesson_opened.emit(lesson)
+
+        def show_dock() -> None:
+            self.dock.setWindowTitle(f"Lesson: {lesson.title}")
+            self.dock.show()
+            self.dock.raise_()
+
+        def show_lesson() -> None:
+            self.panel.set_lesson(lesson)  # emits step_changed(0) -> _on_step
+            self.lesson_opened.emit(lesson)
+
+        self._opening.run([
+            lambda: [self.parts.commands.set_control_group_visible(g, g not in hidden)
+                     for g in CONTROL_GROUPS],
+            show_dock,
+            self.clear_runs,  # another lesson's curves compare nothing here
+            show_lesson])
+
+    def opened(self) -> bool:
+        """True once the lesson opened last shows whole (it opens over a few turns)."""
+        return not self._opening.busy()
 
     def close_lesson(self) -> None:
+        self._opening.finish()  # an opening still under way ends first
         self.lesson = None
         self._applied_config = None
         for group in CONTROL_GROUPS:

@@ -59,6 +59,7 @@ def open_by_menu(qtbot, window, title: str):
     action.trigger()
     lesson = classroom.lesson
     assert lesson is not None and lesson.title == title
+    until(qtbot, classroom.opened)  # the panel and dock come a part per event-loop turn
     until(qtbot, lambda: session_config(window) == lesson.step_config(0))
     return lesson
 
@@ -276,6 +277,7 @@ def test_lessons_set_the_pace_their_text_assumes(qtbot, window):
 
     for lesson in classroom_of(window).lessons:
         classroom_of(window).open_lesson(lesson)
+        until(qtbot, classroom_of(window).opened)
         if lesson.pace is not None:
             assert window.playback.pace() == PACES[nearest_pace_index(lesson.pace)]
     open_by_menu(qtbot, window, "Overfitting")

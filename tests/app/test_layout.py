@@ -439,7 +439,7 @@ def test_a_lesson_open_in_presentation_mode_leaves_the_numbers_whole(window, qtb
 
     classroom = Classroom(window_parts(window))
     classroom.open_lesson(load_lesson("resources/lessons/03-two-moons.json"))
-    until(qtbot, classroom.dock.isVisible)
+    until(qtbot, classroom.opened)
     classroom.presentation.set_active(True)
     until(qtbot, window.isFullScreen)
     window.showNormal()  # a 1024 px projector, not the 1920 px test screen
