@@ -168,7 +168,7 @@ def apply_qt_theme(app, dark: bool) -> None:
 # turn. (Every widget: under a style sheet each holds its own copy of the palette, so none
 # follows the application's palette by itself.)
 THEME_PROPERTY = "dark"
-RESTYLE_BUDGET_S = 0.006  # re-polishing per event-loop turn: frames and clicks go between
+RESTYLE_BUDGET_S = 0.004  # re-polishing per event-loop turn: frames and clicks go between
 _RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 # Type, then #name or [objectName^="prefix"], then any :state or ::part (ignored).
 _SELECTOR = re.compile(r'^\s*([A-Za-z_]\w*)?(?:#(\w+)|\[objectName\^="(\w+)"\])?')

@@ -7,7 +7,9 @@ sends requests through the SessionPresenter, and draws the newest Frame it hands
 
 from __future__ import annotations
 
+import gc
 import html
+import os
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt
@@ -543,6 +545,11 @@ class MainWindow(QMainWindow):
             if self.banner.kind() == "warning":
                 self.banner.hide_message()
         self.frames_drawn += 1
+        if self.frames_drawn == 1 and os.environ.get("NEUROPLAY_GC_FREEZE", "1") == "1":
+            # What start-up made (widgets, plot items, pens: most of the heap) lives as long
+            # as the window: left out of the collector's full passes, which took 20-30 ms
+            # each while training ran (a late frame every few seconds).
+            gc.freeze()
 
     def _show_error(self, text: str) -> None:
         self.banner.show_message(text, "error", 8000)
@@ -589,14 +596,16 @@ class MainWindow(QMainWindow):
         # Only colours change (the sheet's sizes and fonts are the same in both themes), and
         # the widgets take their new look a slice per event-loop turn: setting the sheet
         # again re-polished all of them at once (130 ms or more, 400 ms under load). The
-        # views recolour a view per turn too (_apply_palette).
+        # views recolour a view per turn first (_apply_palette), then the widgets: one
+        # chain, so no two theme slices share a turn (two chains side by side made turns
+        # of 20-30 ms).
         app = QApplication.instance()
         if app is not None:
             apply_qt_theme(app, self._dark)
-        self.restyler.switch(self._dark)
         dark = self._dark
         self._apply_palette(first=lambda: (self.banner.set_dark(dark),
-                                           self.playback.set_dark(dark)))
+                                           self.playback.set_dark(dark)),
+                            then=lambda: self.restyler.switch(dark))
 
     def _on_colorblind(self) -> None:
         self._palette_name = "colorblind" if self.colorblind_action.isChecked() else "default"
@@ -608,15 +617,16 @@ class MainWindow(QMainWindow):
         a view per event-loop turn after a switch)."""
         return get_palette(self._palette_name, self._dark)
 
-    def _apply_palette(self, at_once: bool = False, first=None) -> None:
+    def _apply_palette(self, at_once: bool = False, first=None, then=None) -> None:
         """The views' colours for the theme and palette chosen, a view per event-loop turn
-        from the next (app/staging.py), after `first`: all at once cost 30-60 ms while
-        training ran."""
+        from the next (app/staging.py), between `first` and `then`: all at once cost
+        30-60 ms while training ran."""
         palette = self.view_palette()
         parts = [lambda view=view: view.set_palette(palette)
                  for view in (self.boundary_view, self.network_view, self.loss_chart,
                               self.data_panel)]
-        self._recolour.run(([first] if first else []) + parts, now=False)
+        self._recolour.run(([first] if first else []) + parts + ([then] if then else []),
+                           now=False)
         if at_once:
             self._recolour.finish()
 

@@ -96,7 +96,10 @@ class Tracer:
             try:
                 return fn(*args, **kwargs)
             finally:
-                calls.append((start, (time.perf_counter() - start) * 1000, label))
+                name = label
+                if label.endswith("paintEvent"):  # whose plot: the view around it
+                    name = f"{label} ({type(args[0].parentWidget()).__name__})"
+                calls.append((start, (time.perf_counter() - start) * 1000, name))
         return run
 
     def between(self, start: float, end: float) -> dict[str, float]:
