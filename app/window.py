@@ -75,6 +75,20 @@ NO_POINTS_TEXT = ("Training stopped: there are no training points. Draw some (Dr
                   "under the plot) or pick a data set, then press play.")
 
 
+_start_up_frozen = False
+
+
+def freeze_start_up() -> None:
+    """What start-up made (widgets, plot items, pens: most of the heap) lives as long as
+    the app: left out of the collector's full passes, which took 20-30 ms each on the GUI
+    thread. Once per process (later windows' garbage, tests' included, stays collectable);
+    NEUROPLAY_GC_FREEZE=0 turns it off."""
+    global _start_up_frozen
+    if not _start_up_frozen and os.environ.get("NEUROPLAY_GC_FREEZE", "1") == "1":
+        _start_up_frozen = True
+        gc.freeze()
+
+
 def is_text_field(widget: QWidget | None) -> bool:
     """Widgets that type text: they keep every key, shortcut or not."""
     if isinstance(widget, QComboBox):
@@ -545,11 +559,8 @@ class MainWindow(QMainWindow):
             if self.banner.kind() == "warning":
                 self.banner.hide_message()
         self.frames_drawn += 1
-        if self.frames_drawn == 1 and os.environ.get("NEUROPLAY_GC_FREEZE", "1") == "1":
-            # What start-up made (widgets, plot items, pens: most of the heap) lives as long
-            # as the window: left out of the collector's full passes, which took 20-30 ms
-            # each while training ran (a late frame every few seconds).
-            gc.freeze()
+        if self.frames_drawn == 1:
+            freeze_start_up()
 
     def _show_error(self, text: str) -> None:
         self.banner.show_message(text, "error", 8000)

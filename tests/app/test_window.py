@@ -16,7 +16,7 @@ from engine_reader import run_in_engine
 from PySide6.QtCore import QSettings, Qt, QtMsgType
 from PySide6.QtGui import QColor
 from user_actions import choose, frame_step, play_some, session, type_into
-from window_helpers import until
+from window_helpers import close_window, shown_window, until
 
 from app.controls.playback import format_epoch
 from app.settings import Settings
@@ -431,3 +431,24 @@ def test_a_session_change_is_drawn_view_by_view_with_no_frame_between(window, qt
         assert tuple(int(c.count.text()) for c in cards) == hidden
     assert settled_after_slot and not any(settled_after_slot)
     assert unsettled_draws == []
+
+
+def test_start_up_is_left_out_of_full_collections_once(qtbot, tmp_path, monkeypatch):
+    """After the first frame, what start-up made is frozen out of the garbage collector's
+    full passes (20-30 ms each on the GUI thread), once per process."""
+    import gc
+
+    import app.window as window_module
+
+    gc.unfreeze()
+    monkeypatch.setattr(window_module, "_start_up_frozen", False)
+    first = shown_window(qtbot, tmp_path / "first")
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 1000  # the widgets, plot items and pens of start-up
+        second = shown_window(qtbot, tmp_path / "second")
+        close_window(second)
+        assert gc.get_freeze_count() == frozen  # a second window freezes nothing more
+    finally:
+        close_window(first)
+        gc.unfreeze()
