@@ -4,12 +4,14 @@ the same session headless, and how late a 16 ms GUI timer fires (responsiveness)
 Two networks: [2, 8x6, 1] on 500 points (targets >= 55 frames/s, >= 90% of headless
 steps/s) and the biggest, [2, 32x8, 1] on 2,000 points (>= 30 frames/s, >= 80%); GUI timer
 lateness p99 <= 20 ms, worst <= 50 ms. Each runs with the engine in its own process (the
-default) and in the worker thread, for comparison. Headless is measured right before and
-right after each window run (the mean is the reference), since the machine is shared.
+default) and in the worker thread, for comparison. The window trains in --rounds parts,
+each right after the same session ran headless with the window paused: this VM's core
+speed drifts by a quarter from minute to minute (headless 11,000 to 17,700 steps/s for
+8x6 in one run), so the training ratio is the median of the rounds' own ratios.
 On a loaded machine wall times say little: the CPU columns (the GUI thread's CPU time per
 frame, and training's steps per engine CPU second against headless) hold under load.
 Prints a table and writes benchmarks/results/window_speed.json.
-Run: python -m benchmarks.window_speed [--seconds 10] [--hosts process,thread]
+Run: python -m benchmarks.window_speed [--seconds 12] [--rounds 4] [--hosts process,thread]
 """
 
 from __future__ import annotations
@@ -84,71 +86,90 @@ def run_loop(seconds: float) -> None:
     loop.exec()
 
 
-def windowed(config: SessionConfig, host: str, seconds: float) -> dict:
-    """Train in the shown window for `seconds`; measure frames, steps and GUI delays."""
+def windowed(config: SessionConfig, host: str, seconds: float, rounds: int) -> dict:
+    """Train in the shown window for `seconds` in all, in `rounds` parts, each right after
+    the same session ran headless for a while with the window paused (in this process, on
+    this core): this VM's core speed drifts by a quarter from minute to minute, so only a
+    headless run next to each window part makes a fair reference. Measures frames, steps,
+    CPU and GUI delays over the window parts only."""
     started = time.perf_counter()
     window = MainWindow(config=config, settings=Settings(), host=host)
     show_until_first_frame(window)
     first_frame_s = time.perf_counter() - started
     window.set_pace(None)  # as fast as it goes, not the default pace
-    window.play()
-    run_loop(1.5)  # let the chunk size settle
-    probe = LatenessProbe(TIMER_MS)
-    steps0 = window.presenter.mirror.step_count
-    frames0 = window.frames_drawn
     gui = threading.get_native_id()
     engine = window.presenter.engine_pid()
-    start = time.perf_counter()
-    gui0 = cpu_seconds(os.getpid(), gui)
-    engine0 = cpu_seconds(engine) if engine else float("nan")
-    probe.start()
-    run_loop(seconds)
-    elapsed = time.perf_counter() - start
-    gui_cpu = cpu_seconds(os.getpid(), gui) - gui0
-    engine_cpu = (cpu_seconds(engine) if engine else float("nan")) - engine0
-    frames = window.frames_drawn - frames0
-    steps = window.presenter.mirror.step_count - steps0
-    probe.timer.stop()
+    part = seconds / rounds
+    headless_seconds = min(part * 0.6, 3.0)
+    totals = {"elapsed": 0.0, "frames": 0, "steps": 0, "gui_cpu": 0.0, "engine_cpu": 0.0}
+    delays: list[float] = []
+    ratios, headless_rates, headless_cpu_rates = [], [], []
+    for _ in range(rounds):
+        window.pause()
+        run_loop(0.3)  # the engine idles
+        rate, cpu_rate = headless_steps_per_second(config, headless_seconds)
+        headless_rates.append(rate)
+        headless_cpu_rates.append(cpu_rate)
+        window.play()
+        run_loop(1.0)  # the chunk size settles
+        probe = LatenessProbe(TIMER_MS)
+        steps0, frames0 = window.presenter.mirror.step_count, window.frames_drawn
+        start = time.perf_counter()
+        gui0 = cpu_seconds(os.getpid(), gui)
+        engine0 = cpu_seconds(engine) if engine else float("nan")
+        probe.start()
+        run_loop(part)
+        elapsed = time.perf_counter() - start
+        probe.timer.stop()
+        steps = window.presenter.mirror.step_count - steps0
+        totals["elapsed"] += elapsed
+        totals["frames"] += window.frames_drawn - frames0
+        totals["steps"] += steps
+        totals["gui_cpu"] += cpu_seconds(os.getpid(), gui) - gui0
+        totals["engine_cpu"] += (cpu_seconds(engine) if engine else float("nan")) - engine0
+        delays += probe.delays_ms[1:]
+        ratios.append(steps / elapsed / rate)
     window.close()
-    delays = np.array(probe.delays_ms[1:] or [0.0])
-    return {"frames_per_second": frames / elapsed, "steps_per_second": steps / elapsed,
-            "worst_gui_delay_ms": float(delays.max()),
-            "p99_gui_delay_ms": float(np.percentile(delays, 99)),
-            "timer_ticks": int(delays.size), "seconds": elapsed,
+    delays_ms = np.array(delays or [0.0])
+    elapsed, frames, engine_cpu = totals["elapsed"], totals["frames"], totals["engine_cpu"]
+    steps_per_cpu = totals["steps"] / engine_cpu if engine_cpu > 0 else float("nan")
+    return {"frames_per_second": frames / elapsed,
+            "steps_per_second": totals["steps"] / elapsed,
+            "headless_steps_per_second": float(np.mean(headless_rates)),
+            "headless_each_round": headless_rates,
+            "headless_steps_per_cpu_second": float(np.mean(headless_cpu_rates)),
+            # Each round's window steps/s over the headless run just before it; the median
+            # is the figure (one round on a core that changed speed mid-way says little).
+            "training_ratio": float(np.median(ratios)), "ratio_each_round": ratios,
+            "training_cpu_ratio": steps_per_cpu / float(np.mean(headless_cpu_rates)),
+            "worst_gui_delay_ms": float(delays_ms.max()),
+            "p99_gui_delay_ms": float(np.percentile(delays_ms, 99)),
+            "timer_ticks": int(delays_ms.size), "seconds": elapsed, "rounds": rounds,
             "first_frame_s": first_frame_s,
-            "gui_cpu_ms_per_frame": 1000 * gui_cpu / max(frames, 1),
+            "gui_cpu_ms_per_frame": 1000 * totals["gui_cpu"] / max(frames, 1),
             "engine_cpu_share": engine_cpu / elapsed,
-            "steps_per_engine_cpu_second": steps / engine_cpu if engine_cpu > 0 else float("nan")}
+            "steps_per_engine_cpu_second": steps_per_cpu}
 
 
-def measure(name: str, host: str, seconds: float) -> dict:
+def measure(name: str, host: str, seconds: float, rounds: int) -> dict:
     config, _ = CASES[name]
-    headless_seconds = min(seconds, 4.0)
-    before, cpu_before = headless_steps_per_second(config, headless_seconds)
-    live = windowed(config, host, seconds)
-    after, cpu_after = headless_steps_per_second(config, headless_seconds)
-    headless = (before + after) / 2
-    headless_cpu = (cpu_before + cpu_after) / 2
-    # What frames cost training in the engine's own CPU time: on a quiet machine, where the
-    # engine has its core, this is the wall-time ratio; on a loaded one it still holds.
-    cpu_ratio = live["steps_per_engine_cpu_second"] / headless_cpu
+    live = windowed(config, host, seconds, rounds)
     return {"case": name, "host": host, "network": list(config.layer_sizes),
-            "points": config.n_points, "headless_steps_per_second": headless,
-            "headless_before_after": [before, after],
-            "headless_steps_per_cpu_second": headless_cpu,
-            "training_ratio": live["steps_per_second"] / headless,
-            "training_cpu_ratio": cpu_ratio, **live}
+            "points": config.n_points, **live}
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=12.0,
+                        help="window training per case, in all")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="parts, each next to a headless run of its own")
     parser.add_argument("--hosts", default="process,thread")
     parser.add_argument("--cases", default=",".join(CASES))
     args = parser.parse_args(argv)
     QApplication.instance() or QApplication([])
     load_before = os.getloadavg()[0]  # the machine is shared: say how busy it was
-    results = [measure(name, host, args.seconds)
+    results = [measure(name, host, args.seconds, args.rounds)
                for name in args.cases.split(",") for host in args.hosts.split(",")]
 
     def met(value: float, target: float, more: bool) -> str:
@@ -169,7 +190,8 @@ def main(argv: list[str] | None = None) -> None:
                      f"{met(r['worst_gui_delay_ms'], LATENESS['worst_gui_delay_ms'], False)}",
                      f"{r['first_frame_s']:.2f}", f"{r['gui_cpu_ms_per_frame']:.1f}",
                      f"{r['engine_cpu_share']:.2f}", f"{r['training_cpu_ratio']:.2f}"))
-    print(f"Window training at Max, {args.seconds:.0f} s each; load average {load_before:.2f} "
+    print(f"Window training at Max, {args.seconds:.0f} s each in {args.rounds} parts, each "
+          f"next to a headless run; load average {load_before:.2f} "
           f"before, {os.getloadavg()[0]:.2f} after ({os.cpu_count()} cores)")
     print_table(["network", "engine", "frames/s", "steps/s window", "steps/s headless",
                  "window/headless", "p99 late ms (<=20)", "worst late ms (<=50)",
