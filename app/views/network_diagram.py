@@ -426,10 +426,12 @@ class NetworkView(QWidget):
         self._edge_layer, self._edge_i, self._edge_j = map(np.concatenate, (layer, ii, jj))
         self._edge_sign = np.ones(len(self._edge_layer), np.int64)
         self._edge_bucket = np.zeros(len(self._edge_layer), np.int64)
-        self._centers = np.array([self.neuron_center(c, u) for c, n in enumerate(sizes)
-                                  for u in range(n)])
-        self._bias_centers = np.array([self.bias_center(c - 1, u)
-                                       for c, n in enumerate(sizes) if c > 0 for u in range(n)])
+        # neuron_center and bias_center for every neuron at once (the biggest has 258).
+        column = np.repeat(np.arange(len(sizes)), sizes).astype(np.float64)
+        unit = np.concatenate([np.arange(n) for n in sizes])
+        height = np.repeat((np.array(sizes) - 1) / 2, sizes)
+        self._centers = np.column_stack([column, (height - unit) * self.pitch])
+        self._bias_centers = self._centers[sizes[0]:] - self.size / 2
 
     def _pitch_for_size(self) -> float:
         """Vertical distance between neurons, in diagram units, for the widget's shape now:
