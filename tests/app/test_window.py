@@ -448,7 +448,7 @@ def test_start_up_is_left_out_of_full_collections_once(qtbot, tmp_path, monkeypa
         assert frozen > 1000  # the widgets, plot items and pens of start-up
         second = shown_window(qtbot, tmp_path / "second")
         close_window(second)
-        assert gc.get_freeze_count() == frozen  # a second window freezes nothing more
+        assert gc.get_freeze_count() <= frozen  # a second window freezes nothing more
     finally:
         close_window(first)
         gc.unfreeze()
