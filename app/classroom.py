@@ -247,8 +247,8 @@ class Classroom(QObject):
     def _on_step(self, index: int) -> None:
         """Show step `index`: a fresh, seeded session when its settings differ."""
         lesson = self.lesson
-        if lesson is None:
-            return
+        if lesson is None or self.panel.lesson is not lesson:
+            return  # a step of the lesson being replaced: the new one shows its first step
         self.step_index = index
         config = lesson.step_config(index)
         if config != self._applied_config or lesson.steps[index].train_steps:

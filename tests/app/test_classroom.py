@@ -18,7 +18,7 @@ from app.parts import window_parts
 from app.settings import Settings
 from app.window import MainWindow
 from engine.config import SessionConfig
-from engine.lessons import list_lessons, load_lesson, open_session
+from engine.lessons import list_lessons, load_lesson, make_lesson, open_session
 
 WAIT_MS = 20000
 
@@ -306,3 +306,23 @@ def test_kept_runs_are_cleared_when_another_lesson_opens(qtbot, window):
     assert classroom.keep_run()
     open_by_menu(qtbot, window, "Overfitting")
     assert classroom.kept_runs == [] and window.loss_chart.reference_curves == []
+
+
+def test_a_step_clicked_while_another_lesson_opens_is_ignored(qtbot, window, tmp_path):
+    """The panel shows the old lesson for a turn or two after another opens: a click on
+    its Next then must not ask the new lesson for a step it lacks (the monkey found it)."""
+    classroom = classroom_of(window)
+    session = run_in_engine(window, lambda s: s)
+    one_step = make_lesson("One step", session.config, *session.parameters_as_lists())
+    assert len(one_step.steps) == 1
+    panel = classroom.panel
+    open_by_menu(qtbot, window, "Training XOR")
+    with qtbot.capture_exceptions() as exceptions:
+        classroom.open_lesson(one_step)  # its panel comes a part per turn
+        assert panel.lesson.title == "Training XOR"
+        panel.next_button.click()  # step 2 of the old lesson
+        until(qtbot, classroom.opened)
+    assert exceptions == []
+    assert classroom.lesson is one_step and panel.lesson is one_step
+    assert panel.counter.text() == "Step 1 of 1" and classroom.step_index == 0
+    until(qtbot, lambda: session_config(window) == one_step.step_config(0))
