@@ -142,9 +142,6 @@ class FramePacer(QObject):
         if self._pending is not None:
             QTimer.singleShot(0, self, self._draw_pending)
 
-    def held(self) -> bool:
-        return self._held
-
     def offer(self, frame: Frame) -> None:
         """Keep only the newest frame; draw it when the event loop is free."""
         if self._pending is not None:

@@ -416,8 +416,7 @@ class MainWindow(QMainWindow):
         panels = {"data": self.data_panel, "features": self.features_panel,
                   "network": self.network_panel, "training": self.training_panel}
         if group in panels:
-            if panels[group].isHidden() == visible:  # a change lays the column out again
-                panels[group].setVisible(visible)
+            panels[group].setVisible(visible)  # Qt skips a change that changes nothing
         else:
             self.training_panel.set_rows_visible(group, visible)
 
