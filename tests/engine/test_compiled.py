@@ -23,7 +23,9 @@ from engine.config import (
 )
 from engine.session import TrainingSession
 
-TOLERANCE = dict(rtol=1e-12, atol=1e-12)
+# Two orders of summing float64 agree to ~1e-15 a step; after 20 steps a rare draw
+# (5-class spiral, softmax) was 4.3e-11 apart. A wrong formula is off by 1e-4 or more.
+TOLERANCE = dict(rtol=1e-10, atol=1e-10)
 
 
 def session(config: SessionConfig, compiled: bool) -> TrainingSession:

