@@ -384,11 +384,16 @@ class Classroom(QObject):
         """(weights, biases, hidden activation, output activation, from_session): the
         current session's network when it is a 2-2-1 the explainer can draw, else the
         "Six lines" network."""
-        config = self.parts.commands.session_config()
-        if (config.layer_sizes == (2, 2, 1) and config.features == ("x1", "x2")
+        mirror = self._presenter.mirror
+        config = mirror.config  # the session's, not the window's settings not yet applied
+        # The shapes too: right after a reshape the mirror holds the new settings but
+        # still the old network's weights, until the new session's first frame.
+        shapes = [np.shape(w) for w in mirror.weights]
+        if (config is not None and shapes == [(2, 2), (2, 1)]
+                and config.layer_sizes == (2, 2, 1) and config.features == ("x1", "x2")
                 and config.activations[0] in ACTIVATIONS
                 and config.resolved_output_activation in ACTIVATIONS):
-            weights, biases = self._presenter.mirror.parameters_as_lists()
+            weights, biases = mirror.parameters_as_lists()
             return (weights, biases, config.activations[0], config.resolved_output_activation,
                     True)
         return SIX_LINES_WEIGHTS, SIX_LINES_BIASES, "relu", "relu", False

@@ -245,6 +245,30 @@ def test_explainer_uses_the_sessions_2_2_1_network_or_six_lines(qtbot, window):
     explainer.close()
 
 
+def test_explainer_opened_mid_reshape_to_2_2_1_shows_six_lines(qtbot, window):
+    """Between a reshape's answer and its first frame the session is 2-2-1 but the weights
+    shown are still the old network's: the explainer must not build a graph from them."""
+    classroom = classroom_of(window)
+    open_by_menu(qtbot, window, "Training XOR")  # 2-2-1
+    window.change_config({"hidden": (3,), "activations": ("tanh",)})
+    until(qtbot, lambda: [w.shape for w in window.last_frame().snapshot.weights]
+          == [(2, 3), (3, 1)])
+    opened = []
+    window.presenter.session_changed.connect(
+        lambda info: opened.append(classroom.open_explainer()) if not opened else None)
+    with qtbot.capture_exceptions() as exceptions:
+        window.change_config({"hidden": (2,), "activations": ("tanh",)})
+        until(qtbot, lambda: opened)
+    assert exceptions == []
+    assert "Six lines" in opened[0].windowTitle()
+    # Once the new network's weights have come, the explainer shows them.
+    until(qtbot, lambda: [w.shape for w in window.last_frame().snapshot.weights]
+          == [(2, 2), (2, 1)])
+    classroom.explainer_action.trigger()
+    assert "current network" in opened[0].windowTitle()
+    opened[0].close()
+
+
 def test_presentation_mode_scales_goes_dark_full_screen_and_restores(qtbot, window):
     classroom = classroom_of(window)
     presentation = classroom.presentation
