@@ -20,17 +20,43 @@ from PySide6.QtGui import QBrush, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 
+class LayerCurve(pg.PlotCurveItem):
+    """One weight layer's lines of one pen. Its box is the lines' extent padded by `pad`
+    (diagram units), set with the lines: pyqtgraph's own box scans the data and measures
+    pixels again after every change of view, for each of up to 80 curves (4 ms of the
+    diagram's first paint after a new layout)."""
+
+    _rect = QRectF()
+
+    def set_lines(self, xs: np.ndarray, ys: np.ndarray, pad: float) -> None:
+        self.setData(xs, ys, connect="pairs")
+        self.prepareGeometryChange()
+        if len(xs) == 0:
+            self._rect = QRectF()
+            return
+        x0, x1, y0, y1 = float(xs.min()), float(xs.max()), float(ys.min()), float(ys.max())
+        self._rect = QRectF(x0 - pad, y0 - pad, x1 - x0 + 2 * pad, y1 - y0 + 2 * pad)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+        return QRectF(self._rect)
+
+    def viewTransformChanged(self) -> None:  # noqa: N802 - pyqtgraph's name
+        pass  # the box is in diagram units: a new view leaves it as it was
+
+
 class EdgeGroup(pg.GraphicsObject):
     """Lines of one pen, one `pg.PlotCurveItem` (connect="pairs") per weight layer.
 
     `opts["pen"]` and `opts["antialias"]` read like a PlotCurveItem's; `getData()` joins
-    the layers' (x, y) pairs; `layers[k]` is layer k's curve."""
+    the layers' (x, y) pairs; `layers[k]` is layer k's curve. `pad` (diagram units) holds
+    the widest line: half a neuron tile, always wider than a line."""
 
     def __init__(self, antialias: bool = True):
         super().__init__()
         self.setFlag(QGraphicsItem.ItemHasNoContents)  # only the children paint
         self.opts = {"pen": pg.mkPen(None), "antialias": antialias}
-        self.layers: list[pg.PlotCurveItem] = []
+        self.layers: list[LayerCurve] = []
+        self.pad = 0.0
 
     def set_layer_count(self, count: int) -> None:
         """An empty curve for each of `count` weight layers. Curves are never dropped, only
@@ -38,14 +64,14 @@ class EdgeGroup(pg.GraphicsObject):
         a 50-90 ms stall at each File > New, lesson step or reshape)."""
         for curve in self.layers:
             if curve.isVisible():
-                curve.setData([], [], connect="pairs")
+                curve.set_lines(np.empty(0), np.empty(0), 0.0)
                 curve.setVisible(False)
         self.add_spare_layers(count)
 
     def add_spare_layers(self, count: int) -> None:
         """Hidden empty curves until there are `count` (made ahead, while the GUI is idle)."""
         while len(self.layers) < count:
-            curve = pg.PlotCurveItem(connect="pairs", antialias=self.opts["antialias"])
+            curve = LayerCurve(connect="pairs", antialias=self.opts["antialias"])
             curve.setSegmentedLineMode("on")  # drawLines: one cheap line per weight
             # Redrawn only when its lines change: a frame that moves no weight to another
             # bucket copies the cached picture.
@@ -58,7 +84,7 @@ class EdgeGroup(pg.GraphicsObject):
     def set_layer(self, layer: int, xs: np.ndarray, ys: np.ndarray) -> None:
         """Layer `layer`'s lines: (2E,) x and y, endpoints in pairs."""
         curve = self.layers[layer]
-        curve.setData(xs, ys, connect="pairs")
+        curve.set_lines(xs, ys, self.pad)
         # An empty curve recomputes its (empty) bounds each time Qt asks, many times a
         # frame: hidden, it is never asked.
         curve.setVisible(len(xs) > 0)

@@ -241,6 +241,7 @@ class NetworkView(QWidget):
         self._show_inputs()
         for curve in self.edge_curves.values():
             curve.set_layer_count(len(self.layer_sizes) - 1)
+            curve.pad = self.size / 2
         self._edge_keys = self._bias_keys = None
         self._fit_view()
         if self._snapshot is not None:
