@@ -63,6 +63,11 @@ def neuron_name(layer: int, j: int) -> str:
     return f"layer {layer + 1}, neuron {j + 1}"
 
 
+def all_weights(snap: Snapshot) -> np.ndarray:
+    """Every weight of the snapshot in one row, layer by layer, each (fan_in, fan_out)."""
+    return np.concatenate([np.ravel(w) for w in snap.weights])
+
+
 def squash(values: np.ndarray) -> np.ndarray:
     """Neuron outputs -> (-1, 1) by tanh, so unbounded activations stay readable."""
     return np.tanh(values)
@@ -203,12 +208,12 @@ class NetworkView(QWidget):
         scene.sigMouseClicked.connect(self._on_click)
         self.view_box.sigResized.connect(self._on_view_resized)
         self.set_palette(self.palette_)
-        # The items the biggest network needs, made a few at a time while the event loop
-        # is idle: made at once by the first big network's layout they took 60-100 ms.
         self._more_lines = QTimer(self)  # a new layout's lines not drawn yet (_update_edges)
         self._more_lines.setSingleShot(True)
         self._more_lines.setInterval(0)
         self._more_lines.timeout.connect(self._draw_more_lines)
+        # The items the biggest network needs, made a few at a time while the event loop
+        # is idle: made at once by the first big network's layout they took 60-100 ms.
         self._warm_timer = QTimer(self)
         self._warm_timer.setInterval(0)
         self._warm_timer.timeout.connect(self._warm_step)
@@ -256,7 +261,7 @@ class NetworkView(QWidget):
         if shapes != expected:
             return  # a snapshot from before a reshape; the window calls set_network next
         self._snapshot = snap
-        self._update_edges(np.concatenate([np.ravel(w) for w in snap.weights]))
+        self._update_edges(all_weights(snap))
         self._update_biases(np.concatenate([np.ravel(b) for b in snap.biases]))
         maps = [np.asarray(m, np.float32) for m in snap.neuron_outputs]
         maps = maps[: len(self.column_images) - 1]
@@ -283,8 +288,7 @@ class NetworkView(QWidget):
         pal = self.palette_
         many = self._edge_count > MANY_EDGES
         made_for = (pal, many, self._alpha_scale)
-        if self._pens_for is not None and self._pens_for[0] is pal and \
-                self._pens_for[1:] == made_for[1:]:
+        if made_for == self._pens_for:
             return  # the same pens: setting them again redrew every line (a new layout's)
         self._pens_for = made_for
         # MANY_EDGE_ALPHAS fade the thin lines already; the strongest keep their colour.
@@ -755,7 +759,7 @@ class NetworkView(QWidget):
 
     def _draw_more_lines(self) -> None:
         if self._snapshot is not None and self._edge_keys is not None:
-            self._update_edges(np.concatenate([np.ravel(w) for w in self._snapshot.weights]))
+            self._update_edges(all_weights(self._snapshot))
 
     def lines_drawn(self) -> bool:
         """False while lines wait for their turn to be drawn (`_update_edges`)."""
