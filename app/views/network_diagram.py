@@ -63,9 +63,9 @@ def neuron_name(layer: int, j: int) -> str:
     return f"layer {layer + 1}, neuron {j + 1}"
 
 
-def all_weights(snap: Snapshot) -> np.ndarray:
-    """Every weight of the snapshot in one row, layer by layer, each (fan_in, fan_out)."""
-    return np.concatenate([np.ravel(w) for w in snap.weights])
+def joined(arrays) -> np.ndarray:
+    """Every layer's weights (fan_in, fan_out) or biases (fan_out,) raveled, in one row."""
+    return np.concatenate([np.ravel(a) for a in arrays])
 
 
 def squash(values: np.ndarray) -> np.ndarray:
@@ -261,8 +261,8 @@ class NetworkView(QWidget):
         if shapes != expected:
             return  # a snapshot from before a reshape; the window calls set_network next
         self._snapshot = snap
-        self._update_edges(all_weights(snap))
-        self._update_biases(np.concatenate([np.ravel(b) for b in snap.biases]))
+        self._update_edges(joined(snap.weights))
+        self._update_biases(joined(snap.biases))
         maps = [np.asarray(m, np.float32) for m in snap.neuron_outputs]
         maps = maps[: len(self.column_images) - 1]
         if maps:  # every neuron coloured in one pass, then cut into columns
@@ -759,7 +759,7 @@ class NetworkView(QWidget):
 
     def _draw_more_lines(self) -> None:
         if self._snapshot is not None and self._edge_keys is not None:
-            self._update_edges(all_weights(self._snapshot))
+            self._update_edges(joined(self._snapshot.weights))
 
     def lines_drawn(self) -> bool:
         """False while lines wait for their turn to be drawn (`_update_edges`)."""
