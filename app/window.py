@@ -567,8 +567,11 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ view options
     def _show_config(self, config: SessionConfig, panels: tuple | None = None) -> None:
         """Show `config` in the setting panels (`panels`, default all four)."""
-        for panel in panels or (self.data_panel, self.features_panel, self.training_panel,
-                                self.network_panel):
+        panels = panels or (self.data_panel, self.features_panel, self.training_panel,
+                            self.network_panel)
+        if self.network_panel in panels:  # its cards resize the diagram before it follows
+            self.network_view.expect_network(config.layer_sizes)
+        for panel in panels:
             panel.set_config(config)
 
     def set_pace(self, pace: float | None) -> None:

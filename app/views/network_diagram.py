@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QToolTip, QVBoxLayout, QWidget
 
 from app.theme import Palette, get_palette
@@ -45,6 +45,7 @@ SIZE_FRACTION = 0.7  # neuron side / vertical pitch
 # widget's height up to 0.7 * 0.55 = 0.39 of the column spacing, leaving room for lines.
 MAX_PITCH = 0.55
 RELAYOUT_CHANGE = 0.04  # a resize that changes the pitch by more than this lays out again
+RELAYOUT_WAIT_MS = 1000  # the longest a resize waits for the network expected (expect_network)
 # Tooltips stay while the pointer stays (Qt hides them after ~10 s by default).
 TOOLTIP_MS = 10 * 60 * 1000
 TITLE_GAP_PX = 10  # at least this between two column titles
@@ -178,14 +179,14 @@ class NetworkView(QWidget):
                 curve.setZValue(1 + bucket)
                 self.plot.addItem(curve)
                 self.edge_curves[sign, bucket] = curve
-        self.fills = Squares(pxMode=False, symbol="s")
+        # Under and over the neuron maps. Scatter plots drew the biggest network's 258
+        # squares in 10-11 ms (its first paint); plain rectangles take under 1 ms.
+        self.fills = Markers()
         self.fills.setZValue(20)
-        self.frames = Squares(pxMode=False, symbol="s", brush=None)
+        self.frames = Markers()
         self.frames.setZValue(22)
         self.bias_markers = Markers()
         self.bias_markers.setZValue(23)
-        for item in (self.fills, self.frames):  # redrawn only on change
-            item.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self.highlight = Squares(pxMode=False, symbol="s", brush=None)
         self.highlight.setZValue(24)
         for item in (self.fills, self.frames, self.bias_markers, self.highlight):
@@ -200,6 +201,13 @@ class NetworkView(QWidget):
         self._alpha_scale = 1.0
         self._pens_for: tuple | None = None  # (palette, many, alpha scale) of the pens
         self._hover_pos = QPoint()
+        self._network_coming = False  # expect_network: a resize waits for set_network
+        # ...for so long at most: should the new network never come (the engine refused
+        # it), the old one is laid out for the new size all the same.
+        self._relayout_later = QTimer(self)
+        self._relayout_later.setSingleShot(True)
+        self._relayout_later.setInterval(RELAYOUT_WAIT_MS)
+        self._relayout_later.timeout.connect(self._rebuild)
 
         scene = self.plot_widget.scene()
         # pyqtgraph's sigMouseMoved drops moves that come fast, sometimes the last one,
@@ -221,6 +229,12 @@ class NetworkView(QWidget):
 
     # --- public API -------------------------------------------------------------------
 
+    def expect_network(self, layer_sizes: tuple[int, ...]) -> None:
+        """The network set_network will show next. While it differs from the one shown, a
+        resize only fits the view: the window's panels change size before the diagram's
+        turn comes, and laying the old network out again for that size cost 20-40 ms."""
+        self._network_coming = tuple(layer_sizes) != self.layer_sizes
+
     def set_network(self, layer_sizes: tuple[int, ...], feature_names: list[str],
                     input_maps: np.ndarray | None) -> None:
         """Lay out a network. layer_sizes (inputs, hidden..., outputs);
@@ -231,6 +245,7 @@ class NetworkView(QWidget):
         if len(feature_names) != sizes[0]:
             raise ValueError(f"{sizes[0]} inputs need {sizes[0]} feature names, "
                              f"not {len(feature_names)}")
+        self._network_coming = False
         self.layer_sizes, self.feature_names = sizes, list(feature_names)
         self._snapshot, self._hover = None, None
         self._input_maps = None if input_maps is None else np.asarray(input_maps, np.float32)
@@ -238,6 +253,7 @@ class NetworkView(QWidget):
 
     def _rebuild(self) -> None:
         """Lay the network out for the widget's size now, keeping what it shows."""
+        self._relayout_later.stop()
         grid = self._input_maps.shape[-1] if self._input_maps is not None else 24
         self._layout(grid)
         self._make_columns()
@@ -528,8 +544,8 @@ class NetworkView(QWidget):
             self.column_images.append(image)
         for column, n in enumerate(self.layer_sizes):
             self._set_column_image(column, np.full((n, 2, 2), np.nan, np.float32))
-        self.fills.setData(pos=self._centers, size=self.size)
-        self.frames.setData(pos=self._centers, size=self.size)
+        self.fills.set_rects(self._centers, self.size)
+        self.frames.set_rects(self._centers, self.size)
         self.bias_markers.set_rects(self._bias_centers, self.marker_size)
         self.highlight.setData([], [])
 
@@ -672,7 +688,10 @@ class NetworkView(QWidget):
     def _on_view_resized(self) -> None:
         # The view box's own resize, not the widget's: pyqtgraph lays its scene out later,
         # and the widget's resizeEvent would measure the old view box.
-        if self.layer_sizes:
+        if self.layer_sizes and self._network_coming:
+            self._fit_view()  # set_network lays the new one out for this size
+            self._relayout_later.start()
+        elif self.layer_sizes:
             if abs(self._pitch_for_size() / self.pitch - 1) > RELAYOUT_CHANGE:
                 self._rebuild()  # taller or shorter: tiles follow the space
                 return
@@ -695,9 +714,10 @@ class NetworkView(QWidget):
 
     def _apply_static_colors(self) -> None:
         pal = self.palette_
-        self.fills.setBrush(pg.mkBrush(pal.neutral))
-        self.fills.setPen(pg.mkPen(None))
-        self.frames.setPen(pg.mkPen(self._alpha(pal.foreground, 120), width=1))
+        self.fills.set_pen(pg.mkPen(None))
+        self.fills.set_groups([pg.mkBrush(pal.neutral)], np.zeros(self.fills.rect_count()))
+        self.frames.set_pen(pg.mkPen(self._alpha(pal.foreground, 120), width=1))
+        self.frames.set_groups([QBrush(Qt.NoBrush)], np.zeros(self.frames.rect_count()))
         self.highlight.setPen(pg.mkPen(pal.foreground, width=2.5))
         self.bias_markers.set_pen(pg.mkPen(pal.background, width=1))
         self.bias_markers.set_groups([pg.mkBrush(self._alpha(pal.foreground, 90))],

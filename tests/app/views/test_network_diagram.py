@@ -445,3 +445,37 @@ def lines_match(view, snap) -> None:
         wanted = ((weights > 0) == bool(sign)) & (np.abs(weights) >= edges[bucket]) & (
             np.abs(weights) < edges[bucket + 1])
         assert lines == int(wanted.sum()), (sign, bucket)
+
+
+def test_a_resize_while_another_network_is_expected_waits_for_it(qtbot):
+    """The window's panels resize the diagram before its new network arrives: the old one
+    is only fitted to the new size, and the new one is laid out for it when it comes."""
+    view = shown(qtbot, NetworkView(), 460, 360)
+    names = ["x1", "x2"]
+    view.set_network((2, 8, 4, 1), names, input_maps(names))
+    pitch = view.pitch
+    view.expect_network((2, 8, 2, 1))
+    view.resize(460, 700)
+    qtbot.waitUntil(lambda: view.view_box.height() > 600, timeout=WAIT_MS)
+    qtbot.wait(50)
+    assert view.pitch == pitch  # not laid out again
+    box = view.plot_widget.viewport().rect()
+    for column, n in enumerate(view.layer_sizes):  # but fitted: every neuron in view
+        for unit in (0, n - 1):
+            assert box.contains(view.widget_pos(*view.neuron_center(column, unit)))
+    view.set_network((2, 8, 2, 1), names, input_maps(names))
+    tall = view.pitch
+    assert tall > 1.2 * pitch  # the new one, for the new height
+    view.resize(460, 360)  # once it has come, a resize lays out again
+    qtbot.waitUntil(lambda: view.pitch < 0.9 * tall, timeout=WAIT_MS)
+
+
+def test_a_network_expected_that_never_comes_does_not_freeze_the_layout(qtbot):
+    view = shown(qtbot, NetworkView(), 460, 360)
+    names = ["x1", "x2"]
+    view.set_network((2, 8, 4, 1), names, input_maps(names))
+    pitch = view.pitch
+    view.expect_network((2, 3, 1))  # say the engine refuses it
+    view.resize(460, 700)
+    qtbot.waitUntil(lambda: view.pitch > 1.2 * pitch, timeout=WAIT_MS)
+    assert view.layer_sizes == (2, 8, 4, 1)
