@@ -129,13 +129,14 @@ class Markers(pg.GraphicsObject):
     def set_rects(self, centers: np.ndarray, size: float) -> None:
         self.prepareGeometryChange()
         half = size / 2
-        self._rects = [QRectF(float(x) - half, float(y) - half, size, size)
-                       for x, y in np.reshape(centers, (-1, 2))]
+        centers = np.reshape(np.asarray(centers, np.float64), (-1, 2))
+        self._rects = [QRectF(x - half, y - half, size, size) for x, y in centers.tolist()]
         self._bounds = QRectF()
-        for rect in self._rects:
-            self._bounds = self._bounds.united(rect)
-        # Room for the 1-pixel outline: a marker is several pixels wide at any zoom.
-        self._bounds.adjust(-half / 2, -half / 2, half / 2, half / 2)
+        if len(centers):
+            # Room for the 1-pixel outline: a marker is several pixels wide at any zoom.
+            pad = 1.5 * half
+            (x0, y0), (x1, y1) = centers.min(axis=0) - pad, centers.max(axis=0) + pad
+            self._bounds = QRectF(float(x0), float(y0), float(x1 - x0), float(y1 - y0))
         self._groups = []
         self.update()
 
