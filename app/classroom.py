@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -113,6 +113,14 @@ class Classroom(QObject):
         self.dock.setAllowedAreas(Qt.LeftDockWidgetArea | Qt.RightDockWidgetArea)
         window.addDockWidget(Qt.RightDockWidgetArea, self.dock)
         self.dock.hide()
+        # The panels beside the dock lose a horizontal scroll bar to it: whenever their
+        # room changes (the dock shows or grows with its text, the window narrows), the
+        # dock gives back what they lack, down to its own minimum.
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)  # after the layout pass that measured it
+        self._fit_timer.timeout.connect(self._fit_dock)
+        parts.main_splitter.parentWidget().installEventFilter(self)
         self.presentation = Presentation(parts, self.panel)
 
         self.menu = QMenu("&Lessons", window)
@@ -214,6 +222,20 @@ class Classroom(QObject):
             show_dock,
             self.clear_runs,  # another lesson's curves compare nothing here
             show_lesson])
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Resize and self.dock.isVisible():
+            self._fit_timer.start()
+        return False
+
+    def _fit_dock(self) -> None:
+        """Narrow the dock, never under its minimum, when the panels beside it would need a
+        horizontal scroll bar (at the app's 1280x800 they lacked 4 px)."""
+        splitter = self.parts.main_splitter
+        room = splitter.parentWidget().width() - splitter.minimumSizeHint().width()
+        if room < 0 and self.dock.isVisible() and not self.dock.isFloating():
+            width = max(self.dock.minimumSizeHint().width(), self.dock.width() + room)
+            self.parts.window.resizeDocks([self.dock], [width], Qt.Horizontal)
 
     def opened(self) -> bool:
         """True once the lesson opened last shows whole (it opens over a few turns)."""

@@ -350,3 +350,24 @@ def test_a_step_clicked_while_another_lesson_opens_is_ignored(qtbot, window, tmp
     assert classroom.lesson is one_step and panel.lesson is one_step
     assert panel.counter.text() == "Step 1 of 1" and classroom.step_index == 0
     until(qtbot, lambda: session_config(window) == one_step.step_config(0))
+
+
+def test_a_lesson_at_1280x800_leaves_the_panels_without_a_scroll_bar(qtbot, window):
+    """The dock gives back the few pixels the panels beside it lack, never going under its
+    own minimum (at the app's default size they lacked 4 px: a horizontal scroll bar)."""
+    from app.draw_tools import DrawingController
+
+    DrawingController.build(window_parts(window))  # its row sets the output column's width
+    window.setWindowState(Qt.WindowNoState)
+    window.resize(1280, 800)
+    until(qtbot, lambda: window.width() == 1280)
+    classroom = classroom_of(window)
+    splitter = window.main_splitter
+    for title in ("Why non-linearity", "Two moons"):
+        open_by_menu(qtbot, window, title)
+        until(qtbot, lambda: splitter.parentWidget().width()
+              >= splitter.minimumSizeHint().width())
+        qtbot.wait(50)
+        assert not window.main_scroll.horizontalScrollBar().isVisible()
+        assert classroom.dock.width() >= classroom.dock.minimumSizeHint().width()
+        assert classroom.panel.width() >= classroom.panel.minimumWidth()
