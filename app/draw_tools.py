@@ -13,9 +13,10 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QButtonGroup,
     QDoubleSpinBox,
     QHBoxLayout,
@@ -71,18 +72,28 @@ class DrawTools(QWidget):
         self.split_label.setToolTip(SPLIT_TIP)
         self.split_label.hide()
 
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(4, 0, 4, 0)
-        layout.setSpacing(4)
-        layout.addWidget(self.draw_button)
+        # One line, or two where the column is narrower (presentation mode's larger text,
+        # a lesson docked beside): as one line it set the output column's least width,
+        # 482 px of a 1024 px projector, and left the diagram 143.
+        self._rows = QBoxLayout(QBoxLayout.LeftToRight, self)
+        self._rows.setContentsMargins(4, 0, 4, 0)
+        self._rows.setSpacing(4)
+        self._first = QHBoxLayout()
+        self._first.setSpacing(4)
+        self._first.addWidget(self.draw_button)
         self._class_row = QHBoxLayout()
         self._class_row.setSpacing(2)
-        layout.addLayout(self._class_row)
-        layout.addWidget(self.value_box)
-        layout.addWidget(self.eraser_button)
-        layout.addWidget(self.clear_button)
-        layout.addWidget(self.split_label)
-        layout.addStretch(1)
+        self._first.addLayout(self._class_row)
+        self._first.addWidget(self.value_box)
+        self._second = QHBoxLayout()
+        self._second.setSpacing(4)
+        self._second.addWidget(self.eraser_button)
+        self._second.addWidget(self.clear_button)
+        self._second.addWidget(self.split_label)
+        self._second.addStretch(1)
+        self._rows.addLayout(self._first)
+        self._rows.setAlignment(self._first, Qt.AlignLeft)
+        self._rows.addLayout(self._second, 1)
 
         self._colors: list[str] = ["#f59322", "#0877bd", "#2ca02c", "#9467bd", "#d62728"]
         self._problem = "classification"
@@ -93,6 +104,27 @@ class DrawTools(QWidget):
         self.value_box.valueChanged.connect(lambda *_: self.changed.emit())
         self.clear_button.clicked.connect(self.clear_requested)
         self._on_mode()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        # As narrow as two lines: resizeEvent folds the row when it gets less than one.
+        hint = super().minimumSizeHint()
+        margins = self._rows.contentsMargins()
+        width = (max(self._first.minimumSize().width(), self._second.minimumSize().width())
+                 + margins.left() + margins.right())
+        return QSize(min(hint.width(), width), hint.height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        margins = self._rows.contentsMargins()
+        one_line = (self._first.sizeHint().width() + self._rows.spacing()
+                    + self._second.minimumSize().width() + margins.left() + margins.right())
+        direction = (QBoxLayout.LeftToRight if event.size().width() >= one_line
+                     else QBoxLayout.TopToBottom)
+        if direction != self._rows.direction():
+            self._rows.setDirection(direction)
+
+    def two_lines(self) -> bool:
+        return self._rows.direction() == QBoxLayout.TopToBottom
 
     # ------------------------------------------------------------ state
     def drawing(self) -> bool:

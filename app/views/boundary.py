@@ -54,6 +54,9 @@ class PointScatter(pg.ScatterPlotItem):
         super().setBrush(*args, **kargs)
 
 
+LEGEND_GAP_PX = 8  # at least this between two labels under the colour bar
+
+
 class ColorLegend(QWidget):
     """A horizontal strip of a (256, 4) lookup table, or of k class swatches, with labels."""
 
@@ -109,14 +112,28 @@ class ColorLegend(QWidget):
         image = QImage(rgba.data, 256, 1, 256 * 4, QImage.Format_RGBA8888)
         painter.drawImage(bar, image)
         painter.drawRect(bar)
+        for text, left, right in self.label_spans(painter.fontMetrics(), width):
+            painter.drawText(QRect(int(left), 17, int(right - left) + 1, 16),
+                             int(Qt.AlignCenter), text)
+
+    def label_spans(self, metrics, width: int) -> list[tuple[str, float, float]]:
+        """(text, left, right) of the bar's labels drawn: the first at the bar's left end,
+        the last at its right, the others centred between; an inner label that would touch
+        a neighbour is left out (a narrow plot in presentation mode ran them together)."""
         n = len(self._labels)
+        spans = []
         for k, text in enumerate(self._labels):
+            w = metrics.horizontalAdvance(text)
             x = 8 + (width * k / (n - 1) if n > 1 else width / 2)
-            align = Qt.AlignLeft if k == 0 else Qt.AlignRight if k == n - 1 else Qt.AlignHCenter
-            box = QRect(int(x) - 80 if align != Qt.AlignLeft else int(x), 17, 160, 16)
-            if align == Qt.AlignRight:
-                box = QRect(int(x) - 160, 17, 160, 16)
-            painter.drawText(box, int(align | Qt.AlignVCenter), text)
+            left = x if k == 0 and n > 1 else x - w if k == n - 1 and n > 1 else x - w / 2
+            spans.append((text, left, left + w))
+        if n < 3:
+            return spans
+        kept = [spans[0]]
+        for span in spans[1:-1]:
+            if span[1] >= kept[-1][2] + LEGEND_GAP_PX and span[2] + LEGEND_GAP_PX <= spans[-1][1]:
+                kept.append(span)
+        return kept + [spans[-1]]
 
     def _paint_swatches(self, painter: QPainter, width: int) -> None:
         k = max(1, len(self._swatches))

@@ -226,3 +226,25 @@ def test_points_recoloured_when_only_their_labels_change(boundary_view):
     view.set_data(dataset([[-3, 3], [3, -3]], [0, 1]), None)  # same places, classes swapped
     assert close(boundary_pixel(view, -3, 3), hex_to_rgb(pal.class_colors[0]))
     assert close(boundary_pixel(view, 3, -3), hex_to_rgb(pal.class_colors[1]))
+
+
+def test_legend_labels_never_run_together_in_a_narrow_plot(qtbot):
+    from PySide6.QtGui import QFontMetrics
+
+    from app.views.boundary import LEGEND_GAP_PX, ColorLegend
+
+    legend = ColorLegend()
+    qtbot.addWidget(legend)
+    legend.show_gradient(np.zeros((256, 4), np.uint8), ["class 0", "undecided", "class 1"])
+    metrics = QFontMetrics(legend.font())
+    wide = legend.label_spans(metrics, 400)
+    assert [text for text, _, _ in wide] == ["class 0", "undecided", "class 1"]
+    for width in (400, 260, 200, 150, 120):
+        spans = legend.label_spans(metrics, width)
+        assert spans[0][0] == "class 0" and spans[-1][0] == "class 1"
+        assert spans[0][1] == 8 and spans[-1][2] == 8 + width  # at the bar's two ends
+        for (_, _, right), (_, left, _) in zip(spans[:-1], spans[1:], strict=False):
+            if len(spans) > 2:  # the middle label only where it keeps its gaps
+                assert left >= right + LEGEND_GAP_PX
+    narrow = legend.label_spans(metrics, 150)
+    assert [text for text, _, _ in narrow] == ["class 0", "class 1"]
