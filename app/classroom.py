@@ -121,7 +121,7 @@ class Classroom(QObject):
         self._fit_timer.setInterval(0)  # after the layout pass that measured it
         self._fit_timer.timeout.connect(self._fit_dock)
         parts.main_splitter.parentWidget().installEventFilter(self)
-        self.presentation = Presentation(parts, self.panel)
+        self.presentation = Presentation(parts, self.panel, settle=self._opening.finish)
 
         self.menu = QMenu("&Lessons", window)
         window.menuBar().insertMenu(parts.help_menu.menuAction(), self.menu)
@@ -238,19 +238,27 @@ class Classroom(QObject):
             self.parts.window.resizeDocks([self.dock], [width], Qt.Horizontal)
 
     def opened(self) -> bool:
-        """True once the lesson opened last shows whole (it opens over a few turns)."""
+        """True once the lesson opened or closed last shows whole (either takes a few
+        event-loop turns)."""
         return not self._opening.busy()
 
     def close_lesson(self) -> None:
+        """Close the lesson now; its dock goes and the controls it hid come back over the
+        next turns, a panel per turn: at once (at 1280x800, training at Max) the layout
+        and the first paint of the panels shown made a 35-100 ms stall."""
         self._opening.finish()  # an opening still under way ends first
         self.lesson = None
         self._applied_config = None
-        for group in CONTROL_GROUPS:
-            self.parts.commands.set_control_group_visible(group, True)
         self.panel.set_lesson(None)
-        self.dock.hide()
         self.close_action.setEnabled(False)
         self.lesson_opened.emit(None)
+        show = self.parts.commands.set_control_group_visible
+        panels = ("data", "features", "network")
+        rows = [group for group in CONTROL_GROUPS if group not in panels]
+        self._opening.run(
+            [self.dock.hide,
+             *[lambda group=group: show(group, True) for group in panels],
+             lambda: [show(group, True) for group in rows]], now=True)
 
     def open_lesson_file(self, path: str | None = None) -> Lesson | None:
         if path is None:

@@ -44,12 +44,16 @@ def scale_style_sheet(sheet: str, scale: float) -> str:
 
 class Presentation(QObject):
     """Toggles presentation mode on the window of `parts`; `panel` is the lesson panel
-    (optional)."""
+    (optional); `settle`, if given, runs before each change (see __init__)."""
 
     toggled = Signal(bool)
 
-    def __init__(self, parts: WindowParts, panel=None):
+    def __init__(self, parts: WindowParts, panel=None, settle=None):
         super().__init__(parts.window)
+        # Called before entering or leaving: the classroom's lesson opening or closing,
+        # which shows and hides panels over a few turns, ends first (folding records which
+        # panels are hidden).
+        self._settle = settle
         self.parts = parts
         self.window = window = parts.window
         self.panel = panel
@@ -102,6 +106,8 @@ class Presentation(QObject):
         self.set_active(not self.active)
 
     def set_active(self, on: bool) -> None:
+        if self._settle is not None and on != self.active:
+            self._settle()
         if on and not self.active:
             self._enter()
         elif not on and self.active:

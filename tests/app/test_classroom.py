@@ -141,6 +141,8 @@ def test_hidden_controls_come_back_when_the_lesson_closes(qtbot, window):
     assert not form.isRowVisible(row)
     assert not window.training_panel.isHidden()
     classroom_of(window).close_action.trigger()
+    assert classroom_of(window).lesson is None and not classroom_of(window).opened()
+    until(qtbot, classroom_of(window).opened)  # the panels come back a turn each
     assert not window.data_panel.isHidden() and not window.network_panel.isHidden()
     assert form.isRowVisible(row)
     assert not classroom_of(window).dock.isVisible()
@@ -371,3 +373,15 @@ def test_a_lesson_at_1280x800_leaves_the_panels_without_a_scroll_bar(qtbot, wind
         assert not window.main_scroll.horizontalScrollBar().isVisible()
         assert classroom.dock.width() >= classroom.dock.minimumSizeHint().width()
         assert classroom.panel.width() >= classroom.panel.minimumWidth()
+
+
+def test_presentation_toggled_while_a_lesson_closes_keeps_the_panels_coming_back(
+        qtbot, window):
+    open_by_menu(qtbot, window, "Learning rate")  # hides the data and network panels
+    classroom = classroom_of(window)
+    classroom.close_lesson()  # the panels come back over the next turns...
+    classroom.presentation.set_active(True)  # ...but F5 comes first
+    assert classroom.opened()
+    classroom.presentation.set_active(False)
+    assert not window.data_panel.isHidden() and not window.network_panel.isHidden()
+    assert not classroom.dock.isVisible()
