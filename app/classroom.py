@@ -204,6 +204,8 @@ class Classroom(QObject):
         20-40 ms while training ran, on top of the new session's own redraw."""
         self.lesson = lesson
         self._applied_config = None
+        # The dock narrows the diagram before the lesson's network arrives: lay out only that.
+        self.parts.network_view.expect_network(lesson.step_config(0).layer_sizes)
         hidden = set(lesson.hidden_controls)
         self.close_action.setEnabled(True)
 

@@ -373,6 +373,19 @@ def test_a_lesson_at_1280x800_leaves_the_panels_without_a_scroll_bar(qtbot, wind
         assert not window.main_scroll.horizontalScrollBar().isVisible()
         assert classroom.dock.width() >= classroom.dock.minimumSizeHint().width()
         assert classroom.panel.width() >= classroom.panel.minimumWidth()
+        # The diagram, narrowed by the dock, shows the lesson's network laid out for the
+        # width it has now: every neuron inside, the tiles no smaller than a fresh layout's.
+        view = window.network_view
+        wanted = classroom.lesson.step_config(0).layer_sizes
+        until(qtbot, lambda wanted=wanted: window.network_view.layer_sizes == wanted)
+        until(qtbot, window.settled)
+        box = view.plot_widget.viewport().rect()
+        for column, n in enumerate(view.layer_sizes):
+            for unit in (0, n - 1):
+                assert box.contains(view.widget_pos(*view.neuron_center(column, unit)))
+        pitch = view.pitch
+        view.set_network(view.layer_sizes, view.feature_names, None)
+        assert view.pitch == pytest.approx(pitch, rel=0.05)
 
 
 def test_presentation_toggled_while_a_lesson_closes_keeps_the_panels_coming_back(
