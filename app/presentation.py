@@ -34,7 +34,7 @@ LESSON_SHARE = 0.34
 HEADER_STEP = 0.05  # the header's font shrinks in these steps until every number fits
 # Shares of the width and height while presenting: the boundary as large as the diagram.
 NETWORK_SHARE = 0.42  # of the main row, the rest to the boundary and loss column
-BOUNDARY_SHARE = 0.62  # of the output column, the rest to the loss chart (legend strip above)
+BOUNDARY_SHARE = 0.645  # of the output column, the rest to the loss chart (legend strip above)
 
 
 def scale_style_sheet(sheet: str, scale: float) -> str:

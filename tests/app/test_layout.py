@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 from window_helpers import WAIT_MS, until
 
+from app.draw_tools import DrawingController
 from app.parts import window_parts
 from app.placement import FRAME_ALLOWANCE, fit_to_screen
 from app.presentation import Presentation
@@ -34,6 +35,14 @@ from app.settings import Settings
 from app.views.fake import fake_snapshot, input_maps
 from app.views.network_diagram import NetworkView
 from app.window import MainWindow
+
+
+@pytest.fixture
+def window(window):
+    """The shown window with the drawing tools' row under the boundary, as the app has
+    it: the row sets the output column's least width."""
+    DrawingController.build(window_parts(window))
+    return window
 
 
 def test_a_message_does_not_move_the_panels(window, qtbot):
