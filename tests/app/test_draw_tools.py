@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QRect
 
 from app.draw_tools import DrawTools
@@ -9,17 +10,20 @@ from app.draw_tools import DrawTools
 
 def whole(tools: DrawTools) -> bool:
     """Every shown button lies whole inside the row and no two overlap."""
-    widgets = [w for w in (tools.draw_button, *tools.class_buttons, tools.eraser_button,
-                           tools.clear_button) if w.isVisible()]
+    widgets = [w for w in (tools.draw_button, *tools.class_buttons, tools.value_box,
+                           tools.eraser_button, tools.clear_button) if w.isVisible()]
     boxes = [QRect(w.mapTo(tools, w.rect().topLeft()), w.size()) for w in widgets]
     inside = all(tools.rect().contains(box) for box in boxes)
     apart = not any(a.intersects(b) for k, a in enumerate(boxes) for b in boxes[k + 1:])
     return inside and apart and all(w.width() >= w.minimumSizeHint().width() for w in widgets)
 
 
-def test_the_row_folds_in_two_where_one_line_does_not_fit_and_back(qtbot):
+@pytest.mark.parametrize("problem,classes", [("classification", 2), ("classification", 5),
+                                             ("regression", 0)])
+def test_the_row_folds_in_two_where_one_line_does_not_fit_and_back(qtbot, problem, classes):
     tools = DrawTools()
     qtbot.addWidget(tools)
+    tools.set_problem(problem, classes)
     tools.resize(700, tools.sizeHint().height())
     tools.show()
     qtbot.waitExposed(tools)
