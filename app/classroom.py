@@ -246,7 +246,7 @@ class Classroom(QObject):
 
     def close_lesson(self) -> None:
         """Close the lesson now; its dock goes and the controls it hid come back over the
-        next turns, a panel per turn: at once (at 1280x800, training at Max) the layout
+        next turns, a group per turn: at once (at 1280x800, training at Max) the layout
         and the first paint of the panels shown made a 35-100 ms stall."""
         self._opening.finish()  # an opening still under way ends first
         self.lesson = None
@@ -254,13 +254,9 @@ class Classroom(QObject):
         self.panel.set_lesson(None)
         self.close_action.setEnabled(False)
         self.lesson_opened.emit(None)
-        show = self.parts.commands.set_control_group_visible
-        panels = ("data", "features", "network")
-        rows = [group for group in CONTROL_GROUPS if group not in panels]
-        self._opening.run(
-            [self.dock.hide,
-             *[lambda group=group: show(group, True) for group in panels],
-             lambda: [show(group, True) for group in rows]], now=True)
+        show = self.parts.commands.set_control_group_visible  # skips groups shown already
+        self._opening.run([self.dock.hide, *[lambda group=group: show(group, True)
+                                             for group in CONTROL_GROUPS]], now=True)
 
     def open_lesson_file(self, path: str | None = None) -> Lesson | None:
         if path is None:

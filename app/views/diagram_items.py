@@ -152,6 +152,10 @@ class Markers(pg.GraphicsObject):
                         for b, brush in enumerate(brushes)]
         self.update()
 
+    def set_brush(self, brush: QBrush) -> None:
+        """Every marker filled with `brush`."""
+        self.set_groups([brush], np.zeros(len(self._rects), np.int64))
+
     def rect_count(self) -> int:
         return len(self._rects)
 

@@ -715,13 +715,12 @@ class NetworkView(QWidget):
     def _apply_static_colors(self) -> None:
         pal = self.palette_
         self.fills.set_pen(pg.mkPen(None))
-        self.fills.set_groups([pg.mkBrush(pal.neutral)], np.zeros(self.fills.rect_count()))
+        self.fills.set_brush(pg.mkBrush(pal.neutral))
         self.frames.set_pen(pg.mkPen(self._alpha(pal.foreground, 120), width=1))
-        self.frames.set_groups([QBrush(Qt.NoBrush)], np.zeros(self.frames.rect_count()))
+        self.frames.set_brush(QBrush(Qt.NoBrush))
         self.highlight.setPen(pg.mkPen(pal.foreground, width=2.5))
         self.bias_markers.set_pen(pg.mkPen(pal.background, width=1))
-        self.bias_markers.set_groups([pg.mkBrush(self._alpha(pal.foreground, 90))],
-                                     np.zeros(self.bias_markers.rect_count(), np.int64))
+        self.bias_markers.set_brush(pg.mkBrush(self._alpha(pal.foreground, 90)))
         for text in self.texts:
             if text.shown_as is not None and text.shown_as[-1] != pal.foreground:
                 text.setColor(pal.foreground)
