@@ -21,6 +21,11 @@ BACKENDS = ("numpy", "cupy", "array_api_strict")
 # from [2,256,256,1] x 10,000 points (6.6e8). One BLAS thread does about 1e7 multiply-adds
 # (forward and backward) in 0.3 ms: the crossing. Not yet measured on a GPU here.
 GPU_MIN_WORK = 10_000_000
+# Measured on an H200 beside 16 cores (benchmarks/gpu_speed.py), no single threshold
+# splits the cases: NumPy won at 1.2e7 (8x32 on 1,600 points) and the GPU at 3.8e6 (one
+# layer of 16 on 80,000 points). So between these two `auto` times both where it can;
+# outside them one side won every case by 3x or more.
+AUTO_MEASURE_FROM, AUTO_MEASURE_TO = 1_000_000, 100_000_000
 PRECISIONS = ("float32", "float64")
 
 
@@ -88,14 +93,19 @@ def step_work(layer_sizes, batch: int) -> int:
     return batch * sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
 
 
-def resolve_backend(name: str, layer_sizes, batch: int) -> str:
-    """`name`, or for "auto": "cupy" where a GPU is present and a step of `batch` points
-    through `layer_sizes` is big enough for it to be faster (GPU_MIN_WORK), else "numpy"."""
+def resolve_backend(name: str, layer_sizes, batch: int, measure=None) -> str:
+    """`name`, or for "auto": "numpy" without a GPU; with one, by the work of a step of
+    `batch` points through `layer_sizes`: "numpy" below AUTO_MEASURE_FROM, "cupy" from
+    AUTO_MEASURE_TO, and in between what `measure()` says is faster (a backend's name),
+    or without it, "cupy" from GPU_MIN_WORK."""
     if name != "auto":
         return name
-    if step_work(layer_sizes, batch) >= GPU_MIN_WORK and gpu_available():
-        return "cupy"
-    return "numpy"
+    if not gpu_available():
+        return "numpy"
+    work = step_work(layer_sizes, batch)
+    if measure is not None and AUTO_MEASURE_FROM <= work < AUTO_MEASURE_TO:
+        return measure()
+    return "cupy" if work >= GPU_MIN_WORK else "numpy"
 
 
 def namespace(x) -> ModuleType:

@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=100)
     p.add_argument("--backend", choices=("auto", "numpy", "cupy"), default="auto",
                    help="auto (default): the GPU where it is faster for this network and "
-                        "data; on a GPU up to 1024 neurons a layer and 100000 points")
+                        "data (timed at the start where the size cannot tell); on a GPU "
+                        "up to 1024 neurons a layer and 100000 points")
     p.add_argument("--out", metavar="FILE", help="write the session file here")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -186,24 +187,53 @@ def _limits(backend: str):
     return gpu_limits() if backend != "numpy" and gpu_available() else contextlib.nullcontext()
 
 
+MEASURE_SECONDS = 0.25  # auto's timing of each backend, where the work alone cannot tell
+
+
+def steps_per_second(session, seconds: float = MEASURE_SECONDS, clock=time.perf_counter):
+    """Training steps a second of `session`, timed over at least `seconds` and 3 chunks
+    of up to an epoch (a GPU session waits for its device at each chunk's end)."""
+    chunk = max(1, min(session.steps_per_epoch, 16))
+    session.step(chunk)  # a GPU's first steps compile its kernels: not counted
+    steps, turns, start = 0, 0, clock()
+    while turns < 3 or clock() - start < seconds:
+        steps += session.step(chunk)
+        turns += 1
+    return steps / max(clock() - start, 1e-9)
+
+
+def faster_backend(build, seconds: float = MEASURE_SECONDS, clock=time.perf_counter):
+    """"numpy" or "cupy", whichever trains a fresh `build(backend)` session faster."""
+    rates = {name: steps_per_second(build(name), seconds, clock) for name in ("numpy", "cupy")}
+    return max(rates, key=rates.get)
+
+
 def _open_session(args, given: set[str]):
-    """The session to train, on the backend asked for (`auto` resolved for its size)."""
+    """The session to train, on the backend asked for (`auto` resolved for its size,
+    by timing both where the size alone cannot tell)."""
     from engine.backend import resolve_backend
     from engine.session import TrainingSession
 
+    asked = args.backend
     if args.from_file is None:
         config = config_from_args(args)
+
+        def build(backend):
+            return TrainingSession(config, backend=backend)
+        session = None
         batch = config.batch_size or max(round(config.n_points * config.train_fraction), 1)
-        return TrainingSession(config, backend=resolve_backend(args.backend,
-                                                               config.layer_sizes, batch))
-    asked = args.backend
-    args.backend = "numpy" if asked == "auto" else asked
-    session = continued_session(args, given)
-    config = session.config
-    batch = config.batch_size or max(len(session.train.points), 1)
-    if asked == "auto" and resolve_backend("auto", config.layer_sizes, batch) != "numpy":
-        args.backend = resolve_backend("auto", config.layer_sizes, batch)
-        session = continued_session(args, given)
+    else:
+        def build(backend):
+            args.backend = backend
+            return continued_session(args, given)
+        session = build("numpy" if asked == "auto" else asked)
+        config = session.config
+        batch = config.batch_size or max(len(session.train.points), 1)
+    chosen = resolve_backend(asked, config.layer_sizes, batch,
+                             measure=lambda: faster_backend(build))
+    args.backend = chosen
+    if session is None or session.backend.name != chosen:
+        session = build(chosen)  # fresh: the timed steps leave no trace
     return session
 
 

@@ -206,12 +206,17 @@ def _number(name: str, value, low, high, integer=False) -> None:
         raise ConfigError(name, f"must be from {low} to {high}, not {value!r}")
 
 
+def point_limit() -> int:
+    """The most points a data set may have here: the window's, or the GPU's inside
+    gpu_limits()."""
+    return GPU_MAX_POINTS if _GPU_LIMITS.get() else MAX_POINTS
+
+
 def _validate(c: SessionConfig) -> None:
     _choice("problem", c.problem, PROBLEMS)
     _choice("dataset", c.dataset, (*datasets_for(c.problem), CUSTOM_DATASET))
-    gpu = _GPU_LIMITS.get()
-    max_points, max_neurons = (GPU_MAX_POINTS, GPU_MAX_NEURONS) if gpu else (MAX_POINTS,
-                                                                            MAX_NEURONS)
+    max_points = point_limit()
+    max_neurons = GPU_MAX_NEURONS if _GPU_LIMITS.get() else MAX_NEURONS
     _number("n_points", c.n_points, MIN_POINTS, max_points, integer=True)
     _number("noise", c.noise, 0.0, 1.0)
     _number("train_fraction", c.train_fraction, MIN_TRAIN_FRACTION, 1.0)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from engine import limits
-from engine.config import MAX_CLASSES, MAX_POINTS
+from engine.config import MAX_CLASSES, MAX_POINTS, point_limit
 from engine.readers import ReadError, printable, read_file
 
 MAX_CSV_BYTES = limits.CSV_BYTES
@@ -169,8 +169,8 @@ def make_dataset(name: str, n_points: int, noise: float = 0.1, seed: int = 1,
     if name not in GENERATORS:
         raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(GENERATORS)}")
     if isinstance(n_points, bool) or not isinstance(n_points, numbers.Integral) \
-            or not 1 <= n_points <= MAX_POINTS:
-        raise ValueError(f"n_points must be a whole number from 1 to {MAX_POINTS}, "
+            or not 1 <= n_points <= point_limit():
+        raise ValueError(f"n_points must be a whole number from 1 to {point_limit()}, "
                          f"not {n_points!r}")
     if isinstance(noise, bool) or not (isinstance(noise, numbers.Real) and 0 <= noise <= 1):
         raise ValueError(f"noise must be from 0 to 1, not {noise!r}")

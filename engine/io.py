@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from engine import limits
-from engine.config import ConfigError, SessionConfig
+from engine.config import ConfigError, SessionConfig, gpu_limits
 from engine.datasets import DataSet
 from engine.history import WIDTH, History
 from engine.readers import ReadError, parse_json, printable, read_file
@@ -88,8 +88,13 @@ def session_from_dict(doc, backend: str = "numpy"):
     try:
         config = SessionConfig.from_dict(doc.get("config"))
     except ConfigError as e:
-        raise SessionFileError(f"The session's settings are invalid: "
-                               f"{printable(str(e), newlines=False)}") from None
+        why = printable(str(e), newlines=False)
+        if _fits_gpu_limits(doc.get("config")):
+            raise SessionFileError(
+                f"This session is bigger than the window allows ({why}): it was trained on "
+                f"a GPU by the command line. Continue it there with neuroplay-train --from "
+                f"FILE.") from None
+        raise SessionFileError(f"The session's settings are invalid: {why}") from None
     data = _read_data(doc.get("data"), config)
     weights = _numbers(_list(doc, "weights"), "weights", limits.MAX_STATE_VALUE)
     biases = _numbers(_list(doc, "biases"), "biases", limits.MAX_STATE_VALUE)
@@ -269,6 +274,16 @@ def _count(doc: dict, key: str) -> int:
         raise SessionFileError(f"The session file's '{key}' must be a whole number from 0 "
                                f"to {limits.MAX_COUNT}.")
     return value
+
+
+def _fits_gpu_limits(config) -> bool:
+    """Whether `config` is valid under the command line's GPU limits (see gpu_limits)."""
+    try:
+        with gpu_limits():
+            SessionConfig.from_dict(config)
+    except ConfigError:
+        return False
+    return True
 
 
 def _read_data(raw, config: SessionConfig) -> DataSet | None:

@@ -30,7 +30,7 @@ def test_continue_from_a_file(tmp_path):
 
 @pytest.mark.parametrize("args, words", [
     (["--layers", "3,8,1"], "layers"),
-    (["--layers", "2,64,1"], "hidden"),
+    (["--layers", "2,64,1", "--backend", "numpy"], "hidden"),  # auto allows it on a GPU
     (["--lr", "-1"], "learning_rate"),
     (["--dataset", "nope"], "invalid choice"),
     (["--activation", "swish"], "activations"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.config import SessionConfig
+from engine.config import SessionConfig, gpu_limits
 from engine.session import TrainingSession
 
 cupy = pytest.importorskip("cupy")
@@ -38,3 +38,62 @@ def test_cupy_session_trains_like_numpy(config):
         np.testing.assert_allclose(wb, wa, rtol=2e-3, atol=2e-4)
     assert b.train_loss == pytest.approx(a.train_loss, rel=1e-3, abs=1e-5)
     np.testing.assert_allclose(b.boundary, a.boundary, atol=2e-3)
+
+
+@pytest.mark.parametrize("config", [
+    SessionConfig(optimizer="adam", batch_size=7, schedule="cosine", schedule_steps=9,
+                  regularization="l1", regularization_rate=0.01),
+    SessionConfig(dataset="spiral", classes=3, optimizer="momentum", hidden=(6,),
+                  activations=("sin",), batch_size=0),
+    # diverges: both must stop at the same step, on the last finite weights
+    SessionConfig(problem="regression", dataset="plane", learning_rate=100.0, batch_size=0,
+                  hidden=(8, 8), activations=("linear", "linear")),
+])
+def test_cupy_device_steps_equal_numpy_autograd_in_float64(config):
+    """The device path on a real GPU (checks kept on the device, one read-back a chunk)
+    against NumPy's autograd reference, step for step."""
+    reference = TrainingSession(config, precision="float64")
+    reference.use_compiled = False
+    gpu = TrainingSession(config, backend="cupy", precision="float64")
+    assert gpu.step(40) == reference.step(40)
+    assert (gpu.step_count, gpu.epoch, gpu.diverged, gpu.optimizer.steps) == (
+        reference.step_count, reference.epoch, reference.diverged, reference.optimizer.steps)
+    assert gpu.message == reference.message
+    np.testing.assert_allclose(gpu.history.array(0), reference.history.array(0),
+                               rtol=1e-9, atol=1e-12)
+    for p, q in zip(reference.model.parameters(), gpu.model.parameters(), strict=True):
+        assert isinstance(q.data, cupy.ndarray)
+        np.testing.assert_allclose(q.data.get(), p.data, rtol=1e-9, atol=1e-12)
+
+
+def test_cupy_predictions_come_back_as_numpy():
+    gpu = TrainingSession(SessionConfig(), backend="cupy")
+    gpu.run_epochs(2)
+    points = np.array([[0.0, 0.0], [1.0, -0.5]])
+    scores = gpu.predict(points)
+    assert isinstance(scores, np.ndarray) and scores.shape == (2,)
+    cpu = TrainingSession(SessionConfig())
+    cpu.set_parameters([w.data.get() for w in gpu.model.weights],
+                       [b.data.get() for b in gpu.model.biases])
+    np.testing.assert_allclose(scores, cpu.predict(points), atol=1e-5)
+
+
+def test_auto_picks_the_gpu_for_a_large_network_here():
+    from engine.backend import resolve_backend
+
+    assert resolve_backend("auto", (2, 256, 256, 1), 10_000) == "cupy"
+    assert resolve_backend("auto", (2, 8, 4, 1), 10) == "numpy"
+
+
+def test_the_command_line_trains_on_the_gpu_and_saves_a_file_numpy_opens(tmp_path, capsys):
+    from engine import cli
+    from engine.io import load_session
+
+    out = tmp_path / "big.json"
+    assert cli.main(["--layers", "2,256,256,1", "--points", "12500", "--batch-size", "0",
+                     "--epochs", "3", "--quiet", "--out", str(out)]) == 0
+    assert "epochs 3" in capsys.readouterr().out
+    with gpu_limits():  # the window's own limits refuse 12,500 points
+        loaded = load_session(out)
+    assert loaded.config.hidden == (256, 256) and loaded.epoch == 3
+    assert all(isinstance(w.data, np.ndarray) for w in loaded.model.weights)
