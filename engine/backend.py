@@ -14,17 +14,15 @@ from types import ModuleType
 import numpy as np
 
 BACKENDS = ("numpy", "cupy", "array_api_strict")
-# `auto` trains on the GPU only from this much work a step: multiply-adds of one forward
-# pass, batch x sum(fan_in x fan_out). Below it a GPU step costs its kernel launches (about
-# 40 a step, 0.2-0.4 ms on an H200) more than NumPy's whole step: issue 12 measured CuPy
-# slower for the window's sessions at batch 10 (at most 10 x 7,264) and 23-70x faster
-# from [2,256,256,1] x 10,000 points (6.6e8). One BLAS thread does about 1e7 multiply-adds
-# (forward and backward) in 0.3 ms: the crossing. Not yet measured on a GPU here.
+# `auto` measures work as multiply-adds of one forward pass, batch x sum(fan_in x
+# fan_out). A GPU step costs its kernel launches (CuPy: 1.6-3.6 ms a step on an H200 for
+# the window's networks, where NumPy takes 0.02-0.06 ms) and gains only on big matrices.
+# Measured there beside 16 cores (benchmarks/gpu_speed.py), no single threshold splits
+# the cases: NumPy won at 1.2e7 (8x32 on 1,600 points), the GPU at 3.8e6 (one layer of 16
+# on 80,000 points). So between these two bounds `auto` times both where it can (the
+# command line does); outside them one side won every case by 3x or more. GPU_MIN_WORK
+# is the guess where no timing is at hand.
 GPU_MIN_WORK = 10_000_000
-# Measured on an H200 beside 16 cores (benchmarks/gpu_speed.py), no single threshold
-# splits the cases: NumPy won at 1.2e7 (8x32 on 1,600 points) and the GPU at 3.8e6 (one
-# layer of 16 on 80,000 points). So between these two `auto` times both where it can;
-# outside them one side won every case by 3x or more.
 AUTO_MEASURE_FROM, AUTO_MEASURE_TO = 1_000_000, 100_000_000
 PRECISIONS = ("float32", "float64")
 
