@@ -66,7 +66,12 @@ class EngineCore:
         self._allowance = 0.0
         self._last_tick = time.perf_counter()
         self._seconds_per_step = 0.001
-        self._last_chunk = 1
+        # Steps a chunk may have while the step's cost is still being learnt (a new
+        # network): it doubles each chunk. A chunk cut short for a frame leaves it as it
+        # was: it once fell back to that chunk's size, and the chunks after each frame
+        # started again from a few steps (6 chunks a frame at [2,8x6,1], each with its
+        # fixed cost).
+        self._chunk_cap = 1
         self._rate_window: deque[tuple[float, int]] = deque()
         self._history_sent = 0
         self._dirty = True
@@ -164,6 +169,7 @@ class EngineCore:
 
     def _after_reset(self) -> None:
         self._history_sent = 0
+        self._chunk_cap = 1  # another network: learn its step's cost again
         self._rate_window.clear()
         self._neurons = None
 
@@ -247,12 +253,14 @@ class EngineCore:
             left = self._training_budget() - (now - self._train_started)
             budget = min(CHUNK_BUDGET_S, max(left, 0.002))
         by_time = max(1, int(budget / max(self._seconds_per_step, 1e-7)))
-        by_time = min(by_time, 2 * self._last_chunk + 1)  # grow gently after a slow start
+        by_time = min(by_time, self._chunk_cap)
         if self.playing and not self.take_turns and self._gui_ready():
             # End the chunk when the next frame is due: a whole chunk past it spaced frames
             # 25 ms apart (40 frames/s at 8x6 with the GUI idle half the time).
             due = self._last_emit + self._frame_interval() - now
-            by_time = min(by_time, max(1, int(due / max(self._seconds_per_step, 1e-7))))
+            # Rounded up: a chunk ending just short of it left a frame not yet due, and
+            # one more chunk of a step or two (with a chunk's fixed cost) before it.
+            by_time = min(by_time, max(1, math.ceil(due / max(self._seconds_per_step, 1e-7))))
         if self._limit is None:
             self._last_tick = now
             return by_time
@@ -270,7 +278,7 @@ class EngineCore:
         if done > 0:
             # Smooth, but follow a change of network size within a few chunks.
             self._seconds_per_step = 0.7 * self._seconds_per_step + 0.3 * elapsed / done
-            self._last_chunk = done
+            self._chunk_cap = min(2 * max(self._chunk_cap, done) + 1, 1 << 30)
             self._rate_window.append((time.perf_counter(), self.session.step_count))
         self._dirty = True
 

@@ -384,6 +384,22 @@ class TrainingSession:
             self._grid_cache[size] = self._features(grid_points(self.data.extent, size))
         return self._grid_cache[size]
 
+    def _grid_outputs(self, size: int):
+        """The model's raw outputs on the size x size grid, (size**2, outputs). On NumPy
+        the points run along rows (forward_columns): the snapshot's biggest cost."""
+        if self.xp is not np:
+            return self._outputs(self._grid(size))
+        key = ("columns", size)
+        if key not in self._grid_cache:
+            self._grid_cache[key] = np.ascontiguousarray(self._grid(size).T)
+        x = self._grid_cache[key]
+        rows = (max(self.model.layer_sizes[1:]), x.shape[1])
+        buffers = self._grid_cache.get(("buffers", size))
+        if buffers is None or buffers[0].shape != rows or buffers[0].dtype != x.dtype:
+            buffers = self._grid_cache[("buffers", size)] = (np.empty(rows, x.dtype),
+                                                             np.empty(rows, x.dtype))
+        return forward_columns(self.model, x, buffers).T
+
     def snapshot(self, history_start: int = 0, grid: int = 100,
                  neuron_grid: int = MAP_GRID) -> Snapshot:
         """Host copies of everything the views draw; history rows from `history_start`."""
@@ -391,7 +407,7 @@ class TrainingSession:
             return self._snapshot(history_start, grid, neuron_grid)
 
     def _snapshot(self, history_start: int, grid: int, neuron_grid: int) -> Snapshot:
-        scores = to_host(self._scores(self._outputs(self._grid(grid))))
+        scores = to_host(self._scores(self._grid_outputs(grid)))
         confidence = None
         if scores.ndim == 2:
             confidence = scores.max(axis=1).reshape(grid, grid).astype(np.float32)
@@ -573,6 +589,29 @@ def forward_array(model: MLP, x: np.ndarray) -> np.ndarray:
         z = np.matmul(out, w.data)
         z += b.data
         out = ACTIVATIONS[activation][0](np, z)
+    return out
+
+
+def forward_columns(model: MLP, x: np.ndarray, buffers=None) -> np.ndarray:
+    """forward_array with points as columns: (features, n) -> (outputs, n). A bias added
+    along n points is one long loop; along a row of a few neurons it cost more than the
+    product (100x100 grid at [2,8x6,1]: 0.56 ms a forward against 1.0). `buffers`: two
+    (widest layer, n) arrays the layers take turns to write into (0.49 ms against 0.64
+    with new arrays); the result may then be one of them, valid until the next call."""
+    out = x.astype(model.backend.dtype, copy=False)
+    for k, (w, b, activation) in enumerate(zip(model.weights, model.biases,
+                                               model.activations, strict=True)):
+        if buffers is None:
+            z = np.matmul(w.data.T, out)
+        else:
+            z = np.matmul(w.data.T, out, out=buffers[k % 2][:w.shape[1]])
+        z += b.data[:, None]
+        if activation == "tanh":
+            out = np.tanh(z, out=z)
+        elif activation == "relu":
+            out = np.maximum(z, 0.0, out=z)
+        else:
+            out = ACTIVATIONS[activation][0](np, z)
     return out
 
 

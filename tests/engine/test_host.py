@@ -184,7 +184,7 @@ def test_a_chunk_ends_when_the_next_frame_is_due(core):
     engine, _ = core
     engine.handle(p.Play())
     engine._seconds_per_step = 0.001
-    engine._last_chunk = 1000  # past the gentle start
+    engine._chunk_cap = 1000  # past the gentle start
     engine._in_flight = 0
     engine._last_emit = time.perf_counter() - (FRAME_INTERVAL_S - 0.004)  # due in 4 ms
     assert 1 <= engine._chunk_size() <= 4

@@ -37,6 +37,39 @@ def test_boundary_orientation_matches_predict():
     assert snap.boundary[i, j] == pytest.approx(s.predict(point)[0], abs=1e-5)
 
 
+@pytest.mark.parametrize("config", [
+    SessionConfig(hidden=(6, 5, 4, 3), activations=("tanh", "relu", "sigmoid", "leaky_relu")),
+    SessionConfig(hidden=(7, 3), activations=("sin", "gaussian"), loss="hinge"),
+    SessionConfig(hidden=(5, 6), activations=("linear", "relu"), loss="mse"),
+    SessionConfig(dataset="spiral", classes=3, hidden=(8, 8), activations=("tanh", "tanh")),
+    SessionConfig(dataset="spiral", classes=4, loss="mse", hidden=(8,), activations=("relu",)),
+    SessionConfig(problem="regression", dataset="plane", hidden=(4, 9),
+                  activations=("tanh", "relu")),
+    SessionConfig(features=("x1", "x2", "x1^2", "sin x1")),
+])
+def test_the_boundary_is_predict_over_the_grid(config):
+    """The snapshot's boundary (points as columns, buffers reused between frames) against
+    predict (the Tensor path, points as rows) on every grid point, at two grid sizes in
+    turn, each asked twice: nothing of one frame leaks into the next."""
+    from engine.features import grid_points
+
+    s = TrainingSession(config)
+    s.step(150)
+    for size in (30, 17, 30):
+        snap = s.snapshot(grid=size, neuron_grid=0)
+        scores = s.predict(grid_points(s.data.extent, size))
+        expected = scores.argmax(axis=1) if scores.ndim == 2 else scores
+        np.testing.assert_allclose(snap.boundary.ravel(), expected, atol=2e-5)
+        if scores.ndim == 2:
+            np.testing.assert_allclose(snap.boundary_confidence.ravel(), scores.max(axis=1),
+                                       atol=2e-5)
+    s.apply(s.config.replace(hidden=(3,), activations=("relu",)))  # narrower: new buffers
+    snap = s.snapshot(grid=30, neuron_grid=0)
+    scores = s.predict(grid_points(s.data.extent, 30))
+    expected = scores.argmax(axis=1) if scores.ndim == 2 else scores
+    np.testing.assert_allclose(snap.boundary.ravel(), expected, atol=2e-5)
+
+
 def test_learns_two_moons():
     s = make(learning_rate=0.03, optimizer="adam", hidden=(8, 8), activations=("tanh", "tanh"))
     s.run_epochs(100)
