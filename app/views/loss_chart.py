@@ -134,6 +134,10 @@ class PlainAxis(pg.AxisItem):
             self.labelText = title
             self.showLabel()
             self._updateLabel()
+            # pyqtgraph centres the label only on a resize: a longer title put where the
+            # short one was centred ran past the axis end ("loss (log sc" when the chart
+            # went to log scale at a fixed size).
+            pg.AxisItem.resizeEvent(self)
 
     def updateAutoSIPrefix(self) -> None:  # noqa: N802 - pyqtgraph's name
         self.autoSIPrefix = False

@@ -46,6 +46,11 @@ SIZE_FRACTION = 0.7  # neuron side / vertical pitch
 MAX_PITCH = 0.55
 RELAYOUT_CHANGE = 0.04  # a resize that changes the pitch by more than this lays out again
 RELAYOUT_WAIT_MS = 1000  # the longest a resize waits for the network expected (expect_network)
+# A resize that lays the network out again does so this long after the last resize: the
+# layout and the first paint of the new one took 25-35 ms, and closing a lesson resized the
+# diagram twice within 80 ms (the dock, then the controls it hid), each in a pass with the
+# whole window's layout and paint (55-65 ms stalls). Till then the old layout is fitted.
+RESIZE_RELAYOUT_MS = 120
 # Tooltips stay while the pointer stays (Qt hides them after ~10 s by default).
 TOOLTIP_MS = 10 * 60 * 1000
 TITLE_GAP_PX = 10  # at least this between two column titles
@@ -208,6 +213,10 @@ class NetworkView(QWidget):
         self._relayout_later.setSingleShot(True)
         self._relayout_later.setInterval(RELAYOUT_WAIT_MS)
         self._relayout_later.timeout.connect(self._rebuild)
+        self._resized_later = QTimer(self)  # see RESIZE_RELAYOUT_MS
+        self._resized_later.setSingleShot(True)
+        self._resized_later.setInterval(RESIZE_RELAYOUT_MS)
+        self._resized_later.timeout.connect(self._rebuild)
 
         scene = self.plot_widget.scene()
         # pyqtgraph's sigMouseMoved drops moves that come fast, sometimes the last one,
@@ -254,6 +263,7 @@ class NetworkView(QWidget):
     def _rebuild(self) -> None:
         """Lay the network out for the widget's size now, keeping what it shows."""
         self._relayout_later.stop()
+        self._resized_later.stop()
         grid = self._input_maps.shape[-1] if self._input_maps is not None else 24
         self._layout(grid)
         self._make_columns()
@@ -693,7 +703,8 @@ class NetworkView(QWidget):
             self._relayout_later.start()
         elif self.layer_sizes:
             if abs(self._pitch_for_size() / self.pitch - 1) > RELAYOUT_CHANGE:
-                self._rebuild()  # taller or shorter: tiles follow the space
+                self._fit_view()  # taller or shorter: tiles follow the space, soon
+                self._resized_later.start()
                 return
             if self._compact_titles() != getattr(self, "_compact", None):
                 self._make_texts()

@@ -107,6 +107,24 @@ def test_a_short_log_axis_keeps_its_ticks_apart_and_its_title_whole(chart, qtbot
     qtbot.waitUntil(lambda: axis.labelText == "loss (log scale)")
 
 
+def test_the_title_stays_centred_when_the_scale_changes_at_one_size(chart, qtbot):
+    """Going to log scale makes the title longer with no resize: it is centred again, not
+    left where "loss" was centred, running past the axis's end."""
+    chart.resize(500, 260)
+    axis = chart.plot.getAxis("left")
+    qtbot.waitUntil(lambda: axis.height() > 100)
+    chart.show_snapshot(snapshot_with(np.linspace(0.7, 0.5, 30)))
+    assert axis.labelText == "loss"
+    height = axis.height()
+    epochs = np.arange(300.0)
+    chart.show_snapshot(snapshot_with(0.69 * np.exp(-epochs / 30) + 0.001))
+    assert chart.is_log() and axis.height() == height
+    title = axis.mapRectToItem(axis, axis.label.mapRectToParent(axis.label.boundingRect()))
+    assert axis.labelText == "loss (log scale)"
+    assert 0 <= title.top() and title.bottom() <= height + 1  # whole, along the axis
+    assert abs(title.center().y() - height / 2) <= 2
+
+
 def test_a_loss_of_zero_keeps_a_linear_axis(chart):
     chart.show_snapshot(snapshot_with(np.r_[np.linspace(1, 0.01, 30), np.zeros(30)]))
     assert not chart.is_log()
