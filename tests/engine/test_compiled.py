@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from device_checks import DEVICE_CONFIGS, assert_device_trains_like_autograd
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -283,26 +284,8 @@ def test_the_compiled_code_can_be_read():
     assert "maximum(z0, zeros0, out=z0)" in s._compiled.code
 
 
-@pytest.mark.parametrize("config", [
-    SessionConfig(),
-    SessionConfig(optimizer="adam", batch_size=7, schedule="cosine", schedule_steps=9,
-                  regularization="l1", regularization_rate=0.01),
-    SessionConfig(dataset="spiral", classes=3, optimizer="momentum", hidden=(6,),
-                  activations=("sin",), batch_size=0),
-    SessionConfig(problem="regression", dataset="plane", learning_rate=100.0, batch_size=0,
-                  hidden=(8, 8), activations=("linear", "linear")),
-])
+@pytest.mark.parametrize("config", DEVICE_CONFIGS)
 def test_device_steps_on_the_strict_namespace_train_like_autograd(config):
     """The CuPy path (divergence checked on the device, read back once per chunk) runs
     on the strict Array API namespace here, as no GPU is at hand, and matches NumPy."""
-    reference = session(config, False)
-    device = TrainingSession(config, backend="array_api_strict", precision="float64")
-    assert device.step(40) == reference.step(40)
-    assert (device.step_count, device.epoch, device.diverged, device.optimizer.steps) == (
-        reference.step_count, reference.epoch, reference.diverged, reference.optimizer.steps)
-    assert device.message == reference.message
-    np.testing.assert_allclose(device.history.array(0), reference.history.array(0),
-                               rtol=1e-12, atol=1e-12)
-    for p, q in zip(reference.model.parameters(), device.model.parameters(), strict=True):
-        np.testing.assert_allclose(to_host(q.data), to_host(p.data), rtol=1e-12, atol=1e-12)
-        assert np.all(np.isfinite(to_host(q.data)))
+    assert_device_trains_like_autograd(config, "array_api_strict", rtol=1e-12)
