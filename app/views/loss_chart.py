@@ -85,6 +85,9 @@ def peak_decimate(x: np.ndarray, y: np.ndarray,
     return xs, ys
 
 
+TICK_OVERHANG_PX = 12  # how far the epoch axis's first label may reach left of the plot
+
+
 class PlainAxis(pg.AxisItem):
     """An axis that never rescales its numbers with an SI prefix.
 
@@ -98,6 +101,15 @@ class PlainAxis(pg.AxisItem):
         super().__init__(orientation, **kwargs)
         self.autoSIPrefix = False
         self.autoSIPrefixScale = 1.0
+
+    def boundingRect(self):  # noqa: N802 - Qt's name
+        # pyqtgraph drops a tick label not wholly inside this rect: the "0" of epoch 0,
+        # a few pixels from the plot's left edge, went missing on a narrow chart. It may
+        # run into the empty corner under the loss axis.
+        rect = super().boundingRect()
+        if self.orientation == "bottom":
+            rect = rect.adjusted(-TICK_OVERHANG_PX, 0, 0, 0)
+        return rect
 
     def set_titles(self, *titles: str) -> None:
         """The axis title, longest first: the axis shows the longest one its length holds

@@ -125,6 +125,26 @@ def test_the_title_stays_centred_when_the_scale_changes_at_one_size(chart, qtbot
     assert abs(title.center().y() - height / 2) <= 2
 
 
+@pytest.mark.parametrize("width", [260, 420])
+def test_epoch_zero_is_labelled_on_a_narrow_chart(chart, qtbot, width):
+    """The first label, "0", sits a few pixels from the plot's left edge: pyqtgraph drops
+    labels that reach outside the axis, and at 1024x768 (a 250 px plot) the 0 went."""
+    from PySide6.QtGui import QImage, QPainter
+
+    chart.resize(width, 300)
+    chart.show()
+    axis = chart.plot.getAxis("bottom")
+    qtbot.waitUntil(lambda: abs(axis.width() - chart.plot.getViewBox().width()) < 2)
+    chart.show_snapshot(snapshot_with(np.linspace(0.7, 0.3, 58)))
+    image = QImage(10, 10, QImage.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        texts = [text for _, _, text in axis.generateDrawSpecs(painter)[2]]
+    finally:
+        painter.end()
+    assert texts[0] == "0" and "10" in texts
+
+
 def test_a_loss_of_zero_keeps_a_linear_axis(chart):
     chart.show_snapshot(snapshot_with(np.r_[np.linspace(1, 0.01, 30), np.zeros(30)]))
     assert not chart.is_log()
