@@ -12,15 +12,19 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def best_time(fn: Callable[[], object], min_seconds: float = 0.2, repeats: int = 5) -> float:
+def best_time(fn: Callable[[], object], min_seconds: float = 0.2, repeats: int = 5,
+              sync: Callable[[], object] = lambda: None) -> float:
     """Seconds per call of `fn`: the best of `repeats` runs of at least `min_seconds` each
-    (the best, because other work on a shared machine only ever slows a run down)."""
+    (the best, because other work on a shared machine only ever slows a run down).
+    `sync` runs before each run's clock stops: a GPU's work is queued, not done."""
     fn()  # warm up caches and allocations
+    sync()
     calls = 1
     while True:
         start = time.perf_counter()
         for _ in range(calls):
             fn()
+        sync()
         elapsed = time.perf_counter() - start
         if elapsed >= min_seconds / 4 or calls >= 1 << 20:
             break
@@ -31,6 +35,7 @@ def best_time(fn: Callable[[], object], min_seconds: float = 0.2, repeats: int =
         start = time.perf_counter()
         for _ in range(calls):
             fn()
+        sync()
         per_call.append((time.perf_counter() - start) / calls)
     return min(per_call)
 

@@ -70,9 +70,9 @@ def make_data(sizes, n: int, seed: int = 0):
             rng.normal(size=(n, sizes[-1])).astype(np.float32))
 
 
-def model_for(sizes) -> MLP:
+def model_for(sizes, backend: str = "numpy") -> MLP:
     return MLP(sizes, ["relu"] * (len(sizes) - 2), init="he", seed=1,
-               backend=get_backend("numpy", "float32"))
+               backend=get_backend(backend, "float32"))
 
 
 def compiled_step_fn(sizes, x, y):
@@ -111,7 +111,7 @@ def fused_fn(fused_mlp, sizes, x, y):
                      weights=weights).make_step(True)
 
 
-def torch_step_fn(sizes, x, y):
+def torch_step_fn(sizes, x, y, device: str = "cpu"):
     import torch
 
     layers = []
@@ -119,9 +119,9 @@ def torch_step_fn(sizes, x, y):
         layers.append(torch.nn.Linear(fan_in, fan_out))
         if k < len(sizes) - 2:
             layers.append(torch.nn.ReLU())
-    model = torch.nn.Sequential(*layers)
+    model = torch.nn.Sequential(*layers).to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
-    inputs, target = torch.from_numpy(x), torch.from_numpy(y)
+    inputs, target = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
 
     def step():
         optimizer.zero_grad()

@@ -20,29 +20,31 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
 import numpy as np
 
-from benchmarks.common import print_table, write_json
+from benchmarks.common import best_time, print_table, write_json
+from benchmarks.engine_speed import (
+    LEARNING_RATE,
+    compiled_step_fn,
+    make_data,
+    model_for,
+    torch_step_fn,
+)
 from engine.backend import (
     AUTO_MEASURE_FROM,
     AUTO_MEASURE_TO,
     GPU_MIN_WORK,
-    get_backend,
     resolve_backend,
     step_work,
 )
 from engine.cli import faster_backend
-from engine.compiled import CompiledStep, loss_targets
 from engine.config import SessionConfig, gpu_limits
 from engine.device_steps import run_chunk
 from engine.losses import get_loss
-from engine.nn import MLP
 from engine.optim import make_optimizer
 from engine.session import TrainingSession
 
-LEARNING_RATE = 0.01
 CHUNK = 10  # steps timed together: the session runs them as one device chunk
 LARGE = (  # layer sizes, points: issue 12's three cases
     ((2, 256, 256, 1), 10_000),
@@ -66,79 +68,18 @@ AUTO = (  # name, hidden sizes, points, batch (0 = all training points)
 )
 
 
-def timed(fn, sync, min_seconds: float, repeats: int) -> float:
-    """Seconds per call of `fn`: best of `repeats` turns of at least `min_seconds`, the
-    device synchronised before each turn's clock stops (GPU work is queued, not done)."""
-    fn()
-    sync()
-    calls = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        sync()
-        elapsed = time.perf_counter() - start
-        if elapsed >= min_seconds / 4 or calls >= 1 << 16:
-            break
-        calls *= 2
-    calls = max(1, round(calls * min_seconds / max(elapsed, 1e-9)))
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        sync()
-        best = min(best, (time.perf_counter() - start) / calls)
-    return best
-
-
-def make_data(sizes, n: int):
-    rng = np.random.default_rng(0)
-    return (rng.normal(size=(n, sizes[0])).astype(np.float32),
-            rng.normal(size=(n, sizes[-1])).astype(np.float32))
-
-
 def engine_fn(device: str, sizes, x, y, chunk: int):
     """`chunk` bare device steps (run_chunk), one read-back at the end."""
-    backend = get_backend(device, "float32")
-    model = MLP(sizes, ["relu"] * (len(sizes) - 2), init="he", seed=1, backend=backend)
+    model = model_for(sizes, device)
     optimizer = make_optimizer("sgd", model.parameters(), LEARNING_RATE)
     loss_fn = get_loss("mse")
-    xd, yd = backend.asarray(x), backend.asarray(y)
+    xd, yd = model.backend.asarray(x), model.backend.asarray(y)
     batches, rates = [None] * chunk, [LEARNING_RATE] * chunk
 
     def steps():
         ran, why = run_chunk(model, optimizer, loss_fn, xd, yd, batches, rates)
         assert ran == chunk and why is None, (ran, why)
     return steps
-
-
-def numpy_fn(sizes, x, y):
-    model = MLP(sizes, ["relu"] * (len(sizes) - 2), init="he", seed=1,
-                backend=get_backend("numpy", "float32"))
-    optimizer = make_optimizer("sgd", model.parameters(), LEARNING_RATE)
-    step = CompiledStep(model, optimizer, "mse", x,
-                        loss_targets("mse", y, sizes[-1], np.float32))
-    return lambda: step.run(None, LEARNING_RATE)
-
-
-def torch_fn(sizes, x, y, device: str):
-    import torch
-
-    layers = []
-    for k, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        layers.append(torch.nn.Linear(fan_in, fan_out))
-        if k < len(sizes) - 2:
-            layers.append(torch.nn.ReLU())
-    model = torch.nn.Sequential(*layers).to(device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
-    inputs, target = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
-
-    def step():
-        optimizer.zero_grad()
-        torch.nn.functional.mse_loss(model(inputs), target).backward()
-        optimizer.step()
-    return step
 
 
 def session_for(hidden, points: int, batch: int, device: str) -> TrainingSession:
@@ -159,11 +100,11 @@ def large_table(device: str, cases, min_seconds: float, torch_device: str | None
                 session = session_for(sizes[1:-1], int(n / 0.8), 0, device)
             fns["session"] = lambda s=session: s.step(CHUNK)
         if torch_device is not None:
-            step = torch_fn(sizes, x, y, torch_device)
+            step = torch_step_fn(sizes, x, y, torch_device)
             fns["torch"] = lambda s=step: [s() for _ in range(CHUNK)]
-        times = {name: timed(fn, sync, min_seconds, 5) / CHUNK * 1e3
+        times = {name: best_time(fn, min_seconds, 5, sync) / CHUNK * 1e3
                  for name, fn in fns.items()}
-        times["numpy"] = timed(numpy_fn(sizes, x, y), lambda: None, min_seconds, 2) * 1e3
+        times["numpy"] = best_time(compiled_step_fn(sizes, x, y), min_seconds, 2) * 1e3
         row = {"network": "[" + ",".join(map(str, sizes)) + "]", "points": n,
                **{f"{k}_ms": v for k, v in times.items()}}
         for a, b in (("session", "engine"), ("engine", "torch"), ("session", "torch")):
@@ -190,8 +131,8 @@ def auto_table(device: str, cases, min_seconds: float, sync) -> list[dict]:
             with gpu_limits():
                 session = session_for(hidden, points, batch, backend)
             steps = max(1, min(session.steps_per_epoch, 50))
-            seconds = timed(lambda s=session, k=steps: s.step(k),
-                            sync if backend != "numpy" else (lambda: None), min_seconds, 3)
+            seconds = best_time(lambda s=session, k=steps: s.step(k), min_seconds, 3,
+                                sync if backend != "numpy" else (lambda: None))
             rates[backend] = steps / seconds
         train = int(points * 0.8)
         sizes = (2, *hidden, 1)

@@ -58,7 +58,7 @@ TIMER_MS = 16
 
 def headless_steps_per_second(config: SessionConfig, seconds: float) -> tuple[float, float]:
     """(steps per second, steps per CPU second) of the same session with no window, in a
-    fresh process as the engine's own (spawned, no Qt), in chunks of about the engine's
+    spawned process like the engine's own, in chunks of about the engine's
     CHUNK_BUDGET_S. In the window's process the same loop ran up to a third slower per
     CPU second (its collector walks the GUI's objects), which flattered the ratio."""
     context = multiprocessing.get_context("spawn")

@@ -60,7 +60,9 @@ class TrainingSession:
         if self.config.dataset == "custom" and data is None:
             raise ValueError("dataset: 'custom' needs the points themselves")
         self._custom_data = data
-        self._grid_cache: dict[int, object] = {}
+        # Grid features by size; under ("columns", size) and ("buffers", size) what
+        # _grid_outputs hands forward_columns.
+        self._grid_cache: dict[object, object] = {}
         self._build_data()
         self._build_model()
 
@@ -592,19 +594,16 @@ def forward_array(model: MLP, x: np.ndarray) -> np.ndarray:
     return out
 
 
-def forward_columns(model: MLP, x: np.ndarray, buffers=None) -> np.ndarray:
+def forward_columns(model: MLP, x: np.ndarray, buffers) -> np.ndarray:
     """forward_array with points as columns: (features, n) -> (outputs, n). A bias added
     along n points is one long loop; along a row of a few neurons it cost more than the
     product (100x100 grid at [2,8x6,1]: 0.56 ms a forward against 1.0). `buffers`: two
     (widest layer, n) arrays the layers take turns to write into (0.49 ms against 0.64
-    with new arrays); the result may then be one of them, valid until the next call."""
+    with new arrays); the result may be one of them, valid until the next call."""
     out = x.astype(model.backend.dtype, copy=False)
     for k, (w, b, activation) in enumerate(zip(model.weights, model.biases,
                                                model.activations, strict=True)):
-        if buffers is None:
-            z = np.matmul(w.data.T, out)
-        else:
-            z = np.matmul(w.data.T, out, out=buffers[k % 2][:w.shape[1]])
+        z = np.matmul(w.data.T, out, out=buffers[k % 2][:w.shape[1]])
         z += b.data[:, None]
         if activation == "tanh":
             out = np.tanh(z, out=z)
